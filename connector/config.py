@@ -1,0 +1,217 @@
+"""The daemon's configuration: typed models loaded from one TOML file.
+
+Every problem is reported at once, each as ``file: key.path: reason``; unknown keys are
+rejected with a "did you mean"; secrets are refused in the file and read from the
+environment instead (see :mod:`connector.secrets`). Relative paths resolve against the
+folder of the config file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from connector.errors import ConfigError
+
+DEFAULT_CONFIG = "config.toml"
+CONFIG_ENV = "CRM_CONNECTOR_CONFIG"
+
+# Keys that look like secrets, and the environment variable that should hold each instead.
+SECRET_KEYS = {
+    "password": "SALESFORCE_PASSWORD or SMTP_PASSWORD",
+    "username": "SALESFORCE_USERNAME or SMTP_USERNAME",
+    "client_id": "SALESFORCE_CLIENT_ID",
+    "client_secret": "SALESFORCE_CLIENT_SECRET",
+    "private_key": "SALESFORCE_PRIVATE_KEY",
+    "security_token": "SALESFORCE_PASSWORD (password with the token appended)",
+    "api_key": "STRIPE_API_KEY",
+    "secret_key": "STRIPE_API_KEY",
+    "webhook_secret": "STRIPE_WEBHOOK_SECRET",
+    "token": "the matching environment variable",
+}
+
+
+class Section(BaseModel):
+    """Base of every config table: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LedgerConfig(Section):
+    """Where the ledger lives."""
+
+    url: str = "sqlite:///ledger.db"
+
+
+class SalesforceConfig(Section):
+    """How to reach Salesforce and how much of the org's API allocation to spend."""
+
+    login_url: str = "https://login.salesforce.com"
+    auth: Literal["password", "jwt", "client_credentials"] = "client_credentials"
+    api_version: Annotated[str, Field(pattern=r"^\d{2,3}\.0$")] = "62.0"
+    poll_interval: Annotated[int, Field(ge=5, le=86_400)] = 30
+    ca_bundle: Path | None = None
+    max_api_share: Annotated[float, Field(gt=0, le=1)] = 0.5
+    bulk_threshold: Annotated[int, Field(ge=1)] = 2000
+    request_timeout: Annotated[float, Field(gt=0, le=600)] = 60.0
+
+    @field_validator("login_url")
+    @classmethod
+    def _https_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be a URL such as https://login.salesforce.com")
+        return value.rstrip("/")
+
+
+class StripeConfig(Section):
+    """How to reach Stripe and how to bill."""
+
+    api_base: str | None = None
+    webhook_listen: Annotated[str, Field(pattern=r"^[^:\s]+:\d{1,5}$")] = "127.0.0.1:8765"
+    events_poll_interval: Annotated[int, Field(ge=5, le=86_400)] = 60
+    max_requests_per_second: Annotated[float, Field(gt=0, le=100)] = 20
+    proration_behavior: Literal["create_prorations", "always_invoice", "none"] = (
+        "create_prorations"
+    )
+    collection_method: Literal["charge_automatically", "send_invoice"] = "charge_automatically"
+    days_until_due: Annotated[int, Field(ge=0, le=365)] = 30
+
+    @property
+    def webhook_host(self) -> str:
+        """The interface the webhook receiver binds."""
+        return self.webhook_listen.rsplit(":", 1)[0]
+
+    @property
+    def webhook_port(self) -> int:
+        """The port the webhook receiver binds."""
+        return int(self.webhook_listen.rsplit(":", 1)[1])
+
+
+class NotificationsConfig(Section):
+    """The SMTP relay used for CSM and customer emails."""
+
+    smtp_host: str = "localhost"
+    smtp_port: Annotated[int, Field(ge=1, le=65_535)] = 587
+    smtp_tls: bool = True
+    sender: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")] = "billing-sync@example.com"
+    salesforce_base_url: str | None = None
+
+
+class DirConfig(Section):
+    """A folder of admin-edited files."""
+
+    dir: Path
+
+
+class Config(Section):
+    """The whole configuration.
+
+    Attributes:
+        source: the file it was read from (None for defaults).
+    """
+
+    ledger: LedgerConfig = LedgerConfig()
+    salesforce: SalesforceConfig = SalesforceConfig()
+    stripe: StripeConfig = StripeConfig()
+    notifications: NotificationsConfig = NotificationsConfig()
+    mappings: DirConfig = DirConfig(dir=Path("mappings"))
+    templates: DirConfig = DirConfig(dir=Path("templates"))
+    source: Path | None = Field(default=None, exclude=True)
+
+
+def resolve_config_path(cli_value: str | None, environ: dict[str, str] | None = None) -> Path:
+    """Pick the config file: ``--config``, else ``$CRM_CONNECTOR_CONFIG``, else ``config.toml``."""
+    env = os.environ if environ is None else environ
+    return Path(cli_value or env.get(CONFIG_ENV) or DEFAULT_CONFIG)
+
+
+def load_config(path: Path) -> Config:
+    """Read, validate and resolve the config file at ``path``.
+
+    Raises:
+        ConfigError: listing every problem as ``file: key.path: reason``.
+    """
+    raw = _read_toml(path)
+    problems = [f"{path}: {p}" for p in _secret_problems(raw)]
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        problems += [f"{path}: {_describe(err)}" for err in exc.errors()]
+    if problems:
+        raise ConfigError(sorted(set(problems), key=problems.index))
+    return _resolve_paths(config, path)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError([
+            f"{path}: file not found (pass --config PATH or set ${CONFIG_ENV}; "
+            "config.example.toml documents every key)"
+        ]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
+
+
+def _secret_problems(raw: dict[str, Any], prefix: str = "") -> list[str]:
+    problems = []
+    for key, value in raw.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            problems += _secret_problems(value, f"{dotted}.")
+        elif key.lower() in SECRET_KEYS:
+            problems.append(
+                f"{dotted}: secrets are never read from the config file; "
+                f"set {SECRET_KEYS[key.lower()]} in the environment or a credential file"
+            )
+    return problems
+
+
+def _describe(error: Any) -> str:
+    loc = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "extra_forbidden":
+        return f"{loc}: unknown key{_did_you_mean(error['loc'])}"
+    return f"{loc}: {error['msg']}"
+
+
+def _did_you_mean(loc: tuple[Any, ...]) -> str:
+    model: Any = Config
+    for part in loc[:-1]:
+        field = model.model_fields.get(part)
+        model = field.annotation if field is not None else None
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return ""
+    known = [name for name in model.model_fields if name != "source"]
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return f" (known keys: {', '.join(known)})"
+
+
+def _resolve_paths(config: Config, path: Path) -> Config:
+    base = path.resolve().parent
+    salesforce = config.salesforce
+    if salesforce.ca_bundle is not None:
+        salesforce = salesforce.model_copy(update={"ca_bundle": base / salesforce.ca_bundle})
+    return config.model_copy(update={
+        "source": path.resolve(),
+        "ledger": LedgerConfig(url=resolve_sqlite_url(config.ledger.url, base)),
+        "salesforce": salesforce,
+        "mappings": DirConfig(dir=base / config.mappings.dir),
+        "templates": DirConfig(dir=base / config.templates.dir),
+    })
+
+
+def resolve_sqlite_url(url: str, base: Path) -> str:
+    """Make a relative SQLite path absolute against ``base``; other URLs pass unchanged."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url.startswith(prefix + "/") or url == prefix + ":memory:":
+        return url
+    return prefix + str(base / url.removeprefix(prefix))
