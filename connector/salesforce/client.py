@@ -1,0 +1,243 @@
+"""The Salesforce REST adapter: every call the daemon makes to Salesforce goes through here.
+
+It logs in through an :class:`~connector.salesforce.auth.Authenticator`, hands the instance
+URL and token to simple-salesforce over an injected ``requests.Session``, logs in again once
+on 401 ``INVALID_SESSION_ID``, retries transient failures with the injected policy, counts
+every call, reads ``Sforce-Limit-Info`` and refuses to spend more than its budget. Vendor
+errors become :mod:`connector.errors` types in :func:`_convert`, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import requests
+import structlog
+from simple_salesforce.api import Salesforce
+from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
+
+from connector.errors import (
+    BudgetExhaustedError,
+    ConnectorError,
+    FatalError,
+    RetriableError,
+    ValidationRejectedError,
+)
+from connector.retry import RetryPolicy
+from connector.salesforce.auth import Authenticator
+
+T = TypeVar("T")
+COLLECTION_LIMIT = 200
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class RecordError:
+    """One error Salesforce reported for one record."""
+
+    code: str
+    message: str
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """The outcome of writing one record, in the order the records were sent."""
+
+    id: str | None
+    success: bool
+    created: bool | None = None
+    errors: tuple[RecordError, ...] = ()
+
+    @property
+    def error_summary(self) -> str:
+        """The errors as ``CODE: message`` lines, for dead letters and ``Sync_Error__c``."""
+        return "; ".join(f"{e.code}: {e.message}" for e in self.errors)
+
+
+@dataclass
+class ApiMeter:
+    """Counts our Salesforce calls and tracks the org's daily usage.
+
+    Attributes:
+        max_share: the share of the org's daily allocation we may spend (0 < share <= 1).
+        calls: our calls by kind (query, upsert, describe, ...), since start.
+        used: the org's usage as last reported by ``Sforce-Limit-Info``.
+        limit: the org's daily allocation as last reported.
+    """
+
+    max_share: float = 0.5
+    calls: Counter[str] = field(default_factory=Counter)
+    used: int | None = None
+    limit: int | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, kind: str, usage: tuple[int, int] | None) -> None:
+        """Count one call of ``kind`` and remember the usage the response reported."""
+        with self._lock:
+            self.calls[kind] += 1
+            if usage is not None:
+                self.used, self.limit = usage
+
+    @property
+    def total_calls(self) -> int:
+        """Every call we made, all kinds together."""
+        return sum(self.calls.values())
+
+    def check(self) -> None:
+        """Raise BudgetExhaustedError when our share of the daily allocation is spent."""
+        if self.used is None or not self.limit:
+            return
+        if self.used >= self.limit * self.max_share:
+            raise BudgetExhaustedError(
+                f"Salesforce API budget reached: {self.used}/{self.limit} calls used today, "
+                f"max_api_share = {self.max_share}; pausing Salesforce work until usage falls"
+            )
+
+
+class SalesforceClient:
+    """Typed access to the Salesforce REST API.
+
+    Args:
+        authenticator: obtains sessions; called on first use and after a session expires.
+        http: the requests session (CA bundle, timeouts); shared with the authenticator.
+        api_version: e.g. ``"62.0"``.
+        retry: policy for transient failures.
+        meter: counts calls and enforces the API budget.
+    """
+
+    def __init__(self, authenticator: Authenticator, http: requests.Session, api_version: str,
+                 retry: RetryPolicy, meter: ApiMeter) -> None:
+        self._authenticator = authenticator
+        self._http = http
+        self._version = api_version
+        self._retry = retry
+        self.meter = meter
+        self._sf: Salesforce | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def instance_url(self) -> str:
+        """The org's base URL (logs in if needed)."""
+        return f"https://{self._connection().sf_instance}"
+
+    def query(self, soql: str, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
+        """Yield every record ``soql`` selects, following ``nextRecordsUrl`` page by page."""
+        page = self._call("query", lambda sf: sf.query(soql, include_deleted=include_deleted))
+        yield from page["records"]
+        while not page["done"]:
+            page = self._call("query", functools.partial(
+                _query_more, url=page["nextRecordsUrl"]))
+            yield from page["records"]
+
+    def upsert(self, sobject: str, external_id_field: str,
+               records: Sequence[dict[str, Any]]) -> list[WriteResult]:
+        """Upsert ``records`` by ``external_id_field`` with sObject Collections, 200 per call.
+
+        Each record must carry its external id value. Results come back per record, in order;
+        a failed record does not stop the others (``allOrNone`` is false).
+        """
+        results: list[WriteResult] = []
+        path = f"composite/sobjects/{sobject}/{external_id_field}"
+        for start in range(0, len(records), COLLECTION_LIMIT):
+            chunk = [{"attributes": {"type": sobject}, **r}
+                     for r in records[start:start + COLLECTION_LIMIT]]
+            body = {"allOrNone": False, "records": chunk}
+            raw: list[dict[str, Any]] = self._call("upsert", functools.partial(
+                _rest, path=path, method="PATCH", json=body))
+            results += [_write_result(item) for item in raw]
+        return results
+
+    def describe(self, sobject: str) -> dict[str, Any]:
+        """The describe of ``sobject`` (fields, types, picklist values)."""
+        result: dict[str, Any] = self._call(
+            "describe", lambda sf: _rest(sf, f"sobjects/{sobject}/describe/")
+        )
+        return result
+
+    def limits(self) -> dict[str, Any]:
+        """The org's ``/limits`` resource."""
+        result: dict[str, Any] = self._call("limits", lambda sf: _rest(sf, "limits/"))
+        return result
+
+    def _call(self, kind: str, fn: Callable[[Salesforce], T]) -> T:
+        return self._retry.call(lambda: self._attempt(kind, fn))
+
+    def _attempt(self, kind: str, fn: Callable[[Salesforce], T]) -> T:
+        self.meter.check()
+        sf = self._connection()
+        try:
+            try:
+                return self._metered(kind, sf, fn)
+            except SalesforceExpiredSession:
+                log.info("salesforce session expired; logging in again")
+                return self._metered(kind, self._connection(renew=True), fn)
+        except (SalesforceError, requests.RequestException) as exc:
+            raise _convert(exc) from None
+
+    def _metered(self, kind: str, sf: Salesforce, fn: Callable[[Salesforce], T]) -> T:
+        try:
+            return fn(sf)
+        finally:
+            self.meter.record(kind, _usage(sf))
+
+    def _connection(self, renew: bool = False) -> Salesforce:
+        with self._lock:
+            if self._sf is None or renew:
+                session = self._authenticator.login()
+                self._sf = Salesforce(
+                    instance_url=session.instance_url,
+                    session_id=session.access_token.get_secret_value(),
+                    session=self._http, version=self._version,
+                )
+            return self._sf
+
+
+def _query_more(sf: Salesforce, url: str) -> Any:
+    return sf.query_more(url, identifier_is_url=True)
+
+
+def _rest(sf: Salesforce, path: str, **kwargs: Any) -> Any:
+    return sf.restful(path, **kwargs)
+
+
+def _usage(sf: Salesforce) -> tuple[int, int] | None:
+    usage = sf.api_usage.get("api-usage")
+    return None if usage is None else (int(usage.used), int(usage.total))
+
+
+def _convert(exc: Exception) -> ConnectorError:
+    """Turn a simple-salesforce or requests exception into a connector error."""
+    if isinstance(exc, requests.RequestException):
+        return RetriableError(f"Salesforce unreachable: {type(exc).__name__}")
+    assert isinstance(exc, SalesforceError)
+    code, message = _first_error(exc.content)
+    status = exc.status
+    if status == 403 and code == "REQUEST_LIMIT_EXCEEDED":
+        return BudgetExhaustedError(f"Salesforce daily API allocation exhausted: {message}")
+    if status >= 500 or code in {"SERVER_UNAVAILABLE", "UNABLE_TO_LOCK_ROW"}:
+        return RetriableError(f"Salesforce {status} {code}: {message}")
+    if status in (400, 404):
+        return ValidationRejectedError(f"Salesforce {status} {code}: {message}", code=code)
+    return FatalError(f"Salesforce {status} {code}: {message}")
+
+
+def _first_error(content: Any) -> tuple[str, str]:
+    if isinstance(content, list) and content and isinstance(content[0], dict):
+        first = content[0]
+        return str(first.get("errorCode", "UNKNOWN")), str(first.get("message", ""))
+    return "UNKNOWN", str(content)[:500]
+
+
+def _write_result(item: dict[str, Any]) -> WriteResult:
+    errors = tuple(
+        RecordError(e.get("statusCode", "UNKNOWN"), e.get("message", ""),
+                    tuple(e.get("fields", ())))
+        for e in item.get("errors", ())
+    )
+    return WriteResult(item.get("id"), bool(item.get("success")), item.get("created"), errors)
