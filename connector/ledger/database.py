@@ -1,0 +1,117 @@
+"""Opening the ledger database and bringing its schema up to date.
+
+SQLite connections are tuned for a long-running daemon sharing one file between threads:
+write-ahead logging, enforced foreign keys, a busy timeout, and ``BEGIN IMMEDIATE`` for
+every transaction. The last one means a transaction takes the write lock when it starts,
+so a read-then-write batch waits for a concurrent writer instead of failing with
+"database is locked" halfway through; the price is that a session must not stay open
+across slow work (network calls), or it blocks every other writer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Any fixed number: replicas starting together take turns to migrate a PostgreSQL ledger.
+_MIGRATION_LOCK_ID = 0x4C454447
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for the ledger at ``url`` (any SQLAlchemy URL).
+
+    For a SQLite file the parent folder is created when missing.
+
+    Args:
+        url: e.g. ``sqlite:////var/lib/crm-connector/ledger.db`` or
+            ``postgresql+psycopg://user@host/db``.
+
+    Returns:
+        An engine; nothing is connected until first use.
+    """
+    sa_url = make_url(url)
+    if sa_url.get_backend_name() == "sqlite":
+        return _sqlite_engine(sa_url)
+    return create_engine(sa_url, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "begin", _begin_immediate)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) -> None:
+    # Take transaction control away from the sqlite3 module; _begin_immediate emits BEGIN.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+def _begin_immediate(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Return a session maker bound to ``engine``.
+
+    Objects stay readable after ``commit()`` (``expire_on_commit=False``): a daemon
+    commits a batch and then logs or dispatches what it wrote.
+    """
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Return an Alembic config for the packaged migrations.
+
+    Args:
+        connection: when given, migrations run on it (inside its transaction).
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the ledger schema to the newest revision, in one transaction.
+
+    Safe to call on every start and from several processes at once: on PostgreSQL the
+    upgrade holds an advisory lock, on SQLite the write lock.
+    """
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            lock = text("SELECT pg_advisory_xact_lock(:id)")
+            connection.execute(lock, {"id": _MIGRATION_LOCK_ID})
+        command.upgrade(alembic_config(connection), "head")
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the schema revision the ledger is at, or None when it was never migrated."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str | None:
+    """Return the newest schema revision this version of the connector ships."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -1,0 +1,93 @@
+"""The journal: an append-only history of every change to every ledger entity.
+
+There is deliberately no way to edit history here: this module only appends, and the ORM
+refuses to update or delete a :class:`~connector.ledger.models.JournalEntry`
+(:class:`~connector.ledger.models.AppendOnlyError`).
+
+Applying the same change twice must be a no-op ("echoes die by value"): callers compute
+:func:`diff` between the ledger's values and the incoming ones and record nothing when it is
+empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from connector.ledger.models import ChangeKind, JournalEntry, Source
+
+Diff = dict[str, list[Any]]
+
+
+def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> Diff:
+    """Return ``{field: [old, new]}`` for every field whose value differs.
+
+    A field missing from one side counts as ``None`` there, so ``diff({}, new)`` describes a
+    creation and ``diff(old, {})`` a deletion. Values compare with ``==`` (``Decimal("1.0")``
+    equals ``1``; aware datetimes compare as instants). Equal mappings give ``{}``.
+    """
+    changed: Diff = {}
+    for field in sorted(old.keys() | new.keys()):
+        before, after = old.get(field), new.get(field)
+        if before != after:
+            changed[field] = [before, after]
+    return changed
+
+
+def record_change(
+    session: Session,
+    *,
+    entity_type: str,
+    entity_id: str,
+    source: Source | str,
+    source_ts: datetime | None,
+    kind: ChangeKind | str,
+    diff: Mapping[str, list[Any]],
+    recorded_at: datetime,
+    run_id: str | None = None,
+) -> JournalEntry:
+    """Append one journal entry to ``session`` (flushed, not committed).
+
+    The entry commits with the caller's transaction, together with the entity change it
+    describes. Values in ``diff`` are stored as JSON: datetimes and dates become ISO 8601
+    strings, ``Decimal`` a string, enums their value.
+
+    Args:
+        session: the session of the ingest transaction.
+        entity_type: e.g. ``"subscription"``.
+        entity_id: the entity's ledger id.
+        source: who changed it (a :class:`~connector.ledger.models.Source` value).
+        source_ts: when the source says it changed, if it says.
+        kind: ``create``, ``update`` or ``delete``.
+        diff: ``{field: [old, new]}`` as returned by :func:`diff`.
+        recorded_at: now, from the caller's clock.
+        run_id: the sync run or batch that made the change.
+
+    Raises:
+        ValueError: an update with an empty diff (there is nothing to record).
+    """
+    if kind == ChangeKind.UPDATE and not diff:
+        raise ValueError(f"empty diff for an update of {entity_type} {entity_id}")
+    entry = JournalEntry(
+        entity_type=entity_type, entity_id=entity_id, source=str(source), source_ts=source_ts,
+        kind=str(kind), diff={field: [_jsonable(v) for v in pair] for field, pair in diff.items()},
+        recorded_at=recorded_at, run_id=run_id,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value

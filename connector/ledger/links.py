@@ -1,0 +1,95 @@
+"""Links between ledger entities and their ids in Salesforce and Stripe.
+
+Each entity has at most one id per system and object type (``Subscription__c``,
+``subscription``, ...), and each external id belongs to at most one entity.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connector.errors import SkippableError
+from connector.ledger.models import Link, System
+
+
+class LinkConflictError(SkippableError):
+    """A link would give an external id two entities, or an entity two external ids."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="LINK_CONFLICT")
+
+
+def link(
+    session: Session,
+    *,
+    entity_type: str,
+    entity_id: str,
+    system: System | str,
+    object_type: str,
+    external_id: str,
+) -> Link:
+    """Record that ``entity_id`` is ``external_id`` in ``system``; idempotent.
+
+    Returns:
+        The link, new (added and flushed) or the one already there.
+
+    Raises:
+        LinkConflictError: the external id is linked to another entity, or the entity
+            already has another id for this system and object type.
+    """
+    system = str(system)
+    existing = _by_external(session, system, object_type, external_id)
+    if existing is not None:
+        if (existing.entity_type, existing.entity_id) != (entity_type, entity_id):
+            raise LinkConflictError(
+                f"{system} {object_type} {external_id} is already linked to "
+                f"{existing.entity_type} {existing.entity_id}, not {entity_type} {entity_id}"
+            )
+        return existing
+    other = _by_entity(session, entity_type, entity_id, system, object_type)
+    if other is not None:
+        raise LinkConflictError(
+            f"{entity_type} {entity_id} is already linked to {system} {object_type} "
+            f"{other.external_id}, not {external_id}"
+        )
+    new = Link(entity_type=entity_type, entity_id=entity_id, system=system,
+               object_type=object_type, external_id=external_id)
+    session.add(new)
+    session.flush()
+    return new
+
+
+def find_entity(
+    session: Session, system: System | str, object_type: str, external_id: str
+) -> str | None:
+    """Return the ledger id linked to ``external_id``, or None."""
+    found = _by_external(session, str(system), object_type, external_id)
+    return found.entity_id if found is not None else None
+
+
+def find_external(
+    session: Session, entity_type: str, entity_id: str, system: System | str, object_type: str
+) -> str | None:
+    """Return the id ``entity_id`` has in ``system`` as ``object_type``, or None."""
+    found = _by_entity(session, entity_type, entity_id, str(system), object_type)
+    return found.external_id if found is not None else None
+
+
+def _by_external(session: Session, system: str, object_type: str, external_id: str) -> Link | None:
+    return session.scalars(
+        select(Link).where(
+            Link.system == system, Link.object_type == object_type, Link.external_id == external_id
+        )
+    ).one_or_none()
+
+
+def _by_entity(
+    session: Session, entity_type: str, entity_id: str, system: str, object_type: str
+) -> Link | None:
+    return session.scalars(
+        select(Link).where(
+            Link.entity_type == entity_type, Link.entity_id == entity_id,
+            Link.system == system, Link.object_type == object_type,
+        )
+    ).one_or_none()
