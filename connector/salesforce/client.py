@@ -100,6 +100,33 @@ class ApiMeter:
             )
 
 
+class TimeoutSession(requests.Session):
+    """A requests session that never waits forever and keeps the CA bundle it was given.
+
+    simple-salesforce sends requests without a timeout; this puts ``timeout`` seconds on each.
+    A CA bundle set on the session (``salesforce.ca_bundle``) wins over ``REQUESTS_CA_BUNDLE``
+    and ``CURL_CA_BUNDLE``, which plain requests would let override it.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self._timeout = timeout
+
+    def request(self, method: str | bytes, url: str | bytes,
+                *args: Any, **kwargs: Any) -> requests.Response:
+        """Send the request with the session's timeout unless the caller gave one."""
+        kwargs.setdefault("timeout", self._timeout)
+        return super().request(method, url, *args, **kwargs)
+
+    def merge_environment_settings(self, url: str | bytes | None, proxies: Any, stream: Any,
+                                   verify: Any, cert: Any) -> Any:
+        """Proxies and the rest from the environment, but our own CA bundle if we have one."""
+        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if verify is None and isinstance(self.verify, str):
+            settings["verify"] = self.verify
+        return settings
+
+
 class SalesforceClient:
     """Typed access to the Salesforce REST API.
 

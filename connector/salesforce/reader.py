@@ -1,7 +1,10 @@
 """Incremental reads of Salesforce objects by ``SystemModstamp``.
 
-Each read selects records with ``SystemModstamp`` from the cursor minus an overlap up to a
-signpost taken when the run started, ordered by ``SystemModstamp, Id``. The overlap catches
+Each read selects records with ``SystemModstamp`` from the cursor minus an overlap up to the
+start of the second in which the run started (the signpost), ordered by
+``SystemModstamp, Id``. ``SystemModstamp`` has whole-second resolution, so a record changed
+twice within one second keeps one value; reading only seconds that are over means the second
+change cannot hide behind an ``(Id, SystemModstamp)`` pair already seen. The overlap catches
 same-second ties and late-committing transactions; the ``(Id, SystemModstamp)`` pairs already
 seen inside the overlap are dropped, so a record is delivered once per change. The caller
 stores the returned cursor in the same ledger transaction that applies the records.
@@ -83,7 +86,7 @@ class Batch:
 
 def read_changes(client: SalesforceClient, stream: Stream, cursor: Cursor, signpost: datetime,
                  overlap: timedelta = DEFAULT_OVERLAP) -> Batch:
-    """Read every record of ``stream`` changed since ``cursor`` up to ``signpost``."""
+    """Read every record of ``stream`` changed since ``cursor``, before ``signpost``'s second."""
     soql = _soql(stream, cursor, signpost, overlap)
     fresh = [r for r in client.query(soql) if _pair(r) not in cursor.seen]
     return Batch(fresh, _advance(cursor, fresh, overlap))
@@ -102,7 +105,8 @@ def parse_modstamp(value: str) -> datetime:
 
 
 def _soql(stream: Stream, cursor: Cursor, signpost: datetime, overlap: timedelta) -> str:
-    conditions = [format_soql("SystemModstamp <= {}", signpost.astimezone(UTC))]
+    settled = signpost.astimezone(UTC).replace(microsecond=0)
+    conditions = [format_soql("SystemModstamp < {}", settled)]
     if cursor.modstamp is not None:
         since = (cursor.modstamp - overlap).astimezone(UTC)
         conditions.append(format_soql("SystemModstamp >= {}", since))

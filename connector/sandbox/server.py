@@ -78,6 +78,7 @@ class ServerThread:
     def stop(self) -> None:
         """Stop serving and wait for the thread to finish."""
         self._server.should_exit = True
+        self._server.force_exit = True  # do not wait for idle keep-alive connections
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._sock.close()

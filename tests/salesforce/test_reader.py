@@ -38,13 +38,19 @@ def _rec(record_id: str, second: int) -> dict[str, Any]:
 STREAM = Stream("Opportunity", ("Name", "Account.CSM__c", "Id"))
 
 
-def test_first_read_takes_everything_up_to_the_signpost_in_order() -> None:
+def test_the_running_second_is_left_for_the_next_read() -> None:
+    client = FakeClient([])
+    read_changes(client, STREAM, Cursor(), SIGNPOST + timedelta(microseconds=400_000))  # type: ignore[arg-type]
+    assert "WHERE SystemModstamp < 2026-11-22T10:05:00+00:00 " in client.soql[0]
+
+
+def test_first_read_takes_everything_before_the_signpost_in_order() -> None:
     client = FakeClient([_rec("006B", 1), _rec("006A", 1)])
     batch = read_changes(client, STREAM, Cursor(), SIGNPOST)  # type: ignore[arg-type]
     assert [r["Id"] for r in batch.records] == ["006A", "006B"]
     assert client.soql == [
         "SELECT Id, SystemModstamp, Name, Account.CSM__c FROM Opportunity "
-        "WHERE SystemModstamp <= 2026-11-22T10:05:00+00:00 ORDER BY SystemModstamp, Id"
+        "WHERE SystemModstamp < 2026-11-22T10:05:00+00:00 ORDER BY SystemModstamp, Id"
     ]
     assert batch.cursor.modstamp == T0 + timedelta(seconds=1)
 
