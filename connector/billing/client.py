@@ -8,16 +8,19 @@ over our rules). Vendor errors become :mod:`connector.errors` types in :func:`_c
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import stripe
 from stripe.params import (
     CustomerCreateParams,
+    EventListParams,
     SubscriptionCreateParams,
+    SubscriptionListParams,
     SubscriptionUpdateParams,
 )
 
@@ -104,6 +107,39 @@ class StripeGateway:
     def retrieve_subscription(self, subscription_id: str) -> stripe.Subscription:
         """The subscription as Stripe holds it now."""
         return self._call(lambda: self.client.v1.subscriptions.retrieve(subscription_id))
+
+    def find_subscription(self, customer_id: str, metadata_key: str,
+                          value: str) -> stripe.Subscription | None:
+        """The customer's subscription (any status) whose metadata ``metadata_key`` is ``value``."""
+        for subscription in self._subscriptions_of(customer_id):
+            metadata: Mapping[str, str] = subscription.to_dict().get("metadata") or {}
+            if metadata.get(metadata_key) == value:
+                return subscription
+        return None
+
+    def events_since(self, created_gte: int, types: Sequence[str]) -> list[stripe.Event]:
+        """Events of ``types`` created at or after ``created_gte`` (Unix seconds), oldest first.
+
+        Stripe lists events newest first; every page is read, then the order is reversed.
+        """
+        params: EventListParams = {"created": {"gte": created_gte}, "types": list(types),
+                                   "limit": 100}
+        events: list[stripe.Event] = []
+        while True:
+            page = self._call(functools.partial(self.client.v1.events.list, params))
+            events.extend(page.data)
+            if not page.has_more:
+                return events[::-1]
+            params = {**params, "starting_after": page.data[-1].id}
+
+    def _subscriptions_of(self, customer_id: str) -> Iterator[stripe.Subscription]:
+        params: SubscriptionListParams = {"customer": customer_id, "status": "all", "limit": 100}
+        while True:
+            page = self._call(functools.partial(self.client.v1.subscriptions.list, params))
+            yield from page.data
+            if not page.has_more:
+                return
+            params = {**params, "starting_after": page.data[-1].id}
 
     def _call(self, fn: Callable[[], T]) -> T:
         def attempt() -> T:

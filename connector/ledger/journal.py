@@ -75,7 +75,7 @@ def record_change(
         raise ValueError(f"empty diff for an update of {entity_type} {entity_id}")
     entry = JournalEntry(
         entity_type=entity_type, entity_id=entity_id, source=str(source), source_ts=source_ts,
-        kind=str(kind), diff={field: [_jsonable(v) for v in pair] for field, pair in diff.items()},
+        kind=str(kind), diff={field: [jsonable(v) for v in pair] for field, pair in diff.items()},
         recorded_at=recorded_at, run_id=run_id,
     )
     session.add(entry)
@@ -83,7 +83,8 @@ def record_change(
     return entry
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """``value`` as JSON can hold it: enums by value, dates in ISO 8601, decimals as text."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):

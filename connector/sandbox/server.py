@@ -44,6 +44,7 @@ class ServerThread:
         self.scheme = "https" if tls else "http"
         config = uvicorn.Config(
             app, log_level="warning", access_log=False, lifespan="off",
+            log_config=None,  # keep the process's logging (structured, redacted) in charge
             ssl_certfile=tls.certfile if tls else None,
             ssl_keyfile=tls.keyfile if tls else None,
             ssl_version=ssl.PROTOCOL_TLS_SERVER,

@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 CONTEXT = {
     "csm": {"name": "Dana Whitfield"},
     "account": {"name": "Acme Robotics", "url": "https://sf/001"},
-    "opportunity": {"name": "Acme - rollout", "url": "https://sf/006"},
+    "opportunity": {"name": "Acme - rollout", "url": "https://sf/006", "won": True},
     "lines": [
         {"product": "Platform (monthly)", "quantity": "1", "unit_price": "499.00",
          "amount": "499.00", "currency": "USD", "start_date": "2026-11-22", "term_months": 12,

@@ -1,0 +1,171 @@
+"""Command-line entry point: ``python daemon.py COMMAND`` or ``crm-connector COMMAND``.
+
+Exit codes: 0 success; 1 a fatal error (the run stopped); 2 a usage or configuration error;
+3 the command's capability is not available in this version yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import structlog
+
+from connector import __version__
+from connector.commands import ledger_commands, mapping_commands, sync_commands
+from connector.errors import ConfigError, ConnectorError, NotAvailableError
+from connector.log import configure_logging
+from connector.secrets import Secrets
+
+EXIT_OK, EXIT_FATAL, EXIT_CONFIG, EXIT_NOT_AVAILABLE = 0, 1, 2, 3
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command of the DESIGN.md CLI contract.
+
+    ``--config`` and ``--log-level`` are accepted before or after the command (and its action).
+    """
+    parser = argparse.ArgumentParser(
+        prog="crm-connector",
+        description="Keeps Salesforce, Stripe Billing and a local ledger in agreement.",
+        epilog="Exit codes: 0 ok, 1 fatal error, 2 usage or config error, 3 not available yet.",
+    )
+    _add_common(parser, defaults=True)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, help_text, add_args in _COMMANDS:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        _add_common(sub)
+        add_args(sub)
+    return parser
+
+
+def _add_common(parser: argparse.ArgumentParser, *, defaults: bool = False) -> None:
+    # Below the top level the options default to SUPPRESS, so a value given before the
+    # command is not overwritten by the sub-parser's default.
+    parser.add_argument(
+        "--config", metavar="PATH", default=None if defaults else argparse.SUPPRESS,
+        help="config file (default: ./config.toml, else $CRM_CONNECTOR_CONFIG)",
+    )
+    parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"],
+                        default="info" if defaults else argparse.SUPPRESS,
+                        help="how much to log (default: info)")
+
+
+def _action(actions: Any, name: str, help_text: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = actions.add_parser(name, help=help_text,
+                                                         description=help_text)
+    _add_common(parser)
+    return parser
+
+
+def _no_args(parser: argparse.ArgumentParser) -> None:
+    del parser
+
+
+def _sync_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--once", action="store_true", required=True,
+                        help="run one full cycle of every job, then exit")
+
+
+def _mappings_args(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    check = _action(actions, "check", "validate every mapping file")
+    check.add_argument("--offline", action="store_true",
+                       help="check field names against the shipped data model, not the org")
+
+
+def _plan_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=["text", "json"], default="text")
+
+
+def _deadletter_args(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = _action(actions, "list", "show dead letters")
+    listing.add_argument("--all", action="store_true", help="include resolved ones")
+    for action, verb in (("retry", "apply again"), ("drop", "discard")):
+        one = _action(actions, action, f"{verb} dead letters")
+        one.add_argument("ids", nargs="*", type=int, metavar="ID")
+        one.add_argument("--all", action="store_true", help=f"{verb} every open dead letter")
+
+
+def _conflicts_args(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    _action(actions, "list", "show open conflicts")
+    resolve = _action(actions, "resolve", "settle a conflict")
+    resolve.add_argument("id", type=int)
+    resolve.add_argument("--take", choices=["ours", "theirs"], required=True)
+
+
+def _report_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", metavar="NAME", help="report name (list them with 'report list')")
+    parser.add_argument("--format", choices=["text", "json", "csv"], default="text")
+
+
+def _demo_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--keep-running", action="store_true",
+                        help="leave the emulators up afterwards so you can poke at them")
+
+
+_COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = [
+    ("run", "run the daemon in the foreground (for systemd)", _no_args),
+    ("sync", "run one full cycle of every job, then exit", _sync_args),
+    ("mappings", "work with mapping files", _mappings_args),
+    ("plan", "show what the next sync would change, without writing", _plan_args),
+    ("status", "show the health of the daemon, the ledger and the API budgets", _no_args),
+    ("deadletter", "list, retry or drop records that could not be applied", _deadletter_args),
+    ("conflicts", "list or resolve changes made by a field's non-owner", _conflicts_args),
+    ("report", "print a finance report from the ledger", _report_args),
+    ("demo", "run everything against local emulators (no credentials needed)", _demo_args),
+    ("backfill", "re-read everything from scratch", _no_args),
+]
+
+
+def _not_yet(capability: str, issue: int | None = None) -> Handler:
+    planned = f" (planned in issue #{issue})" if issue else ""
+
+    def handler(args: argparse.Namespace) -> int:
+        raise NotAvailableError(f"{capability} is not available yet{planned}")
+    return handler
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from connector.commands import demo  # noqa: PLC0415 - only the demo loads the emulators
+
+    return demo.run_demo(args)
+
+
+def _handlers() -> dict[str, Handler]:
+    return {
+        "run": sync_commands.run,
+        "sync": sync_commands.sync_once,
+        "mappings": mapping_commands.check,
+        "plan": _not_yet("plan", 4),
+        "status": ledger_commands.status,
+        "deadletter": ledger_commands.deadletter,
+        "conflicts": _not_yet("conflicts", 7),
+        "report": _not_yet("reports"),
+        "demo": _demo,
+        "backfill": _not_yet("backfill", 5),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv``, run the command and return its exit code."""
+    args = build_parser().parse_args(argv)
+    configure_logging(args.log_level, secrets=Secrets().values())
+    try:
+        return _handlers()[args.command](args)
+    except NotAvailableError as exc:
+        print(f"crm-connector {args.command}: {exc}", file=sys.stderr)
+        return EXIT_NOT_AVAILABLE
+    except ConfigError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return EXIT_CONFIG
+    except ConnectorError as exc:
+        structlog.get_logger().error("command failed", command=args.command, error=str(exc))
+        return EXIT_FATAL

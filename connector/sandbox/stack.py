@@ -1,0 +1,68 @@
+"""The three emulators started together, as the demo and end-to-end tests use them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from connector.clock import Clock
+from connector.sandbox.salesforce import SalesforceEmulator
+from connector.sandbox.smtp import SmtpSink
+from connector.sandbox.stripe_billing import StripeEmulator
+
+DEMO_CLIENT_ID = "crm-connector-demo"
+DEMO_CLIENT_SECRET = "demo-client-secret"  # noqa: S105 (emulator-only credential)
+DEMO_STRIPE_KEY = "sk_test_emulator"
+INTEGRATION_USER = "integration@example.com"
+
+
+@dataclass
+class EmulatorStack:
+    """Running Salesforce, Stripe and SMTP emulators on loopback."""
+
+    salesforce: SalesforceEmulator
+    stripe: StripeEmulator
+    smtp: SmtpSink
+
+    @classmethod
+    def start(cls, clock: Clock | None = None) -> EmulatorStack:
+        """Start all three on free ports; the Salesforce one knows the demo's connected app."""
+        salesforce = SalesforceEmulator(clock=clock).start()
+        salesforce.add_user(INTEGRATION_USER, "integration-password", name="Integration User",
+                            email=INTEGRATION_USER)
+        salesforce.add_connected_app(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
+                                     run_as_username=INTEGRATION_USER)
+        stripe = StripeEmulator(clock=clock).start()
+        return cls(salesforce, stripe, SmtpSink().start())
+
+    def environment(self) -> dict[str, str]:
+        """The secrets a daemon needs to talk to these emulators."""
+        return {
+            "SALESFORCE_CLIENT_ID": DEMO_CLIENT_ID,
+            "SALESFORCE_CLIENT_SECRET": DEMO_CLIENT_SECRET,
+            "STRIPE_API_KEY": DEMO_STRIPE_KEY,
+        }
+
+    def write_config(self, folder: Path, mappings: Path, templates: Path,
+                     webhook_port: int = 0) -> Path:
+        """Write a config.toml pointing a daemon at these emulators; return its path."""
+        path = folder / "config.toml"
+        path.write_text(
+            f'[ledger]\nurl = "sqlite:///{folder / "ledger.db"}"\n\n'
+            f'[salesforce]\nlogin_url = "{self.salesforce.url}"\n'
+            f'auth = "client_credentials"\nca_bundle = "{self.salesforce.ca_path}"\n'
+            f"poll_interval = 5\n\n"
+            f'[stripe]\napi_base = "{self.stripe.url}"\n'
+            f'webhook_listen = "127.0.0.1:{webhook_port}"\n\n'
+            f'[notifications]\nsmtp_host = "{self.smtp.host}"\nsmtp_port = {self.smtp.port}\n'
+            f'smtp_tls = false\nsender = "billing-sync@example.com"\n\n'
+            f'[mappings]\ndir = "{mappings}"\n\n[templates]\ndir = "{templates}"\n',
+            encoding="utf-8",
+        )
+        return path
+
+    def stop(self) -> None:
+        """Stop all three."""
+        self.smtp.stop()
+        self.stripe.stop()
+        self.salesforce.stop()

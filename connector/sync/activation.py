@@ -1,0 +1,247 @@
+"""Activation: an Active (or Trialing) subscription becomes a Stripe customer and subscription.
+
+One outbox operation per subscription. Each Stripe call carries a key derived from the
+ledger id (``customer:<account>``, ``subscription:<subscription>``) and its result is
+committed to the ledger before the next call, so a crash at any point and a rerun produce
+exactly one customer and one subscription. The Stripe ids and the billing facts are then
+written back to ``Subscription__c`` through the outbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any, cast
+
+import stripe
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from stripe.params import CustomerCreateParams, SubscriptionCreateParams
+
+from connector.billing.client import StripeGateway
+from connector.config import StripeConfig
+from connector.errors import RetriableError, SkippableError, ValidationRejectedError
+from connector.ledger.models import (
+    Account,
+    ChangeKind,
+    Customer,
+    OutboxOperation,
+    OutboxTarget,
+    Product,
+    Subscription,
+    SubscriptionItem,
+    System,
+)
+from connector.mapping import MappingSet
+from connector.sync import outbox
+from connector.sync import subscription_fields as fields
+from connector.sync.billing_facts import apply_stripe_subscription
+from connector.sync.links import LedgerLinks
+from connector.sync.subscriptions import ACTIVATE
+from connector.sync.unit_of_work import Ledger, UnitOfWork
+
+
+@dataclass
+class Plan:
+    """Everything an activation needs, read from the ledger in one transaction."""
+
+    op_id: int
+    resumed: bool
+    requested_on: date
+    subscription_id: str
+    account_id: str
+    salesforce_account: dict[str, Any]
+    salesforce_subscription: dict[str, Any]
+    lookup_key: str
+    customer_id: str | None
+
+
+@dataclass
+class Activated:
+    """What one dispatch of activations did."""
+
+    customers: list[str] = field(default_factory=list)
+    subscriptions: list[str] = field(default_factory=list)
+    dead_letters: int = 0
+    retries: int = 0
+
+
+class Activations:
+    """Delivers the pending ``activate_subscription`` operations, one at a time."""
+
+    def __init__(self, ledger: Ledger, gateway: StripeGateway, mappings: MappingSet,
+                 settings: StripeConfig) -> None:
+        self._uow = ledger.unit
+        self._gateway = gateway
+        self._mappings = mappings
+        self._settings = settings
+        self._prices: dict[str, stripe.Price | None] = {}
+
+    def dispatch(self) -> Activated:
+        """Deliver every due activation; failures are retried later or dead-lettered."""
+        result = Activated()
+        with self._uow() as uow:
+            ops = [op.id for op in outbox.due(uow, "stripe", ACTIVATE)]
+        for op_id in ops:
+            self._deliver(op_id, result)
+        return result
+
+    def _deliver(self, op_id: int, result: Activated) -> None:
+        try:
+            self._activate(self._plan(op_id), result)
+        except RetriableError as exc:
+            with self._uow() as uow:
+                outbox.mark_retry(uow, _op(uow, op_id), exc)
+            result.retries += 1
+        except SkippableError as exc:
+            with self._uow() as uow:
+                op = _op(uow, op_id)
+                outbox.mark_dead(uow, op, exc)
+                _report_sync_error(uow, op, str(exc))
+            result.dead_letters += 1
+
+    def _plan(self, op_id: int) -> Plan:
+        with self._uow() as uow:
+            op = _op(uow, op_id)
+            resumed = op.claimed_at is not None or op.attempts > 0
+            op.claimed_at = uow.now  # committed before any Stripe call: a crash leaves a trace
+            subscription = uow.session.get(Subscription, op.entity_id)
+            if subscription is None or subscription.account_id is None:
+                raise ValidationRejectedError(
+                    f"subscription {op.entity_id} has no account to bill", code="NO_ACCOUNT")
+            return self._plan_for(uow, op, subscription, subscription.account_id, resumed)
+
+    def _plan_for(self, uow: UnitOfWork, op: OutboxOperation, subscription: Subscription,
+                  account_id: str, resumed: bool) -> Plan:
+        account = uow.session.get_one(Account, account_id)
+        item = _first_item(uow.session, subscription.id)
+        product = uow.session.get(Product, item.product_id) if item.product_id else None
+        product_row = {"Name": product.name if product else None,
+                       "ProductCode": product.product_code if product else None}
+        account_row = {"Id": uow.external_for("account", account.id, System.SALESFORCE,
+                                              "Account"), "Name": account.name}
+        record = {**fields.to_salesforce(fields.from_ledger(subscription, item)),
+                  "Id": op.payload.get("salesforce_id"), "Ledger_Id__c": subscription.id,
+                  "Account__c": account_row["Id"], "Account__r": account_row,
+                  "Product__r": product_row}
+        if not product_row["ProductCode"]:
+            raise ValidationRejectedError(
+                f"subscription {subscription.id} has no product with a ProductCode, so no "
+                "Stripe price can be found for it", code="NO_PRODUCT")
+        return Plan(op.id, resumed, op.created_at.date(), subscription.id, account.id,
+                    account_row, record, self._mappings.catalog.lookup_key(product_row),
+                    uow.stripe_customer_of(account.id))
+
+    def _activate(self, plan: Plan, result: Activated) -> None:
+        price = self._price(plan.lookup_key, plan.salesforce_subscription)
+        customer_id = plan.customer_id or self._create_customer(plan, result)
+        params = self._subscription_params(plan, price, customer_id)
+        created = self._existing(plan, customer_id) or self._gateway.create_subscription(
+            params, key=f"subscription:{plan.subscription_id}")
+        with self._uow() as uow:
+            _record_activation(uow, plan, created.to_dict(), self._mappings)
+            outbox.mark_done(uow, _op(uow, plan.op_id), {"stripe_subscription": created.id})
+        result.subscriptions.append(created.id)
+
+    def _existing(self, plan: Plan, customer_id: str) -> stripe.Subscription | None:
+        # An earlier attempt may have created it and then failed or crashed, possibly longer
+        # ago than Stripe keeps idempotency keys (24 h): look before creating again.
+        if not plan.resumed:
+            return None
+        return self._gateway.find_subscription(customer_id, "ledger_id", plan.subscription_id)
+
+    def _price(self, lookup_key: str, record: dict[str, Any]) -> stripe.Price:
+        if lookup_key not in self._prices:
+            self._prices[lookup_key] = self._gateway.find_price(lookup_key)
+        price = self._prices[lookup_key]
+        if price is None:
+            product = record["Product__r"]
+            raise ValidationRejectedError(
+                f"no active Stripe price has lookup_key {lookup_key!r} (product "
+                f"{product['Name']!r}, ProductCode {product['ProductCode']!r}); create the price "
+                "in Stripe or map the product in mappings/catalog.toml, then run "
+                "'crm-connector deadletter retry'", code="PRICE_NOT_FOUND")
+        return price
+
+    def _create_customer(self, plan: Plan, result: Activated) -> str:
+        with self._uow() as uow:
+            params = self._mappings.account_to_customer.apply(plan.salesforce_account,
+                                                              LedgerLinks(uow))
+        created = self._gateway.create_customer(cast(CustomerCreateParams, params),
+                                                key=f"customer:{plan.account_id}")
+        with self._uow() as uow:
+            _record_customer(uow, plan.account_id, created)
+        result.customers.append(created.id)
+        return created.id
+
+    def _subscription_params(self, plan: Plan, price: stripe.Price,
+                             customer_id: str) -> SubscriptionCreateParams:
+        with self._uow() as uow:
+            params = self._mappings.subscription_to_stripe.apply(plan.salesforce_subscription,
+                                                                 LedgerLinks(uow))
+        params["customer"] = customer_id
+        params["items"][0]["price"] = price.id
+        params["collection_method"] = self._settings.collection_method
+        if self._settings.collection_method == "send_invoice":
+            params["days_until_due"] = self._settings.days_until_due
+        params.update(_start(plan))
+        return cast(SubscriptionCreateParams, _without_nulls(params))
+
+
+def _start(plan: Plan) -> dict[str, Any]:
+    """Stripe parameters for the start date, relative to the day activation was requested.
+
+    Measured from that day (not from now) so a retry sends the same parameters under the
+    same idempotency key. A past start backdates the subscription; a future one anchors the
+    billing cycle there without charging for the days before it.
+    """
+    start = plan.salesforce_subscription.get("Start_Date__c")
+    if not start:
+        return {}
+    day = date.fromisoformat(start)
+    moment = int(datetime.combine(day, time(0), UTC).timestamp())
+    if day < plan.requested_on:
+        return {"backdate_start_date": moment}
+    if day > plan.requested_on:
+        return {"billing_cycle_anchor": moment, "proration_behavior": "none"}
+    return {}
+
+
+def _op(uow: UnitOfWork, op_id: int) -> OutboxOperation:
+    return uow.session.get_one(OutboxOperation, op_id)
+
+
+def _first_item(session: Session, subscription_id: str) -> SubscriptionItem:
+    query = select(SubscriptionItem).where(SubscriptionItem.subscription_id == subscription_id)
+    return session.scalars(query.order_by(SubscriptionItem.created_at).limit(1)).one()
+
+
+def _without_nulls(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def _record_customer(uow: UnitOfWork, account_id: str, created: stripe.Customer) -> None:
+    customer = Customer(account_id=account_id, name=created.name, email=created.email,
+                        created_at=uow.now, updated_at=uow.now)
+    uow.session.add(customer)
+    uow.session.flush()
+    uow.link("customer", customer.id, System.STRIPE, "customer", created.id)
+    uow.record("customer", customer.id, "stripe", ChangeKind.CREATE,
+               {"stripe_id": [None, created.id], "account_id": [None, account_id]})
+
+
+def _record_activation(uow: UnitOfWork, plan: Plan, stripe_sub: dict[str, Any],
+                       mappings: MappingSet) -> None:
+    subscription = uow.session.get_one(Subscription, plan.subscription_id)
+    uow.link("subscription", subscription.id, System.STRIPE, "subscription", stripe_sub["id"])
+    apply_stripe_subscription(uow, subscription, stripe_sub, mappings, always_write=True,
+                              write_key=f"salesforce:Subscription__c:{subscription.id}:activated")
+
+
+def _report_sync_error(uow: UnitOfWork, op: OutboxOperation, reason: str) -> None:
+    if op.entity_type != "subscription" or op.entity_id is None:
+        return
+    uow.enqueue(OutboxTarget.SALESFORCE, "upsert:Subscription__c",
+                f"salesforce:Subscription__c:{op.entity_id}:error:{op.id}:{op.attempts}",
+                {"Ledger_Id__c": op.entity_id, "Sync_Error__c": reason[:32768]},
+                ("subscription", op.entity_id))

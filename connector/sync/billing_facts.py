@@ -1,0 +1,84 @@
+"""Stripe's view of a subscription (status, periods, revenue) applied to the ledger.
+
+Activation and the Stripe events step both end here, so a subscription's billing facts are
+derived one way: ``stripe_to_subscription.toml`` maps the Stripe object to ``Subscription__c``
+values, the ledger keeps them in its own units, and the changed values are queued for
+Salesforce.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from connector.ledger.journal import diff
+from connector.ledger.models import ChangeKind, OutboxTarget, Subscription, System
+from connector.mapping import MappingSet
+from connector.mapping.money import to_minor
+from connector.sync import subscription_fields as fields
+from connector.sync.entities import salesforce_json
+from connector.sync.unit_of_work import UnitOfWork
+
+FACTS = ("status", "customer_id", "cancel_at_period_end", "current_period_start",
+         "current_period_end", "canceled_at", "mrr_minor", "arr_minor")
+
+
+def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
+                              stripe_sub: dict[str, Any], mappings: MappingSet, *,
+                              write_key: str, always_write: bool = False,
+                              source_ts: datetime | None = None) -> bool:
+    """Bring ``subscription`` in line with ``stripe_sub``; queue the Salesforce update.
+
+    Args:
+        write_key: the outbox key of the Salesforce write (one per fact delivery).
+        always_write: queue the write even when no ledger fact changed (activation, whose
+            Stripe ids Salesforce does not have yet).
+        source_ts: when Stripe reported this state, for the journal.
+
+    Returns:
+        Whether anything changed in the ledger.
+    """
+    values = mappings.stripe_to_subscription.apply(stripe_sub)
+    before = _facts(subscription)
+    _apply(uow, subscription, values, stripe_sub)
+    changes = diff(before, _facts(subscription))
+    if changes:
+        subscription.updated_at = uow.now
+        uow.record("subscription", subscription.id, "stripe", ChangeKind.UPDATE, changes,
+                   source_ts=source_ts)
+    if changes or always_write:
+        uow.enqueue(OutboxTarget.SALESFORCE, "upsert:Subscription__c", write_key,
+                    {"Ledger_Id__c": subscription.id, **salesforce_json(values),
+                     "Sync_Error__c": None}, ("subscription", subscription.id))
+    return bool(changes)
+
+
+def _facts(subscription: Subscription) -> dict[str, Any]:
+    return {name: getattr(subscription, name) for name in FACTS}
+
+
+def _apply(uow: UnitOfWork, subscription: Subscription, values: dict[str, Any],
+           stripe_sub: dict[str, Any]) -> None:
+    currency = str(stripe_sub.get("currency") or subscription.currency or "usd")
+    status = values.get("Status__c")
+    if status in fields.STATUS_FROM_SALESFORCE:
+        subscription.status = fields.STATUS_FROM_SALESFORCE[status].value
+    subscription.customer_id = uow.entity_for(System.STRIPE, "customer", stripe_sub["customer"])
+    subscription.cancel_at_period_end = bool(stripe_sub.get("cancel_at_period_end"))
+    subscription.canceled_at = _timestamp(stripe_sub.get("canceled_at"))
+    item = (stripe_sub.get("items") or {}).get("data") or [{}]
+    subscription.current_period_start = _timestamp(item[0].get("current_period_start"))
+    subscription.current_period_end = _timestamp(item[0].get("current_period_end"))
+    subscription.mrr_minor = _minor(values.get("MRR__c"), currency)
+    subscription.arr_minor = _minor(values.get("ARR__c"), currency)
+
+
+def _timestamp(value: Any) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(int(value), UTC)
+
+
+def _minor(value: Any, currency: str) -> int | None:
+    if value is None:
+        return None
+    return to_minor(Decimal(str(value)), currency, rounding="half_even")

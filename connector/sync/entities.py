@@ -1,0 +1,78 @@
+"""Upserting ledger entities that mirror a record in another system, with their journal."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol, TypeVar
+
+from connector.ledger.journal import diff
+from connector.ledger.models import ChangeKind, System
+from connector.sync.unit_of_work import UnitOfWork
+
+
+class Mirrored(Protocol):
+    """A ledger entity row: a string ledger id and an update timestamp."""
+
+    id: str
+    updated_at: datetime
+
+
+E = TypeVar("E", bound=Mirrored)
+
+ENTITY_TYPES: dict[str, str] = {
+    "Account": "account",
+    "Opportunity": "opportunity",
+    "OpportunityLineItem": "line_item",
+    "Product2": "product",
+    "Subscription__c": "subscription",
+}
+
+
+def upsert_mirror(uow: UnitOfWork, model: type[E], sobject: str, salesforce_id: str,
+                  values: Mapping[str, Any], *, source_ts: datetime | None = None) -> E:
+    """Create or update the ledger row linked to ``salesforce_id``; journal what changed.
+
+    Args:
+        uow: the open transaction.
+        model: the ledger model (Account, Opportunity, ...).
+        sobject: the Salesforce object the row mirrors.
+        salesforce_id: the record's Salesforce id.
+        values: column → new value; columns not given are left as they are.
+        source_ts: the record's SystemModstamp.
+    """
+    entity_type = ENTITY_TYPES[sobject]
+    existing_id = uow.entity_for(System.SALESFORCE, sobject, salesforce_id)
+    row = uow.session.get(model, existing_id) if existing_id else None
+    if row is None:
+        row = model(**{**values, "created_at": uow.now, "updated_at": uow.now})
+        uow.session.add(row)
+        uow.session.flush()
+        uow.link(entity_type, str(row.id), System.SALESFORCE, sobject, salesforce_id)
+        uow.record(entity_type, str(row.id), "salesforce", ChangeKind.CREATE,
+                   diff({}, values), source_ts=source_ts)
+        return row
+    changes = diff({k: getattr(row, k) for k in values}, values)
+    for column, (_, new) in changes.items():
+        setattr(row, column, new)
+    if changes:
+        row.updated_at = uow.now
+        uow.record(entity_type, str(row.id), "salesforce", ChangeKind.UPDATE,
+                   changes, source_ts=source_ts)
+    return row
+
+
+def salesforce_json(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Values as the Salesforce REST API takes them: ISO dates, numbers for decimals."""
+    return {key: _json_value(value) for key, value in values.items()}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value

@@ -1,0 +1,320 @@
+"""Won opportunities become potential subscriptions (``opportunity_to_subscription.toml``).
+
+Each run reads the opportunities changed since the cursor. For those the trigger accepts it
+reads their line items in one query, then, in one ledger transaction: mirrors the accounts,
+opportunities, products and line items; creates one subscription per line item that has none
+yet (one per opportunity without items), each with an outbox upsert of its ``Subscription__c``
+and a journal entry; queues one email to the CSM per opportunity listing the new ones;
+dead-letters rows the mapping rejects; and advances the cursor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from simple_salesforce.format import format_soql
+from sqlalchemy import select
+
+from connector.errors import SkippableError
+from connector.ledger.journal import diff
+from connector.ledger.models import (
+    Account,
+    ChangeKind,
+    LineItem,
+    Notification,
+    Opportunity,
+    OutboxTarget,
+    Product,
+    Subscription,
+    SubscriptionItem,
+    System,
+)
+from connector.mapping import GenerationMapping
+from connector.mapping.money import to_minor
+from connector.salesforce.client import SalesforceClient
+from connector.salesforce.reader import Cursor, Stream, parse_modstamp, read_changes
+from connector.sync import subscription_fields as fields
+from connector.sync.entities import salesforce_json, upsert_mirror
+from connector.sync.unit_of_work import UnitOfWork
+
+OPPORTUNITY_FIELDS = (
+    "Name", "AccountId", "Account.Name", "Account.CSM__c", "Account.OwnerId", "StageName",
+    "IsWon", "IsClosed", "CloseDate", "Amount", "CurrencyIsoCode",
+    "Create_Potential_Subscription__c",
+)
+LINE_ITEM_FIELDS = ("OpportunityId", "Product2Id", "Product2.Name", "Product2.ProductCode",
+                    "Quantity", "UnitPrice", "ServiceDate")
+IN_CHUNK = 200
+CSM_EMAIL_KIND = "csm_potential_subscriptions"
+
+
+@dataclass
+class Generated:
+    """What one run produced, for the run's log line and the demo."""
+
+    opportunities_read: int = 0
+    subscriptions: list[str] = field(default_factory=list)
+    notifications: list[str] = field(default_factory=list)
+    dead_letters: int = 0
+
+
+class PotentialSubscriptions:
+    """The potential-subscription step.
+
+    Args:
+        client: the Salesforce adapter.
+        mapping: ``opportunity_to_subscription.toml``.
+    """
+
+    def __init__(self, client: SalesforceClient, mapping: GenerationMapping) -> None:
+        self._client = client
+        self._mapping = mapping
+
+    @property
+    def stream(self) -> Stream:
+        """Opportunities, with every field the trigger and the mapping read."""
+        trigger = self._mapping.trigger.source_paths() if self._mapping.trigger else []
+        return Stream("Opportunity", (*OPPORTUNITY_FIELDS, *trigger, *self._opportunity_paths()))
+
+    def read(self, cursor: Cursor, signpost: datetime) -> tuple[list[Row], Cursor]:
+        """Read changed opportunities and the line items of the triggered ones (no ledger I/O)."""
+        batch = read_changes(self._client, self.stream, cursor, signpost)
+        triggered = [o for o in batch.records if self._triggers(o)]
+        items = self._line_items([o["Id"] for o in triggered])
+        users = self._users({_csm_of(o) for o in triggered} - {None})
+        rows = [Row(o, items.get(o["Id"], []), users.get(_csm_of(o) or "", {}),
+                    o in triggered) for o in batch.records]
+        return rows, batch.cursor
+
+    def apply(self, uow: UnitOfWork, rows: Iterable[Row]) -> Generated:
+        """Mirror the rows into the ledger and generate what the trigger asks for."""
+        result = Generated()
+        for row in rows:
+            result.opportunities_read += 1
+            account, opportunity = self._mirror_opportunity(uow, row.opportunity)
+            if row.triggered:
+                self._generate(uow, row, account, opportunity, result)
+        return result
+
+    def _triggers(self, opportunity: Mapping[str, Any]) -> bool:
+        trigger = self._mapping.trigger
+        return trigger is not None and trigger.matches(opportunity)
+
+    def _opportunity_paths(self) -> list[str]:
+        if self._mapping.per == "opportunity":
+            return self._mapping_paths()
+        prefix = "Opportunity."
+        return [p.removeprefix(prefix) for p in self._mapping_paths() if p.startswith(prefix)]
+
+    def _mapping_paths(self) -> list[str]:
+        return list(self._mapping.source_paths())
+
+    def _line_items(self, opportunity_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        if self._mapping.per == "opportunity" or not opportunity_ids:
+            return {}
+        select_list = ", ".join(dict.fromkeys(("Id", *LINE_ITEM_FIELDS, *self._mapping_paths())))
+        found: dict[str, list[dict[str, Any]]] = {}
+        for start in range(0, len(opportunity_ids), IN_CHUNK):
+            chunk = opportunity_ids[start:start + IN_CHUNK]
+            soql = format_soql(
+                f"SELECT {select_list} FROM OpportunityLineItem "  # noqa: S608 (validated names)
+                "WHERE OpportunityId IN {} ORDER BY OpportunityId, Id", chunk)
+            for item in self._client.query(soql):
+                found.setdefault(item["OpportunityId"], []).append(item)
+        return found
+
+    def _users(self, user_ids: set[str | None]) -> dict[str, dict[str, Any]]:
+        ids = sorted(u for u in user_ids if u)
+        if not ids:
+            return {}
+        soql = format_soql("SELECT Id, Name, Email FROM User WHERE Id IN {}", ids)
+        return {user["Id"]: user for user in self._client.query(soql)}
+
+    def _mirror_opportunity(self, uow: UnitOfWork,
+                            record: Mapping[str, Any]) -> tuple[Account | None, Opportunity]:
+        stamp = parse_modstamp(record["SystemModstamp"])
+        account = None
+        if record.get("AccountId"):
+            parent = record.get("Account") or {}
+            account = upsert_mirror(uow, Account, "Account", record["AccountId"], {
+                "name": parent.get("Name") or record["AccountId"],
+                "csm_user_id": parent.get("CSM__c"), "owner_user_id": parent.get("OwnerId"),
+            }, source_ts=stamp)
+        opportunity = upsert_mirror(uow, Opportunity, "Opportunity", record["Id"],
+                                    _opportunity_values(record, account), source_ts=stamp)
+        return account, opportunity
+
+    def _generate(self, uow: UnitOfWork, row: Row, account: Account | None,
+                  opportunity: Opportunity, result: Generated) -> None:
+        lines: list[dict[str, Any]] = []
+        for source in row.sources(self._mapping.per):
+            try:
+                line = self._generate_one(uow, source, account, opportunity)
+            except SkippableError as exc:
+                uow.dead_letter("potential_subscription", source.get("Id") or row.id,
+                                str(exc), exc.code, salesforce_json(source))
+                result.dead_letters += 1
+                continue
+            if line is not None:
+                lines.append(line)
+                result.subscriptions.append(line["ledger_id"])
+        if lines:
+            result.notifications.append(_queue_email(uow, row, opportunity, account, lines))
+
+    def _generate_one(self, uow: UnitOfWork, source: Mapping[str, Any], account: Account | None,
+                      opportunity: Opportunity) -> dict[str, Any] | None:
+        line_item_sf_id = source.get("Id") if "OpportunityId" in source else None
+        if _already_generated(uow, opportunity, line_item_sf_id):
+            return None
+        values = self._mapping.apply(source)
+        ledger_values = fields.from_salesforce(values)
+        product = _mirror_product(uow, source)
+        line_item = _mirror_line_item(uow, source, opportunity, product, ledger_values)
+        subscription = _create_subscription(uow, ledger_values, account=account,
+                                            opportunity=opportunity, line_item=line_item,
+                                            product=product)
+        uow.enqueue(OutboxTarget.SALESFORCE, "upsert:Subscription__c",
+                    f"salesforce:Subscription__c:{subscription.id}:generate",
+                    {"Ledger_Id__c": subscription.id, **salesforce_json(values)},
+                    ("subscription", subscription.id))
+        return _email_line(subscription.id, source, product, ledger_values)
+
+
+@dataclass
+class Row:
+    """An opportunity as read, with its line items and its CSM's user record."""
+
+    opportunity: dict[str, Any]
+    line_items: list[dict[str, Any]]
+    csm: dict[str, Any]
+    triggered: bool
+
+    @property
+    def id(self) -> str:
+        """The opportunity's Salesforce id."""
+        return str(self.opportunity["Id"])
+
+    def sources(self, per: str) -> list[dict[str, Any]]:
+        """The rows the mapping applies to: the line items, or the opportunity itself.
+
+        An opportunity without line items under ``per = "line_item"`` is wrapped as a line
+        item whose own fields are empty, so its ``Opportunity.`` paths still resolve.
+        """
+        if per == "opportunity":
+            return [self.opportunity]
+        return self.line_items or [{"Opportunity": self.opportunity}]
+
+
+def _csm_of(opportunity: Mapping[str, Any]) -> str | None:
+    account = opportunity.get("Account") or {}
+    return account.get("CSM__c") or account.get("OwnerId")
+
+
+def _opportunity_values(record: Mapping[str, Any], account: Account | None) -> dict[str, Any]:
+    currency = str(record.get("CurrencyIsoCode") or "USD")
+    amount = record.get("Amount")
+    return {
+        "account_id": account.id if account else None,
+        "name": record.get("Name") or record["Id"],
+        "stage": record.get("StageName") or "",
+        "is_won": bool(record.get("IsWon")),
+        "is_closed": bool(record.get("IsClosed")),
+        "close_date": date.fromisoformat(record["CloseDate"]) if record.get("CloseDate") else None,
+        "currency": currency.lower(),
+        "amount_minor": None if amount is None else to_minor(
+            Decimal(str(amount)), currency, rounding="half_even"),
+        "create_potential_subscription": bool(record.get("Create_Potential_Subscription__c")),
+    }
+
+
+def _already_generated(uow: UnitOfWork, opportunity: Opportunity,
+                       line_item_sf_id: str | None) -> bool:
+    query = select(Subscription.id).where(Subscription.opportunity_id == opportunity.id)
+    if line_item_sf_id is not None:
+        line_item = uow.entity_for(System.SALESFORCE, "OpportunityLineItem", line_item_sf_id)
+        if line_item is None:
+            return False
+        query = select(Subscription.id).where(Subscription.line_item_id == line_item)
+    return uow.session.scalar(query.limit(1)) is not None
+
+
+def _mirror_product(uow: UnitOfWork, source: Mapping[str, Any]) -> Product | None:
+    product_id = source.get("Product2Id")
+    if not product_id:
+        return None
+    details = source.get("Product2") or {}
+    return upsert_mirror(uow, Product, "Product2", product_id, {
+        "name": details.get("Name") or product_id, "product_code": details.get("ProductCode"),
+    })
+
+
+def _mirror_line_item(uow: UnitOfWork, source: Mapping[str, Any], opportunity: Opportunity,
+                      product: Product | None,
+                      values: fields.SubscriptionValues) -> LineItem | None:
+    if "OpportunityId" not in source:
+        return None
+    return upsert_mirror(uow, LineItem, "OpportunityLineItem", source["Id"], {
+        "opportunity_id": opportunity.id, "product_id": product.id if product else None,
+        "quantity": Decimal(values.quantity), "unit_price_minor": values.unit_amount_minor,
+        "currency": values.currency, "service_date": values.start_date,
+    })
+
+
+def _create_subscription(uow: UnitOfWork, values: fields.SubscriptionValues, *,
+                         account: Account | None, opportunity: Opportunity,
+                         line_item: LineItem | None, product: Product | None) -> Subscription:
+    subscription = Subscription(
+        account_id=account.id if account else None, opportunity_id=opportunity.id,
+        line_item_id=line_item.id if line_item else None, status=values.status,
+        created_at=uow.now, updated_at=uow.now,
+    )
+    item = SubscriptionItem(product_id=product.id if product else None, quantity=0,
+                            created_at=uow.now, updated_at=uow.now)
+    fields.apply_to_ledger(values, subscription, item)
+    uow.session.add(subscription)
+    uow.session.flush()
+    item.subscription_id = subscription.id
+    uow.session.add(item)
+    uow.record("subscription", subscription.id, "ledger", ChangeKind.CREATE,
+               diff({}, values.as_dict()))
+    return subscription
+
+
+def _email_line(ledger_id: str, source: Mapping[str, Any], product: Product | None,
+                values: fields.SubscriptionValues) -> dict[str, Any]:
+    unit = fields.to_salesforce(values)["Unit_Price__c"]
+    unit_price = Decimal(str(unit)) if unit is not None else Decimal(0)
+    return {
+        "ledger_id": ledger_id,
+        "product": product.name if product else (source.get("Opportunity") or {}).get("Name"),
+        "quantity": values.quantity,
+        "unit_price": f"{unit_price:,.2f}",
+        "amount": f"{unit_price * values.quantity:,.2f}",
+        "currency": values.currency.upper(),
+        "start_date": values.start_date.isoformat() if values.start_date else "",
+        "term_months": values.term_months,
+    }
+
+
+def _queue_email(uow: UnitOfWork, row: Row, opportunity: Opportunity, account: Account | None,
+                 lines: list[dict[str, Any]]) -> str:
+    key = f"{CSM_EMAIL_KIND}:{opportunity.id}:{lines[0]['ledger_id']}"
+    recipient = str(row.csm.get("Email") or "")
+    uow.session.add(Notification(
+        key=key, kind=CSM_EMAIL_KIND, recipient=recipient,
+        subject=f"Potential subscriptions for {opportunity.name}",
+        data={
+            "csm": {"name": row.csm.get("Name") or "there", "id": row.csm.get("Id")},
+            "account": {"name": account.name if account else "",
+                        "salesforce_id": row.opportunity.get("AccountId")},
+            "opportunity": {"name": opportunity.name, "salesforce_id": row.id,
+                            "won": opportunity.is_won},
+            "lines": lines,
+        },
+        created_at=uow.now,
+    ))
+    return key

@@ -1,0 +1,130 @@
+"""CSM edits of ``Subscription__c`` flow into the ledger; activation is queued from here.
+
+Each run reads the ``Subscription__c`` records changed since the cursor, converts each to
+ledger values and applies the difference (none for an echo of our own write). A record whose
+status became Active or Trialing and that has no Stripe subscription yet gets one outbox
+``activate`` operation, keyed by the subscription, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from connector.errors import SkippableError
+from connector.ledger.journal import diff
+from connector.ledger.models import (
+    ChangeKind,
+    OutboxTarget,
+    Subscription,
+    SubscriptionItem,
+    System,
+)
+from connector.salesforce.client import SalesforceClient
+from connector.salesforce.reader import Cursor, Stream, parse_modstamp, read_changes
+from connector.sync import subscription_fields as fields
+from connector.sync.entities import salesforce_json
+from connector.sync.unit_of_work import UnitOfWork
+
+SUBSCRIPTION_FIELDS = (
+    "Ledger_Id__c", "Status__c", "Quantity__c", "Unit_Price__c", "Currency__c",
+    "Start_Date__c", "End_Date__c", "Term_Months__c", "CSM__c", "Account__c",
+    "Opportunity__c", "Product__c", "Trial_End_Date__c", "Cancel_At_Period_End__c",
+    "Stripe_Customer_Id__c", "Stripe_Subscription_Id__c",
+)
+ACTIVATE = "activate_subscription"
+
+
+@dataclass
+class Applied:
+    """What one run of the step did."""
+
+    read: int = 0
+    changed: int = 0
+    activations: int = 0
+    dead_letters: int = 0
+
+
+def activation_key(ledger_id: str) -> str:
+    """The outbox key of a subscription's activation (one per subscription, ever)."""
+    return f"stripe:{ACTIVATE}:{ledger_id}"
+
+
+class SubscriptionEdits:
+    """The ``Subscription__c`` → ledger step."""
+
+    stream = Stream("Subscription__c", SUBSCRIPTION_FIELDS)
+
+    def __init__(self, client: SalesforceClient) -> None:
+        self._client = client
+
+    def read(self, cursor: Cursor, signpost: datetime) -> tuple[list[dict[str, Any]], Cursor]:
+        """Read the records changed since ``cursor`` (no ledger I/O)."""
+        batch = read_changes(self._client, self.stream, cursor, signpost)
+        return batch.records, batch.cursor
+
+    def apply(self, uow: UnitOfWork, records: Iterable[dict[str, Any]]) -> Applied:
+        """Apply the records to the ledger; dead-letter the ones that cannot be applied."""
+        result = Applied()
+        for record in records:
+            result.read += 1
+            try:
+                self._apply_one(uow, record, result)
+            except SkippableError as exc:
+                uow.dead_letter("salesforce.Subscription__c", record["Id"], str(exc), exc.code,
+                                salesforce_json(record))
+                result.dead_letters += 1
+        return result
+
+    def _apply_one(self, uow: UnitOfWork, record: Mapping[str, Any], result: Applied) -> None:
+        subscription = _find(uow, record)
+        if subscription is None:
+            raise SkippableError(
+                f"Subscription__c {record['Id']} has no ledger record (Ledger_Id__c "
+                f"{record.get('Ledger_Id__c')!r}); records created by hand in Salesforce are "
+                "not adopted yet", code="UNKNOWN_SUBSCRIPTION")
+        uow.link("subscription", subscription.id, System.SALESFORCE, "Subscription__c",
+                 record["Id"])
+        item = _item(uow, subscription)
+        incoming = fields.from_salesforce(record)
+        changes = diff(fields.from_ledger(subscription, item).as_dict(), incoming.as_dict())
+        if changes:
+            fields.apply_to_ledger(incoming, subscription, item)
+            subscription.updated_at = uow.now
+            uow.record("subscription", subscription.id, "salesforce", ChangeKind.UPDATE, changes,
+                       source_ts=parse_modstamp(record["SystemModstamp"]))
+            result.changed += 1
+        if _wants_activation(uow, subscription):
+            added = uow.enqueue(OutboxTarget.STRIPE, ACTIVATE, activation_key(subscription.id),
+                                {"salesforce_id": record["Id"]},
+                                ("subscription", subscription.id))
+            result.activations += int(added)
+
+
+def _find(uow: UnitOfWork, record: Mapping[str, Any]) -> Subscription | None:
+    ledger_id = record.get("Ledger_Id__c")
+    if ledger_id:
+        return uow.session.get(Subscription, ledger_id)
+    linked = uow.entity_for(System.SALESFORCE, "Subscription__c", record["Id"])
+    return uow.session.get(Subscription, linked) if linked else None
+
+
+def _item(uow: UnitOfWork, subscription: Subscription) -> SubscriptionItem:
+    query = select(SubscriptionItem).where(SubscriptionItem.subscription_id == subscription.id)
+    item = uow.session.scalars(query.order_by(SubscriptionItem.created_at).limit(1)).first()
+    if item is None:
+        item = SubscriptionItem(subscription_id=subscription.id, quantity=1,
+                                created_at=uow.now, updated_at=uow.now)
+        uow.session.add(item)
+    return item
+
+
+def _wants_activation(uow: UnitOfWork, subscription: Subscription) -> bool:
+    if subscription.status not in fields.BILLABLE:
+        return False
+    stripe_id = uow.external_for("subscription", subscription.id, System.STRIPE, "subscription")
+    return stripe_id is None

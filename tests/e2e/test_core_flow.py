@@ -1,0 +1,177 @@
+"""Won deal → potential subscriptions → CSM email → activation → Stripe → ids written back.
+
+Everything is asserted on the emulators' state, their request counters and the SMTP sink.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from connector.cli import main
+from connector.sync import activation
+from e2e.world import START, World
+
+WRITE_METHODS = ("POST", "PATCH", "DELETE")
+
+
+def _salesforce_writes(world: World) -> int:
+    return sum(1 for method, path in world.stack.salesforce.request_log
+               if method in WRITE_METHODS and "/oauth2/" not in path)
+
+
+def _by_code(world: World) -> dict[str, dict[str, object]]:
+    return {r["Product__r"]["ProductCode"]: r for r in world.subscriptions()}
+
+
+def test_won_and_ticked_opportunities_get_one_potential_subscription_per_line_item(
+        world: World) -> None:
+    world.cycle()
+
+    subs = world.subscriptions()
+    opportunities = world.org.opportunities
+    assert sorted(s["Opportunity__c"] for s in subs) == sorted([
+        opportunities["acme_won"], opportunities["acme_won"], opportunities["globex_ticked"],
+        opportunities["initech_legacy"]])  # the open Initech pilot yields nothing
+    by_code = _by_code(world)
+    seat = by_code["ANALYTICS-SEAT-ANNUAL"]
+    assert (seat["Status__c"], seat["Quantity__c"], seat["Unit_Price__c"], seat["Currency__c"],
+            seat["Term_Months__c"]) == ("Potential", 25, 240.0, "USD", 12)
+    assert seat["Start_Date__c"] == (START.date() + timedelta(days=14)).isoformat()  # ServiceDate
+    platform = by_code["PLATFORM-MONTHLY"]
+    assert platform["Start_Date__c"] == START.date().isoformat()  # no ServiceDate: CloseDate
+    assert platform["Account__c"] == world.org.accounts["acme"]
+    assert platform["Product__c"] == world.org.products["PLATFORM-MONTHLY"]
+    assert platform["CSM__c"] == world.org.users["dana"]  # the account's CSM
+    assert by_code["LEGACY-ONPREM"]["CSM__c"] == world.org.users["priya"]  # no CSM: the owner
+    assert all(s["Ledger_Id__c"] for s in subs)
+
+
+def test_potential_subscriptions_are_written_in_one_collections_call(world: World) -> None:
+    world.cycle()
+
+    upserts = [path for method, path in world.stack.salesforce.request_log
+               if method == "PATCH" and "/composite/sobjects/Subscription__c/" in path]
+    assert len(upserts) == 1
+
+
+def test_running_again_or_resaving_the_opportunity_creates_nothing(world: World) -> None:
+    world.cycle()
+    world.admin().restful(f"sobjects/Opportunity/{world.org.opportunities['acme_won']}",
+                          method="PATCH", data='{"Description": "re-saved"}')
+    world.cycle()
+    world.cycle()
+
+    assert len(world.subscriptions()) == 4
+    assert len(world.stack.smtp.messages) == 3
+
+
+def test_each_csm_gets_one_email_per_won_opportunity(world: World) -> None:
+    world.cycle()
+    world.cycle()
+
+    mails = {m.rcpt_tos[0]: m for m in world.stack.smtp.messages}
+    assert sorted(mails) == ["dana.whitfield@example.com", "omar.haddad@example.com",
+                             "priya.raman@example.com"]
+    dana = mails["dana.whitfield@example.com"].text()
+    assert "Acme Robotics" in dana
+    assert "Acme Robotics - platform rollout" in dana
+    assert "Platform (monthly)" in dana
+    assert "Analytics seat (annual)" in dana
+    assert "6,000.00" in dana  # 25 seats x 240.00
+    for sub in world.subscriptions():
+        if sub["Opportunity__c"] == world.org.opportunities["acme_won"]:
+            assert f"/lightning/r/Subscription__c/{sub['Id']}/view" in dana
+
+
+def test_activation_creates_one_customer_and_the_subscriptions_and_writes_ids_back(
+        world: World) -> None:
+    world.cycle()
+    for sub in world.subscriptions():
+        if sub["Account__c"] == world.org.accounts["acme"]:
+            world.set_status(sub["Id"], "Active", "dana.whitfield@example.com")
+
+    world.cycle()
+
+    customers = world.stack.stripe.objects("customer")
+    assert [c["metadata"]["salesforce_account_id"] for c in customers] == [
+        world.org.accounts["acme"]]
+    stripe_subs = {s["id"]: s for s in world.stack.stripe.objects("subscription")}
+    assert len(stripe_subs) == 2
+    for code, sub in _by_code(world).items():
+        if code not in ("PLATFORM-MONTHLY", "ANALYTICS-SEAT-ANNUAL"):
+            assert sub["Stripe_Subscription_Id__c"] is None
+            continue
+        created = stripe_subs[sub["Stripe_Subscription_Id__c"]]
+        item = created["items"]["data"][0]
+        assert item["price"]["lookup_key"] == code
+        assert item["quantity"] == sub["Quantity__c"]
+        assert created["customer"] == sub["Stripe_Customer_Id__c"] == customers[0]["id"]
+        assert created["metadata"]["ledger_id"] == sub["Ledger_Id__c"]
+        assert sub["Status__c"] == "Active"
+    seat = stripe_subs[_by_code(world)["ANALYTICS-SEAT-ANNUAL"]["Stripe_Subscription_Id__c"]]
+    two_weeks = int((START + timedelta(days=14)).replace(hour=0).timestamp())
+    assert seat["billing_cycle_anchor"] == two_weeks  # billing starts on the ServiceDate
+
+
+def test_a_second_sync_writes_nothing_anywhere(world: World) -> None:
+    world.cycle()
+    for sub in world.subscriptions():
+        world.set_status(sub["Id"], "Active")
+    world.cycle()
+    world.cycle()  # reads back the daemon's own write-backs
+    world.stack.salesforce.reset_counters()
+    world.stack.stripe.reset_counters()
+    mails = len(world.stack.smtp.messages)
+
+    world.cycle()
+
+    assert _salesforce_writes(world) == 0
+    assert world.stack.stripe.request_count(method="POST") == 0
+    assert len(world.stack.smtp.messages) == mails
+
+
+def test_a_product_without_a_price_is_dead_lettered_and_flagged_while_others_proceed(
+        world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    world.cycle()
+    by_code = _by_code(world)
+    world.set_status(by_code["LEGACY-ONPREM"]["Id"], "Active")
+    world.set_status(by_code["SUPPORT-PREMIUM"]["Id"], "Active")
+
+    report = world.cycle()
+
+    assert report.activated.dead_letters == 1
+    after = _by_code(world)
+    assert "LEGACY-ONPREM" in after["LEGACY-ONPREM"]["Sync_Error__c"]
+    assert after["LEGACY-ONPREM"]["Stripe_Subscription_Id__c"] is None
+    assert after["SUPPORT-PREMIUM"]["Stripe_Subscription_Id__c"].startswith("sub_")
+    assert after["SUPPORT-PREMIUM"]["Sync_Error__c"] is None
+    assert main(["deadletter", "list", "--config", str(world.folder / "config.toml")]) == 0
+    listing = capsys.readouterr().out
+    assert "PRICE_NOT_FOUND" in listing
+    assert "lookup_key 'LEGACY-ONPREM'" in listing
+
+
+def test_a_crash_between_stripe_create_and_write_back_repeats_nothing(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    world.cycle()
+    platform = _by_code(world)["PLATFORM-MONTHLY"]
+    world.set_status(platform["Id"], "Active")
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt("power cut after Stripe answered")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(activation, "_record_activation", crash)
+        with pytest.raises(KeyboardInterrupt):
+            world.cycle()
+    assert len(world.stack.stripe.objects("subscription")) == 1  # Stripe did create it
+    world.restart()
+
+    world.cycle()
+
+    subs = world.stack.stripe.objects("subscription")
+    assert len(subs) == 1
+    assert len(world.stack.stripe.objects("customer")) == 1
+    assert _by_code(world)["PLATFORM-MONTHLY"]["Stripe_Subscription_Id__c"] == subs[0]["id"]

@@ -1,0 +1,90 @@
+"""An end-to-end world: the emulators, a seeded org and a daemon engine on one manual clock."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from simple_salesforce.api import Salesforce
+
+from connector.clock import ManualClock
+from connector.config import load_config
+from connector.retry import NO_WAIT
+from connector.sandbox.seed import SampleOrg, seed_salesforce, seed_stripe
+from connector.sandbox.stack import EmulatorStack
+from connector.secrets import Secrets
+from connector.sync.engine import CycleReport, SyncEngine
+from connector.sync.wiring import build_engine
+
+REPO = Path(__file__).resolve().parents[2]
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+SUBSCRIPTIONS = (
+    "SELECT Id, Name, Account__c, Opportunity__c, Product__c, Product__r.ProductCode, "
+    "Quantity__c, Unit_Price__c, Currency__c, Start_Date__c, Term_Months__c, CSM__c, Status__c, "
+    "Ledger_Id__c, Stripe_Customer_Id__c, Stripe_Subscription_Id__c, Sync_Error__c "
+    "FROM Subscription__c ORDER BY Name"
+)
+
+
+@dataclass
+class World:
+    """What an end-to-end test drives and inspects."""
+
+    clock: ManualClock
+    stack: EmulatorStack
+    org: SampleOrg
+    prices: dict[str, str]
+    folder: Path
+    engine: SyncEngine
+
+    def cycle(self) -> CycleReport:
+        """Let a couple of seconds pass (reads take only finished seconds), then sync once."""
+        self.clock.advance(timedelta(seconds=2))
+        return self.engine.run_cycle()
+
+    def restart(self) -> SyncEngine:
+        """A fresh engine on the same ledger, as after a process restart."""
+        self.engine = build(self.stack, self.folder, self.clock)
+        return self.engine
+
+    def admin(self) -> Salesforce:
+        """simple-salesforce as the integration user."""
+        return self.as_user(None)
+
+    def as_user(self, username: str | None) -> Salesforce:
+        """simple-salesforce logged in as ``username`` (a CSM) or the integration user."""
+        emulator = self.stack.salesforce
+        token = emulator.issue_session_token(username)
+        return Salesforce(instance_url=emulator.url, session_id=token,
+                          session=emulator.requests_session(), version="62.0")
+
+    def subscriptions(self) -> list[dict[str, Any]]:
+        """Every Subscription__c, by name."""
+        return list(self.admin().query_all(SUBSCRIPTIONS)["records"])
+
+    def set_status(self, record_id: str, status: str, username: str | None = None) -> None:
+        """Change a Subscription__c's status through the REST API, as a CSM would."""
+        self.as_user(username).restful(f"sobjects/Subscription__c/{record_id}", method="PATCH",
+                                       data=json.dumps({"Status__c": status}))
+        self.clock.advance(timedelta(seconds=1))
+
+
+def build(stack: EmulatorStack, folder: Path, clock: ManualClock) -> SyncEngine:
+    config = load_config(stack.write_config(folder, REPO / "mappings", REPO / "templates"))
+    return build_engine(config, Secrets(stack.environment()), clock, retry=NO_WAIT)
+
+
+def start(folder: Path) -> World:
+    """Emulators up, sample org and catalog seeded, an engine on an empty ledger."""
+    clock = ManualClock(START)
+    stack = EmulatorStack.start(clock)
+    try:
+        org = seed_salesforce(stack.salesforce, START.date())
+        prices = seed_stripe(stack.stripe)
+        return World(clock, stack, org, prices, folder, build(stack, folder, clock))
+    except BaseException:
+        stack.stop()
+        raise
