@@ -57,6 +57,10 @@ class SecretRedactor:
         return text
 
 
+CHATTY_LIBRARIES = ("uvicorn.access", "stripe", "mail.log", "alembic.runtime.migration")
+"""Libraries that log every request or step at info; shown only with ``--log-level debug``."""
+
+
 def configure_logging(level: str = "info", secrets: Iterable[str] = (),
                       stream: TextIO | None = None, json: bool | None = None) -> None:
     """Configure structlog and the standard library for this process.
@@ -89,7 +93,8 @@ def configure_logging(level: str = "info", secrets: Iterable[str] = (),
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    for name in CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.DEBUG if level == "debug" else logging.WARNING)
 
 
 def _shared_processors(redactor: SecretRedactor) -> list[Processor]:

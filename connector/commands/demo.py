@@ -15,9 +15,10 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from simple_salesforce.api import Salesforce
@@ -25,13 +26,15 @@ from simple_salesforce.api import Salesforce
 from connector.clock import SystemClock
 from connector.commands.sync_commands import Daemon
 from connector.config import Config, load_config
+from connector.log import configure_logging
 from connector.sandbox.seed import SampleOrg, seed_salesforce, seed_stripe
-from connector.sandbox.stack import EmulatorStack
+from connector.sandbox.stack import DEMO_CLIENT_SECRET, DEMO_STRIPE_KEY, EmulatorStack
 from connector.secrets import Secrets
 from connector.sync.engine import CycleReport, SyncEngine
 from connector.sync.wiring import build_engine
 
 REPO = Path(__file__).resolve().parents[2]
+DEMO_SECRETS = (DEMO_CLIENT_SECRET, DEMO_STRIPE_KEY)
 SUBSCRIPTION_QUERY = (
     "SELECT Id, Name, Account__r.Name, Product__r.Name, Quantity__c, Unit_Price__c, "
     "Status__c, CSM__r.Name, Stripe_Customer_Id__c, Stripe_Subscription_Id__c, MRR__c, "
@@ -67,7 +70,8 @@ class Narrator:
 
 def run_demo(args: argparse.Namespace) -> int:
     """Run the narrated demo; exit 0 when every step did what it should."""
-    say = Narrator(total=7)
+    configure_logging("warning", secrets=DEMO_SECRETS)  # the narration is the output
+    say = Narrator(total=8)
     print("crm-connector demo: the real daemon against local emulators; nothing leaves this "
           "machine and no credentials are needed.")
     with _workspace() as folder, _stack() as stack:
@@ -141,6 +145,7 @@ def _seed(say: Narrator, stack: EmulatorStack) -> SampleOrg:
 
 def _cycle(say: Narrator, engine: SyncEngine, title: str) -> CycleReport:
     say.step(title)
+    _next_second()
     report = engine.run_cycle()
     counts = report.summary()
     say.say(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in counts.items()
@@ -198,12 +203,19 @@ def _quiet_cycle(say: Narrator, stack: EmulatorStack, engine: SyncEngine) -> int
     sf_before = _writes(stack.salesforce.request_log)
     stripe_before = stack.stripe.request_count(method="POST")
     mails_before = len(stack.smtp.messages)
+    _next_second()
     engine.run_cycle()
     writes = (_writes(stack.salesforce.request_log) - sf_before
               + stack.stripe.request_count(method="POST") - stripe_before
               + len(stack.smtp.messages) - mails_before)
     say.say(f"writes to Salesforce, Stripe and SMTP this cycle: {writes}")
     return writes
+
+
+def _next_second() -> None:
+    # The daemon reads only seconds that are over (SystemModstamp has 1-second resolution),
+    # so changes made a moment ago become visible once the current second has passed.
+    time.sleep(1.05 - datetime.now(UTC).microsecond / 1_000_000)
 
 
 def _writes(log: list[tuple[str, str]]) -> int:
