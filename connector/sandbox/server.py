@@ -39,6 +39,7 @@ class ServerThread:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
+        self._sock.listen(128)  # connections wait in the backlog until serving starts
         self.host = host
         self.port: int = self._sock.getsockname()[1]
         self.scheme = "https" if tls else "http"

@@ -1,0 +1,46 @@
+"""``python -m connector.sandbox salesforce|stripe|smtp --port N`` serve until SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("service", ["salesforce", "stripe", "smtp"])
+def test_each_emulator_runs_standalone_and_stops_on_sigterm(service: str) -> None:
+    port = _free_port()
+    process = subprocess.Popen(  # noqa: S603 - our own module
+        [sys.executable, "-m", "connector.sandbox", service, "--port", str(port), "--seed"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        banner = process.stdout.readline() if process.stdout else ""
+        assert f":{port}" in banner, banner
+        if service == "stripe":
+            prices = requests.get(f"http://127.0.0.1:{port}/v1/prices",
+                                  auth=("sk_test_x", ""), timeout=10).json()
+            assert {p["lookup_key"] for p in prices["data"]} >= {"PLATFORM-MONTHLY"}
+        elif service == "salesforce":
+            answer = requests.get(f"https://127.0.0.1:{port}/services/data/", verify=False,  # noqa: S501
+                                  timeout=10)
+            assert answer.status_code == 200
+        else:
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as smtp:
+                assert smtp.recv(100).startswith(b"220")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        # uvicorn shuts down gracefully, then re-raises the signal it caught
+        assert process.wait(timeout=20) in (0, -signal.SIGTERM)
