@@ -23,7 +23,7 @@ def _free_port() -> int:
 @pytest.mark.parametrize("service", ["salesforce", "stripe", "smtp"])
 def test_each_emulator_runs_standalone_and_stops_on_sigterm(service: str) -> None:
     port = _free_port()
-    process = subprocess.Popen(  # noqa: S603 - our own module
+    process = subprocess.Popen(
         [sys.executable, "-m", "connector.sandbox", service, "--port", str(port), "--seed"],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -34,7 +34,7 @@ def test_each_emulator_runs_standalone_and_stops_on_sigterm(service: str) -> Non
                                   auth=("sk_test_x", ""), timeout=10).json()
             assert {p["lookup_key"] for p in prices["data"]} >= {"PLATFORM-MONTHLY"}
         elif service == "salesforce":
-            answer = requests.get(f"https://127.0.0.1:{port}/services/data/", verify=False,  # noqa: S501
+            answer = requests.get(f"https://127.0.0.1:{port}/services/data/", verify=False,
                                   timeout=10)
             assert answer.status_code == 200
         else:
