@@ -34,7 +34,7 @@ def stack() -> Iterator[EmulatorStack]:
 def _daemon(stack: EmulatorStack, tmp_path: Path, *args: str) -> subprocess.Popen[str]:
     config = stack.write_config(tmp_path, REPO / "mappings", REPO / "templates")
     env = {**os.environ, **stack.environment()}
-    return subprocess.Popen(  # noqa: S603 - our own entry point
+    return subprocess.Popen(
         [sys.executable, "daemon.py", *args, "--config", str(config)], cwd=REPO, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -47,7 +47,8 @@ def test_sync_once_runs_one_cycle_and_exits_zero(stack: EmulatorStack, tmp_path:
     assert len(stack.salesforce.records("Subscription__c")) == 4
     assert len(stack.smtp.messages) == 3
     assert '"event": "sync run finished"' in logs
-    assert "demo-client-secret" not in logs and "sk_test_emulator" not in logs
+    assert "demo-client-secret" not in logs
+    assert "sk_test_emulator" not in logs
 
 
 def test_run_cycles_until_sigterm_then_exits_zero(stack: EmulatorStack, tmp_path: Path) -> None:
