@@ -34,7 +34,8 @@ def test_each_emulator_runs_standalone_and_stops_on_sigterm(service: str) -> Non
                                   auth=("sk_test_x", ""), timeout=10).json()
             assert {p["lookup_key"] for p in prices["data"]} >= {"PLATFORM-MONTHLY"}
         elif service == "salesforce":
-            answer = requests.get(f"https://127.0.0.1:{port}/services/data/", verify=False,
+            ca_path = banner.split("(CA: ")[1].split(")")[0]
+            answer = requests.get(f"https://127.0.0.1:{port}/services/data/", verify=ca_path,
                                   timeout=10)
             assert answer.status_code == 200
         else:
