@@ -175,3 +175,19 @@ def test_a_crash_between_stripe_create_and_write_back_repeats_nothing(
     assert len(subs) == 1
     assert len(world.stack.stripe.objects("customer")) == 1
     assert _by_code(world)["PLATFORM-MONTHLY"]["Stripe_Subscription_Id__c"] == subs[0]["id"]
+
+
+def test_trialing_with_a_trial_end_starts_a_stripe_trial(world: World) -> None:
+    world.cycle()
+    seat = _by_code(world)["SUPPORT-PREMIUM"]
+    trial_end = (START + timedelta(days=30)).date()
+    world.admin().restful(f"sobjects/Subscription__c/{seat['Id']}", method="PATCH",
+                          data=f'{{"Status__c": "Trialing", "Trial_End_Date__c": "{trial_end}"}}')
+    world.clock.advance(timedelta(seconds=1))
+
+    world.cycle()
+
+    [created] = world.stack.stripe.objects("subscription")
+    assert created["status"] == "trialing"
+    assert created["trial_end"] == int((START + timedelta(days=30)).replace(hour=0).timestamp())
+    assert _by_code(world)["SUPPORT-PREMIUM"]["Status__c"] == "Trialing"
