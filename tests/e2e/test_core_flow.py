@@ -191,3 +191,24 @@ def test_trialing_with_a_trial_end_starts_a_stripe_trial(world: World) -> None:
     assert created["status"] == "trialing"
     assert created["trial_end"] == int((START + timedelta(days=30)).replace(hour=0).timestamp())
     assert _by_code(world)["SUPPORT-PREMIUM"]["Status__c"] == "Trialing"
+
+
+def test_after_the_price_exists_a_retried_dead_letter_activates_and_clears_the_error(
+        world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    world.cycle()
+    legacy = _by_code(world)["LEGACY-ONPREM"]
+    world.set_status(legacy["Id"], "Active")
+    world.cycle()
+    world.stack.stripe.seed_price("Legacy on-prem licence", "LEGACY-ONPREM", 500000,
+                                  interval="year")
+
+    config = str(world.folder / "config.toml")
+    assert main(["deadletter", "retry", "--all", "--config", config]) == 0
+    world.cycle()
+
+    after = _by_code(world)["LEGACY-ONPREM"]
+    assert after["Stripe_Subscription_Id__c"].startswith("sub_")
+    assert after["Sync_Error__c"] is None
+    assert "queued again" in capsys.readouterr().out
+    assert main(["deadletter", "list", "--config", config]) == 0
+    assert "no open dead letters" in capsys.readouterr().out
