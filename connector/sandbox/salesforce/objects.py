@@ -1,0 +1,198 @@
+"""The emulated org's data model: the shipped SFDX metadata plus the standard objects.
+
+Field names, types, relationships and picklists come from
+:meth:`connector.mapping.datamodel.DataModel.offline`, so the emulator and
+``mappings check --offline`` agree by construction. What describe reports beyond that
+(labels, required, unique, external id, length, restricted picklists, defaults, key prefixes,
+child relationships) is read from the ``.field-meta.xml`` files or, for standard objects,
+listed here.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from connector.mapping.datamodel import DataModel
+from connector.mapping.sobjects import FieldInfo, ObjectInfo
+
+SHIPPED_METADATA = Path(__file__).resolve().parents[3] / "salesforce"
+_NS = "{http://soap.sforce.com/2006/04/metadata}"
+
+STANDARD_PREFIXES = {
+    "Account": "001", "Opportunity": "006", "OpportunityLineItem": "00k", "Product2": "01t",
+    "Pricebook2": "01s", "PricebookEntry": "01u", "User": "005",
+}
+# Required on create. A line item's product is checked when it is stored: either its price
+# book entry or its product will do.
+STANDARD_REQUIRED = {
+    "Account": ("Name",), "Opportunity": ("Name", "StageName", "CloseDate"),
+    "OpportunityLineItem": ("OpportunityId", "Quantity"),
+    "Product2": ("Name",), "Pricebook2": ("Name",),
+    "PricebookEntry": ("Pricebook2Id", "Product2Id", "UnitPrice"),
+    "User": ("Username", "LastName", "Email"),
+}
+STANDARD_UNIQUE = {"User": ("Username",)}
+STANDARD_LENGTHS = {"string": 255, "textarea": 32768, "email": 80, "phone": 40, "url": 255,
+                    "picklist": 255, "id": 18, "reference": 18}
+STANDARD_CHILD_RELATIONSHIPS = {
+    ("Opportunity", "AccountId"): "Opportunities",
+    ("OpportunityLineItem", "OpportunityId"): "OpportunityLineItems",
+    ("PricebookEntry", "Product2Id"): "PricebookEntries",
+    ("PricebookEntry", "Pricebook2Id"): "PricebookEntries",
+    ("Account", "ParentId"): "ChildAccounts",
+}
+STANDARD_LABELS = {"OpportunityLineItem": "Opportunity Product", "Product2": "Product",
+                   "Pricebook2": "Price Book", "PricebookEntry": "Price Book Entry"}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field as describe reports it."""
+
+    info: FieldInfo
+    label: str
+    required: bool = False
+    unique: bool = False
+    external_id: bool = False
+    length: int | None = None
+    restricted: bool = False
+    default: object = None
+    child_relationship: str | None = None  # how the parent names its children, if it does
+
+    @property
+    def name(self) -> str:
+        """The field's API name."""
+        return self.info.name
+
+    @property
+    def type(self) -> str:
+        """The describe type (``string``, ``reference``, ``currency``...)."""
+        return self.info.type
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    """One sObject: labels, key prefix and fields."""
+
+    name: str
+    label: str
+    key_prefix: str
+    fields: Mapping[str, FieldSpec]
+    custom: bool
+    auto_name: str | None = None  # display format of an AutoNumber name field
+    _lower: Mapping[str, str] = field(default_factory=dict)
+
+    def field(self, name: str) -> FieldSpec | None:
+        """The field called ``name``, case-insensitively as Salesforce matches."""
+        exact = self.fields.get(name)
+        if exact is not None:
+            return exact
+        canonical = self._lower.get(name.lower())
+        return self.fields[canonical] if canonical else None
+
+    def info(self) -> ObjectInfo:
+        """The object in the shape the SOQL engine and the mapping layer read."""
+        return ObjectInfo(self.name, {name: spec.info for name, spec in self.fields.items()})
+
+
+@dataclass(frozen=True)
+class Schema:
+    """Every object of the org, found case-insensitively and by key prefix."""
+
+    objects: Mapping[str, ObjectSpec]
+
+    def find(self, name: str) -> ObjectSpec | None:
+        """The object called ``name`` (any case), or None."""
+        exact = self.objects.get(name)
+        if exact is not None:
+            return exact
+        return next((o for o in self.objects.values() if o.name.lower() == name.lower()), None)
+
+    def by_prefix(self, prefix: str) -> ObjectSpec | None:
+        """The object whose ids start with ``prefix``, or None."""
+        return next((o for o in self.objects.values() if o.key_prefix == prefix), None)
+
+    def infos(self) -> dict[str, ObjectInfo]:
+        """Every object as an :class:`ObjectInfo`, for the SOQL engine."""
+        return {name: spec.info() for name, spec in self.objects.items()}
+
+    def children(self, parent: str) -> list[tuple[ObjectSpec, FieldSpec]]:
+        """``(child object, reference field)`` for every field that points at ``parent``."""
+        return [(child, spec) for child in self.objects.values()
+                for spec in child.fields.values() if parent in spec.info.reference_to]
+
+
+def load_schema(metadata_dir: Path = SHIPPED_METADATA) -> Schema:
+    """Every object of the emulated org, custom ones numbered ``a00``, ``a01``... by name."""
+    model = DataModel.offline(metadata_dir)
+    extras = _field_extras(metadata_dir)
+    custom_prefix = iter(f"a0{c}" for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    objects: dict[str, ObjectSpec] = {}
+    for name in sorted(model.objects):
+        info = model.objects[name]
+        specs = {f: _field_spec(name, info.fields[f], extras.get((name, f), {}))
+                 for f in info.fields}
+        custom = name.endswith("__c")
+        header = _object_header(metadata_dir, name)
+        objects[name] = ObjectSpec(
+            name, header.get("label") or STANDARD_LABELS.get(name, name),
+            next(custom_prefix) if custom else STANDARD_PREFIXES.get(name, "0Xx"), specs,
+            custom, header.get("auto_name"), {f.lower(): f for f in specs})
+    return Schema(objects)
+
+
+def humanize(name: str) -> str:
+    """A label for a field without one: ``StageName`` → ``Stage Name``, ``AccountId`` →
+    ``Account ID``, ``Unit_Price__c`` → ``Unit Price``."""
+    if name.endswith("__c"):
+        return name.removesuffix("__c").replace("_", " ")
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
+    return re.sub(r" Id$", " ID", words)
+
+
+def _field_spec(obj: str, info: FieldInfo, extra: Mapping[str, str]) -> FieldSpec:
+    required = extra.get("required") == "true" or info.name in STANDARD_REQUIRED.get(obj, ())
+    length = int(extra["length"]) if "length" in extra else STANDARD_LENGTHS.get(info.type)
+    default: object = None
+    if info.type == "boolean" and info.createable:
+        default = extra.get("defaultValue", "false") == "true"
+    elif "picklist_default" in extra:
+        default = extra["picklist_default"]
+    unique = extra.get("unique") == "true" or info.name in STANDARD_UNIQUE.get(obj, ())
+    children = f"{extra['relationshipName']}__r" if extra.get("relationshipName") \
+        else STANDARD_CHILD_RELATIONSHIPS.get((obj, info.name))
+    return FieldSpec(info, extra.get("label") or humanize(info.name), required=required,
+                     unique=unique, external_id=extra.get("externalId") == "true",
+                     length=length, restricted=extra.get("restricted") == "true",
+                     default=default, child_relationship=children)
+
+
+def _field_extras(metadata_dir: Path) -> dict[tuple[str, str], dict[str, str]]:
+    extras: dict[tuple[str, str], dict[str, str]] = {}
+    for path in metadata_dir.glob("**/objects/*/fields/*.field-meta.xml"):
+        root = ET.parse(path).getroot()  # noqa: S314 - our own metadata, not untrusted input
+        found = {tag: (root.findtext(f"{_NS}{tag}") or "").strip()
+                 for tag in ("label", "required", "unique", "externalId", "length",
+                             "defaultValue", "relationshipName")
+                 if root.find(f"{_NS}{tag}") is not None}
+        if root.findtext(f"{_NS}valueSet/{_NS}restricted") == "true":
+            found["restricted"] = "true"
+        for value in root.iter(f"{_NS}value"):
+            if value.findtext(f"{_NS}default") == "true":
+                found["picklist_default"] = value.findtext(f"{_NS}fullName") or ""
+        extras[(path.parent.parent.name, path.name.removesuffix(".field-meta.xml"))] = found
+    return extras
+
+
+def _object_header(metadata_dir: Path, name: str) -> dict[str, str]:
+    for path in metadata_dir.glob(f"**/objects/{name}/{name}.object-meta.xml"):
+        root = ET.parse(path).getroot()  # noqa: S314 - our own metadata
+        header = {"label": root.findtext(f"{_NS}label") or ""}
+        if root.findtext(f"{_NS}nameField/{_NS}type") == "AutoNumber":
+            header["auto_name"] = root.findtext(f"{_NS}nameField/{_NS}displayFormat") or ""
+        return header
+    return {}

@@ -1,0 +1,240 @@
+"""The emulated org's records, validated and stamped the way Salesforce does it.
+
+Records are plain dicts of JSON-ready values keyed by 18-character ids. Every write goes
+through :meth:`Store.insert`, :meth:`Store.update` or :meth:`Store.delete`, which check the
+fields, types, references, required and unique values and restricted picklists, and refuse
+with Salesforce's error codes (nothing is stored when a write is refused). Deletes are soft
+(``IsDeleted``), so ``queryAll`` and ``getDeleted`` still see the record. Timestamps come from
+the clock truncated to whole seconds, so several writes can share a ``SystemModstamp``.
+
+The store is the SOQL engine's :class:`~connector.sandbox.salesforce.soql.RecordSource`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from connector.clock import Clock
+from connector.sandbox.salesforce import errors, ids, values
+from connector.sandbox.salesforce.derived import auto_number, derive, roll_up_opportunity
+from connector.sandbox.salesforce.objects import ObjectSpec, Schema
+
+Record = dict[str, Any]
+Snapshot = dict[str, dict[str, Record]]
+
+
+class Store:
+    """Records of every object of ``schema``; thread-safe (hold :attr:`lock` to read several
+    records consistently or to write several atomically).
+
+    Args:
+        schema: the objects of the org.
+        clock: stamps ``CreatedDate``/``LastModifiedDate``/``SystemModstamp``.
+        allocator: hands out record ids.
+    """
+
+    def __init__(self, schema: Schema, clock: Clock, allocator: ids.IdAllocator) -> None:
+        self.schema = schema
+        self._clock = clock
+        self._ids = allocator
+        self._tables: dict[str, dict[str, Record]] = {name: {} for name in schema.objects}
+        self._numbers = {name: itertools.count(1) for name in schema.objects}
+        self.lock = threading.RLock()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def spec(self, sobject: str) -> ObjectSpec:
+        """The object called ``sobject`` (any case). Raises ApiError NOT_FOUND."""
+        spec = self.schema.find(sobject)
+        if spec is None:
+            raise errors.no_such_sobject()
+        return spec
+
+    def records(self, sobject: str) -> Iterable[Record]:
+        """Every record of ``sobject``, deleted ones included, in creation order."""
+        with self.lock:
+            return list(self._tables[self.spec(sobject).name].values())
+
+    def get(self, sobject: str, record_id: str) -> Record | None:
+        """The record of ``sobject`` with ``record_id`` (either id form), deleted or not."""
+        canonical = ids.canonical(record_id)
+        spec = self.schema.find(sobject)
+        if canonical is None or spec is None:
+            return None
+        with self.lock:
+            return self._tables[spec.name].get(canonical)
+
+    def locate(self, sobject: str, text: str) -> Record:
+        """The live record a REST path names, or the error the REST API answers with.
+
+        Raises:
+            ApiError: NOT_FOUND (not an id, or no such record), MALFORMED_ID (an id of another
+                object) or ENTITY_IS_DELETED.
+        """
+        spec = self.spec(sobject)
+        canonical = ids.canonical(text)
+        if canonical is None:
+            raise errors.no_such_external_id_field(text)
+        if ids.key_prefix(canonical) != spec.key_prefix:
+            raise errors.id_of_wrong_object(spec.name, text)
+        record = self.get(spec.name, canonical)
+        if record is None:
+            raise errors.no_such_resource()
+        if record["IsDeleted"]:
+            raise errors.entity_deleted()
+        return record
+
+    def find_by(self, sobject: str, field_name: str, value: Any) -> list[Record]:
+        """Live records whose ``field_name`` equals ``value``."""
+        return [r for r in self.records(sobject)
+                if not r["IsDeleted"] and r.get(field_name) == value]
+
+    def snapshot(self) -> Snapshot:
+        """A copy of every record, for :meth:`restore` (all-or-none batches)."""
+        with self.lock:
+            return {name: {i: dict(r) for i, r in table.items()}
+                    for name, table in self._tables.items()}
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Put back the records of an earlier :meth:`snapshot`."""
+        with self.lock:
+            self._tables = snapshot
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def deserialize(self, sobject: str, fields: Mapping[str, Any]) -> Record:
+        """``fields`` read as the JSON deserializer would: known fields, typed values.
+
+        Raises:
+            ApiError: NOT_FOUND (object), INVALID_FIELD, JSON_PARSER_ERROR or
+                INVALID_TYPE_ON_FIELD_IN_RECORD.
+        """
+        spec = self.spec(sobject)
+        typed: Record = {}
+        for name, value in fields.items():
+            if name == "attributes":
+                continue
+            field = spec.field(name)
+            if field is None:
+                raise errors.invalid_field(spec.name, name)
+            typed[field.name] = values.deserialize(field, value)
+        return typed
+
+    def insert(self, sobject: str, fields: Mapping[str, Any], user_id: str | None, *,
+               trusted: bool = False) -> Record:
+        """Create a record as ``user_id``; ``trusted`` (the emulator's own setup, e.g. users)
+        may set read-only fields. Raises ApiError, storing nothing, when it is invalid."""
+        with self.lock:
+            spec = self.spec(sobject)
+            clean = self._checked(spec, fields, creating=True, trusted=trusted)
+            now = self._now()
+            record: Record = {name: field.default for name, field in spec.fields.items()}
+            record.update(clean)
+            record.update({
+                "Id": self._ids.next(spec.key_prefix), "IsDeleted": False, "CreatedDate": now,
+                "LastModifiedDate": now, "SystemModstamp": now, "CreatedById": user_id,
+                "LastModifiedById": user_id})
+            if "OwnerId" in spec.fields and not record.get("OwnerId"):
+                record["OwnerId"] = user_id
+            if spec.auto_name:
+                record["Name"] = auto_number(spec.auto_name, next(self._numbers[spec.name]))
+            self._finish(spec, record)
+            self._tables[spec.name][record["Id"]] = record
+            self._after_write(spec.name, record, user_id)
+            return record
+
+    def update(self, sobject: str, record_id: str, fields: Mapping[str, Any],
+               user_id: str | None) -> Record:
+        """Change fields of a live record as ``user_id``. Raises ApiError, changing nothing,
+        when the record is missing or the change is invalid."""
+        with self.lock:
+            spec = self.spec(sobject)
+            current = self.locate(spec.name, record_id)
+            merged = {**current, **self._checked(spec, fields, creating=False)}
+            self._finish(spec, merged)
+            self._touch(merged, user_id)
+            current.clear()
+            current.update(merged)
+            self._after_write(spec.name, current, user_id)
+            return current
+
+    def delete(self, sobject: str, record_id: str, user_id: str | None) -> Record:
+        """Soft-delete a live record (queryAll and getDeleted still see it)."""
+        with self.lock:
+            spec = self.spec(sobject)
+            record = self.locate(spec.name, record_id)
+            record["IsDeleted"] = True
+            self._touch(record, user_id)
+            self._after_write(spec.name, record, user_id)
+            return record
+
+    # -- checks ----------------------------------------------------------------------------
+
+    def _checked(self, spec: ObjectSpec, fields: Mapping[str, Any], *, creating: bool,
+                 trusted: bool = False) -> Record:
+        typed = self.deserialize(spec.name, fields)
+        for name in typed:
+            info = spec.fields[name].info
+            if not (trusted or (info.createable if creating else info.updateable)):
+                raise errors.not_writable(name)
+        checked = {name: values.check(spec.fields[name], value) for name, value in typed.items()}
+        for name, value in checked.items():
+            if spec.fields[name].type == "reference" and value is not None:
+                self._check_target(spec, name, value)
+        return checked
+
+    def _check_target(self, spec: ObjectSpec, name: str, value: str) -> None:
+        field = spec.fields[name]
+        targets = [self.schema.find(t) for t in field.info.reference_to]
+        prefixes = {t.key_prefix: t.name for t in targets if t is not None}
+        target = prefixes.get(ids.key_prefix(value))
+        if target is None:
+            raise errors.reference_of_wrong_type(field.label, name, value)
+        found = self.get(target, value)
+        if found is None or found["IsDeleted"]:
+            raise errors.dangling_reference(name)
+
+    def _finish(self, spec: ObjectSpec, record: Record) -> None:
+        derive(spec.name, record, self.get, self.records)
+        missing = [name for name, field in spec.fields.items()
+                   if field.required and record.get(name) in (None, "")]
+        if missing:
+            raise errors.required_missing(missing)
+        for name, field in spec.fields.items():
+            value = record.get(name)
+            if field.unique and value not in (None, ""):
+                self._check_unique(spec, name, value, record["Id"])
+
+    def _check_unique(self, spec: ObjectSpec, name: str, value: Any, own_id: str) -> None:
+        def folded(text: Any) -> Any:  # usernames are unique whatever their case
+            return text.lower() if isinstance(text, str) and name == "Username" else text
+
+        for other in self._tables[spec.name].values():
+            if other["Id"] != own_id and not other["IsDeleted"] \
+                    and folded(other.get(name)) == folded(value):
+                raise errors.duplicate_value(name, other["Id"])
+
+    def _after_write(self, sobject: str, record: Record, user_id: str | None) -> None:
+        """Roll a line item's change up to its opportunity, as Salesforce does."""
+        if sobject != "OpportunityLineItem":
+            return
+        opportunity = self.get("Opportunity", str(record.get("OpportunityId") or ""))
+        if opportunity is None:
+            return
+        lines = [r for r in self._tables["OpportunityLineItem"].values()
+                 if r.get("OpportunityId") == opportunity["Id"]]
+        if roll_up_opportunity(opportunity, lines):
+            self._touch(opportunity, user_id)
+
+    def _touch(self, record: Record, user_id: str | None) -> None:
+        now = self._now()
+        record.update({"LastModifiedDate": now, "SystemModstamp": now,
+                       "LastModifiedById": user_id})
+
+    def _now(self) -> str:
+        moment: datetime = self._clock.now().replace(microsecond=0)
+        return values.format_datetime(moment)
