@@ -141,7 +141,8 @@ def _requeue(session: Session, letter: DeadLetter) -> bool:
         op = session.get(OutboxOperation, payload["outbox_id"])
         if op is None:
             return False
-        op.status, op.next_attempt_at = OutboxStatus.PENDING, SystemClock().now()
+        # Due at once whatever clock the daemon runs on: its creation time is never ahead.
+        op.status, op.next_attempt_at = OutboxStatus.PENDING, op.created_at
     elif letter.source == "notification":
         note = session.scalars(select(Notification).where(
             Notification.key == letter.record_key)).one_or_none()

@@ -8,7 +8,7 @@ import signal
 import threading
 from collections.abc import Sequence
 
-from connector.sandbox import salesforce, stripe_billing
+from connector.sandbox import salesforce, stripe_emulator
 from connector.sandbox.smtp import SmtpSink
 
 DEFAULT_PORTS = {"salesforce": 8443, "stripe": 12111, "smtp": 2525}
@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.service == "salesforce":
         salesforce.serve_forever(port, seed=args.seed)
     elif args.service == "stripe":
-        stripe_billing.serve_forever(port, seed=args.seed)
+        stripe_emulator.serve_forever(port, seed=args.seed)
     else:
         _serve_smtp(port)
     return 0

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from connector.sandbox.salesforce import SalesforceEmulator
-from connector.sandbox.stripe_billing import StripeEmulator
+from connector.sandbox.stripe_emulator import StripeEmulator
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ def seed_stripe(emu: StripeEmulator) -> dict[str, str]:
     for product in PRODUCTS:
         if product.interval is None:
             continue
-        price = emu.seed_price(product.name, product.code, int(product.unit_price * 100),
-                               currency="usd", interval=product.interval)
-        prices[product.code] = str(price["id"])
+        prices[product.code] = emu.seed_price(product.name, product.code,
+                                              int(product.unit_price * 100),
+                                              currency="usd", interval=product.interval)
     return prices

@@ -8,7 +8,7 @@ from pathlib import Path
 from connector.clock import Clock
 from connector.sandbox.salesforce import SalesforceEmulator
 from connector.sandbox.smtp import SmtpSink
-from connector.sandbox.stripe_billing import StripeEmulator
+from connector.sandbox.stripe_emulator import StripeEmulator
 
 DEMO_CLIENT_ID = "crm-connector-demo"
 DEMO_CLIENT_SECRET = "demo-client-secret"  # noqa: S105 (emulator-only credential)

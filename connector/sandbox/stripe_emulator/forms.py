@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TypeAlias
 from urllib.parse import parse_qsl
 
-from connector.sandbox.stripe_billing.state import StripeError
+from connector.sandbox.stripe_emulator.errors import invalid
 
-FormValue = str | list["FormValue"] | dict[str, "FormValue"]
+FormValue: TypeAlias = "str | list[FormValue] | dict[str, FormValue]"
 _SEGMENT = re.compile(r"\[([^\[\]]*)\]")
 
 
@@ -40,14 +41,13 @@ def _assign(node: dict[str, object], path: list[str], value: str, key: str) -> N
         name = segment if segment else str(len(node))
         if depth == len(path) - 1:
             if isinstance(node.get(name), dict):
-                raise StripeError(400, f"Invalid value for {key}: cannot mix a value and "
-                                  "a hash", param=key)
+                raise invalid(f"Invalid value for {key}: cannot mix a value and a hash",
+                              param=key)
             node[name] = value
             return
         child = node.setdefault(name, {})
         if not isinstance(child, dict):
-            raise StripeError(400, f"Invalid value for {key}: cannot mix a value and a hash",
-                              param=key)
+            raise invalid(f"Invalid value for {key}: cannot mix a value and a hash", param=key)
         node = child
 
 
