@@ -84,6 +84,10 @@ def _stripe_call(call: StripeCall) -> Change:
     if call.error is not None:
         return Change("stripe", "error", call.object, call.key, (),
                       f"{call.error} (the activation would be dead-lettered)")
+    if call.existing is not None:
+        return Change("stripe", "leave", call.object, call.key, (),
+                      f"an earlier, interrupted attempt created it as {call.existing}; the "
+                      f"sync records it and {WRITE_BACK.removeprefix('then ')}")
     note = WRITE_BACK if call.object == "subscription" else ""
     return Change("stripe", "create", call.object, call.key, fields_of(call.params), note)
 

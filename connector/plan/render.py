@@ -4,6 +4,7 @@ Example::
 
     Plan for the next sync, read 2026-11-23 09:00:02 UTC with mappings 3f2a9c1d04be.
     Nothing was written.
+    Read: 1 changed opportunities, 1 changed Subscription__c records, 0 Stripe events to apply.
 
     salesforce: 1 to create, 1 to update
       create Subscription__c Ledger_Id__c=01JD…
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from connector.plan.records import SYSTEMS, Change, FieldChange, Plan
@@ -35,7 +37,7 @@ def render_text(plan: Plan) -> str:
     """The plan as text, one section per system."""
     when = plan.generated_at.strftime("%Y-%m-%d %H:%M:%S UTC")
     lines = [f"Plan for the next sync, read {when} with mappings {plan.mappings[:12]}.",
-             "Nothing was written.", ""]
+             "Nothing was written.", _reads(plan.summary), ""]
     for system in SYSTEMS:
         lines += _section(system, plan.of(system))
     paused, deferred = plan.summary.get("paused"), plan.summary.get("deferred")
@@ -43,6 +45,12 @@ def render_text(plan: Plan) -> str:
         lines.append(f"incomplete: paused {paused or []}, deferred {deferred or []} "
                      "(the plan could not read everything; see the log)")
     return "\n".join(lines)
+
+
+def _reads(summary: Mapping[str, Any]) -> str:
+    return (f"Read: {summary.get('opportunities_read', 0)} changed opportunities, "
+            f"{summary.get('subscription_edits', 0)} changed Subscription__c records, "
+            f"{summary.get('stripe_events_applied', 0)} Stripe events to apply.")
 
 
 def _section(system: str, changes: list[Change]) -> list[str]:

@@ -76,6 +76,8 @@ class StripeCall:
         entity: the ledger id it is for (the account, or the subscription).
         params: the parameters it would send.
         error: why the activation would fail instead (then nothing is sent).
+        existing: the id Stripe already has for it (an interrupted earlier attempt created
+            it), so nothing is created and the sync only records it.
     """
 
     object: str
@@ -83,6 +85,7 @@ class StripeCall:
     entity: str
     params: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    existing: str | None = None
 
 
 class Activations:
@@ -129,6 +132,10 @@ class Activations:
 
     def _calls_for(self, plan: Plan) -> list[StripeCall]:
         price = self._price(plan.lookup_key, plan.salesforce_subscription)
+        key = f"subscription:{plan.subscription_id}"
+        found = self._existing(plan, plan.customer_id) if plan.customer_id else None
+        if found is not None:
+            return [StripeCall("subscription", key, plan.subscription_id, existing=found.id)]
         calls = []
         customer_id = plan.customer_id
         if customer_id is None:
@@ -139,8 +146,7 @@ class Activations:
                                     _without_nulls(params)))
             customer_id = f"(new customer of account {plan.account_id})"
         subscription = self._subscription_params(plan, price, customer_id)
-        calls.append(StripeCall("subscription", f"subscription:{plan.subscription_id}",
-                                plan.subscription_id, dict(subscription)))
+        calls.append(StripeCall("subscription", key, plan.subscription_id, dict(subscription)))
         return calls
 
     def _deliver(self, op_id: int, result: Activated) -> None:

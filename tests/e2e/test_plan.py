@@ -29,6 +29,7 @@ from connector.ledger.models import (
 from connector.plan import Change, Plan, plan_next_sync
 from connector.plan.render import render_text
 from connector.sandbox.stack import DEMO_STRIPE_KEY
+from connector.sync import activation
 from e2e.world import World
 
 WRITE_METHODS = ("POST", "PATCH", "DELETE")
@@ -169,3 +170,31 @@ def test_plan_json_is_a_stable_structure_and_exits_zero(
     assert set(first["fields"][0]) == {"name", "old", "new", "changed"}
     assert len(out["systems"]["email"]) == 3
     assert _ledger_rows(world) == rows
+
+
+def test_plan_after_an_interrupted_activation_creates_nothing_again(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    world.cycle()
+    platform = next(s for s in world.subscriptions()
+                    if s["Product__r"]["ProductCode"] == "PLATFORM-MONTHLY")
+    world.set_status(platform["Id"], "Active")
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt("power cut after Stripe answered")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(activation, "_record_activation", crash)
+        with pytest.raises(KeyboardInterrupt):
+            world.cycle()
+    [created] = world.stack.stripe.objects("subscription")
+    world.restart()
+
+    plan = _plan_without_writing(world)
+
+    [stripe] = plan.of("stripe")
+    assert stripe.action == "leave"
+    assert created["id"] in stripe.note
+
+    world.engine.run_cycle()
+
+    assert [s["id"] for s in world.stack.stripe.objects("subscription")] == [created["id"]]
