@@ -14,7 +14,7 @@ from typing import Any
 import structlog
 
 from connector import __version__
-from connector.commands import ledger_commands, mapping_commands, sync_commands
+from connector.commands import ledger_commands, mapping_commands, plan_command, sync_commands
 from connector.errors import ConfigError, ConnectorError, NotAvailableError
 from connector.log import configure_logging
 from connector.secrets import Secrets
@@ -144,7 +144,7 @@ def _handlers() -> dict[str, Handler]:
         "run": sync_commands.run,
         "sync": sync_commands.sync_once,
         "mappings": mapping_commands.check,
-        "plan": _not_yet("plan", 4),
+        "plan": plan_command.plan,
         "status": ledger_commands.status,
         "deadletter": ledger_commands.deadletter,
         "conflicts": _not_yet("conflicts", 7),

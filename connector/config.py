@@ -54,7 +54,7 @@ class SalesforceConfig(Section):
     login_url: str = "https://login.salesforce.com"
     auth: Literal["password", "jwt", "client_credentials"] = "client_credentials"
     api_version: Annotated[str, Field(pattern=r"^\d{2,3}\.0$")] = "62.0"
-    poll_interval: Annotated[int, Field(ge=5, le=86_400)] = 30
+    poll_interval: Annotated[int, Field(ge=1, le=86_400)] = 30
     ca_bundle: Path | None = None
     max_api_share: Annotated[float, Field(gt=0, le=1)] = 0.5
     bulk_threshold: Annotated[int, Field(ge=1)] = 2000

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -13,6 +14,7 @@ from connector.clock import SystemClock
 from connector.commands.sync_commands import load
 from connector.config import Config
 from connector.errors import ConfigError
+from connector.ledger import daemon_state
 from connector.ledger.database import current_revision, head_revision
 from connector.ledger.models import (
     Cursor,
@@ -37,6 +39,7 @@ def status(args: argparse.Namespace) -> int:
           f"(schema {current_revision(engine)}, newest {head_revision()})")
     print(f"mappings:      {_mapping_state(config)}")
     with sessions() as session:
+        _print_daemon_mappings(daemon_state.read_all(session))
         _print_counts(session)
         _print_cursors(session)
     return 0
@@ -48,6 +51,23 @@ def _mapping_state(config: Config) -> str:
     except ConfigError as exc:
         return f"INVALID ({len(exc.problems)} problems; run 'crm-connector mappings check')"
     return f"{mappings.directory} (digest {mappings.digest[:12]})"
+
+
+def _print_daemon_mappings(state: dict[str, dict[str, Any]]) -> None:
+    in_use = state.get(daemon_state.MAPPINGS_IN_USE)
+    if in_use is None:
+        print("  in use:      no running daemon has reported its mapping set yet")
+    else:
+        print(f"  in use:      digest {in_use['digest'][:12]} by the daemon, since "
+              f"{in_use['since']}")
+    refused = state.get(daemon_state.MAPPINGS_REFUSED)
+    if refused is not None:
+        problems = refused["problems"]
+        print(f"  refused:     change to digest {refused['digest'][:12]} at {refused['at']}, "
+              f"{len(problems)} problem{'s' if len(problems) != 1 else ''} "
+              "(the set above stays in force):")
+        for problem in problems:
+            print(f"    {problem}")
 
 
 def _print_counts(session: Session) -> None:

@@ -12,9 +12,10 @@ import structlog
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from connector.config import Config, load_config, resolve_config_path
-from connector.errors import ConfigError, FatalError
+from connector.errors import FatalError
 from connector.secrets import Secrets
 from connector.sync.engine import SyncEngine
+from connector.sync.mapping_reload import MappingReloader
 from connector.sync.wiring import build_engine, load_mapping_set
 
 log = structlog.get_logger(__name__)
@@ -33,7 +34,11 @@ def sync_once(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run cycles every ``poll_interval`` seconds until SIGTERM or SIGINT; SIGHUP reloads."""
+    """Run cycles every ``poll_interval`` seconds until SIGTERM or SIGINT.
+
+    Between cycles a change of the mapping files is validated and swapped in (SIGHUP forces
+    a reload); an invalid set is refused and the last good one stays in force.
+    """
     config = load(args)
     engine = build_engine(config, Secrets())
     daemon = Daemon(engine, config)
@@ -49,6 +54,8 @@ class Daemon:
         self.engine = engine
         self.config = config
         self.scheduler = BlockingScheduler(timezone=UTC)
+        self.reloader = MappingReloader(engine, lambda: load_mapping_set(config),
+                                        config.mappings.dir, engine.sessions, engine.clock)
         self._reload = threading.Event()
 
     def start(self) -> None:
@@ -57,32 +64,28 @@ class Daemon:
             self.cycle, "interval", id="sync", seconds=self.config.salesforce.poll_interval,
             next_run_time=datetime.now(UTC), max_instances=1, coalesce=True,
         )
+        self.reloader.publish()
         log.info("daemon started", poll_interval=self.config.salesforce.poll_interval,
                  mappings=self.engine.mappings.digest[:12])
         self.scheduler.start()
         log.info("daemon stopped")
 
     def cycle(self) -> None:
-        """One scheduled cycle: reload mappings if asked, then sync; never raises."""
-        if self._reload.is_set():
-            self._reload.clear()
-            self.reload_mappings()
+        """One scheduled cycle: take up changed mappings if valid, then sync; never raises."""
+        self.reload_mappings(force=self._reload.is_set())
+        self._reload.clear()
         try:
             self.engine.run_cycle()
         except FatalError as exc:
             log.error("sync cycle failed; will try again next interval", error=str(exc))
 
-    def reload_mappings(self) -> bool:
-        """Swap in the mapping files if they are valid; keep the last good set otherwise."""
-        try:
-            fresh = load_mapping_set(self.config)
-        except ConfigError as exc:
-            log.error("mapping reload refused; keeping the last good set",
-                      in_use=self.engine.mappings.digest[:12], problems=exc.problems)
-            return False
-        self.engine.mappings = fresh
-        log.info("mappings reloaded", digest=fresh.digest[:12])
-        return True
+    def reload_mappings(self, *, force: bool = True) -> bool:
+        """Swap in the mapping files if they changed (or ``force``) and are valid.
+
+        Returns:
+            Whether a new set is in force; an invalid one is refused, the last good one kept.
+        """
+        return self.reloader.check(force=force)
 
     def install_signal_handlers(self) -> None:
         """SIGTERM/SIGINT: finish the current cycle, then exit 0. SIGHUP: reload mappings."""

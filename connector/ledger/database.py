@@ -10,6 +10,8 @@ across slow work (network calls), or it blocks every other writer.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +80,26 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     commits a batch and then logs or dispatches what it wrote.
     """
     return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def rolled_back(sessions: sessionmaker[Session]) -> Iterator[sessionmaker[Session]]:
+    """Sessions like ``sessions`` whose work is all undone when the block ends.
+
+    Everything runs on one connection inside one transaction; each session's commit becomes
+    the release of a savepoint, each rollback the rollback of its savepoint, and the outer
+    transaction is rolled back at the end, so code that commits behaves exactly as it would
+    and leaves no trace (``plan``). While the block runs it holds the ledger's write lock on
+    SQLite.
+    """
+    bind = sessions.kw["bind"]
+    with bind.connect() as connection:
+        transaction = connection.begin()
+        try:
+            yield sessionmaker(connection, expire_on_commit=False,
+                               join_transaction_mode="create_savepoint")
+        finally:
+            transaction.rollback()
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

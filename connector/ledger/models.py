@@ -686,4 +686,17 @@ class ApiUsage(Base):
     call_limit: Mapped[int | None]
 
 
+class DaemonState(Base):
+    """What the running daemon reports about itself, by key, for other processes (``status``).
+
+    Values are small JSON objects, e.g. ``mappings.in_use`` → ``{"digest": …, "since": …}``.
+    """
+
+    __tablename__ = "daemon_state"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime]
+
+
 metadata = Base.metadata

@@ -77,7 +77,7 @@ class DataModel:
     @classmethod
     def from_describe(cls, describes: Mapping[str, Mapping[str, Any]]) -> DataModel:
         """The org's data model from sObject describe results, keyed by object name."""
-        return cls({name: _describe_object(name, body) for name, body in describes.items()})
+        return cls({name: object_from_describe(name, body) for name, body in describes.items()})
 
     def object_names(self) -> list[str]:
         """Every object name, Stripe ones as ``stripe.<type>``."""
@@ -119,6 +119,8 @@ class DataModel:
         return self._resolve_salesforce(object_name, target)
 
     def _resolve_salesforce(self, object_name: str, path: str) -> Resolved:
+        if object_name not in self.objects:
+            raise PathError(f"the org has no object {object_name!r}")
         obj = self.objects[object_name]
         *hops, last = parse_path(path)
         for hop in hops:
@@ -200,7 +202,8 @@ def _dotted(segments: Iterable[str | int]) -> str:
     return ".".join(str(segment) for segment in segments)
 
 
-def _describe_object(name: str, body: Mapping[str, Any]) -> ObjectInfo:
+def object_from_describe(name: str, body: Mapping[str, Any]) -> ObjectInfo:
+    """One object from its sObject describe result (active picklist values only)."""
     fields = {entry["name"]: _describe_field(entry) for entry in body.get("fields", [])}
     return ObjectInfo(name, fields)
 

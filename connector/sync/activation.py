@@ -66,6 +66,28 @@ class Activated:
     retries: int = 0
 
 
+@dataclass(frozen=True)
+class StripeCall:
+    """A Stripe create that a dispatch of activations would send (see :meth:`Activations.preview`).
+
+    Attributes:
+        object: ``customer`` or ``subscription``.
+        key: the idempotency key it would carry.
+        entity: the ledger id it is for (the account, or the subscription).
+        params: the parameters it would send.
+        error: why the activation would fail instead (then nothing is sent).
+        existing: the id Stripe already has for it (an interrupted earlier attempt created
+            it), so nothing is created and the sync only records it.
+    """
+
+    object: str
+    key: str
+    entity: str
+    params: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    existing: str | None = None
+
+
 class Activations:
     """Delivers the pending ``activate_subscription`` operations, one at a time."""
 
@@ -85,6 +107,47 @@ class Activations:
         for op_id in ops:
             self._deliver(op_id, result)
         return result
+
+    def preview(self) -> list[StripeCall]:
+        """What :meth:`dispatch` would send to Stripe now, without sending anything.
+
+        Only reads Stripe (prices). Run it against a ledger whose changes are discarded: it
+        claims the operations as a delivery would.
+        """
+        calls: list[StripeCall] = []
+        with self._uow() as uow:
+            ops = [op.id for op in outbox.due(uow, "stripe", ACTIVATE)]
+        for op_id in ops:
+            known = {call.key for call in calls}
+            calls += [c for c in self._preview_one(op_id) if c.key not in known]
+        return calls
+
+    def _preview_one(self, op_id: int) -> list[StripeCall]:
+        try:
+            return self._calls_for(self._plan(op_id))
+        except (SkippableError, RetriableError) as exc:
+            with self._uow() as uow:
+                entity = _op(uow, op_id).entity_id or ""
+            return [StripeCall("subscription", f"subscription:{entity}", entity, error=str(exc))]
+
+    def _calls_for(self, plan: Plan) -> list[StripeCall]:
+        price = self._price(plan.lookup_key, plan.salesforce_subscription)
+        key = f"subscription:{plan.subscription_id}"
+        found = self._existing(plan, plan.customer_id) if plan.customer_id else None
+        if found is not None:
+            return [StripeCall("subscription", key, plan.subscription_id, existing=found.id)]
+        calls = []
+        customer_id = plan.customer_id
+        if customer_id is None:
+            with self._uow() as uow:
+                params = self._mappings.account_to_customer.apply(plan.salesforce_account,
+                                                                  LedgerLinks(uow))
+            calls.append(StripeCall("customer", f"customer:{plan.account_id}", plan.account_id,
+                                    _without_nulls(params)))
+            customer_id = f"(new customer of account {plan.account_id})"
+        subscription = self._subscription_params(plan, price, customer_id)
+        calls.append(StripeCall("subscription", key, plan.subscription_id, dict(subscription)))
+        return calls
 
     def _deliver(self, op_id: int, result: Activated) -> None:
         try:

@@ -11,9 +11,10 @@ error stops the cycle.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +23,7 @@ from connector.billing.client import StripeGateway
 from connector.clock import Clock
 from connector.config import Config
 from connector.errors import BudgetExhaustedError, RetriableError
+from connector.ledger.database import rolled_back
 from connector.mapping import MappingSet
 from connector.notify.mailer import SmtpMailer
 from connector.notify.templates import TemplateRenderer
@@ -37,6 +39,7 @@ from connector.sync.subscriptions import Applied, SubscriptionEdits
 from connector.sync.unit_of_work import Ledger, UnitOfWork
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 
 class ReadStep(Protocol):
@@ -121,13 +124,35 @@ class SyncEngine:
         report = CycleReport(uuid.uuid4().hex[:12])
         ledger = Ledger(self.sessions, self.clock, report.run_id)
         with structlog.contextvars.bound_contextvars(run_id=report.run_id):
-            self._salesforce_reads(ledger, report)
-            self._guarded("stripe", report, lambda: self._stripe_reads(ledger, report))
+            self.read_and_apply(ledger, report)
             self._guarded("stripe", report, lambda: self._activate(ledger, report))
             self._guarded("salesforce", report, lambda: self._write(ledger, report))
             self._guarded("email", report, lambda: self._notify(ledger, report))
             log.info("sync run finished", **report.summary())
         return report
+
+    def read_and_apply(self, ledger: Ledger, report: CycleReport) -> None:
+        """The cycle's reading steps: read every stream and apply it to ``ledger``.
+
+        They call the APIs only to read; their effects are left queued in the outbox and the
+        notifications table for the dispatching steps (and for ``plan`` to show).
+        """
+        self._salesforce_reads(ledger, report)
+        self._guarded("stripe", report, lambda: self._stripe_reads(ledger, report))
+
+    def dry_run(self, inspect: Callable[[Ledger, CycleReport], T]) -> T:
+        """Run the reading steps in a ledger transaction that is rolled back afterwards.
+
+        Args:
+            inspect: called with the ledger as the reading steps left it (and what they
+                did) before the rollback; its result is returned.
+        """
+        report = CycleReport(uuid.uuid4().hex[:12])
+        with rolled_back(self.sessions) as sessions, \
+                structlog.contextvars.bound_contextvars(run_id=report.run_id, dry_run=True):
+            ledger = Ledger(sessions, self.clock, report.run_id)
+            self.read_and_apply(ledger, report)
+            return inspect(ledger, report)
 
     def _salesforce_reads(self, ledger: Ledger, report: CycleReport) -> None:
         signpost = self.clock.now()

@@ -65,6 +65,18 @@ def build_engine(config: Config, secrets: Secrets, clock: Clock | None = None,
                       build_services(config, secrets, retry), mappings)
 
 
+def build_salesforce(config: Config, secrets: Secrets,
+                     retry: RetryPolicy | None = None) -> SalesforceClient:
+    """The Salesforce client alone (``mappings check`` reads describe with it)."""
+    return _salesforce(config, secrets, retry or RetryPolicy())
+
+
+def build_stripe(config: Config, secrets: Secrets,
+                 retry: RetryPolicy | None = None) -> StripeGateway:
+    """The Stripe gateway alone (``mappings check`` looks up prices with it)."""
+    return _stripe(config, secrets, retry or RetryPolicy())
+
+
 def _salesforce(config: Config, secrets: Secrets, retry: RetryPolicy) -> SalesforceClient:
     settings = config.salesforce
     http = TimeoutSession(settings.request_timeout)

@@ -385,6 +385,45 @@ MISTAKES += [
         "mappings/catalog.toml:15: overrides.LEGACY-PRO: a lookup key has 1 to 200 characters",
         id="empty-override",
     ),
+    pytest.param(
+        OPP,
+        'when = "IsWon or Create_Potential_Subscription__c"',
+        'when = "IsWon or Create_Potential_Subscripton__c"',
+        "mappings/opportunity_to_subscription.toml:30: trigger.when: Opportunity has no field "
+        "'Create_Potential_Subscripton__c' (did you mean 'Create_Potential_Subscription__c'?)",
+        id="misspelt-trigger-checkbox",
+    ),
+    pytest.param(
+        ACC,
+        'target = "stripe.customer"\n',
+        "",
+        "mappings/account_to_customer.toml:10: mapping.target: required key is missing",
+        id="missing-required-key",
+    ),
+    pytest.param(
+        SUB,
+        '[fields.metadata.salesforce_id]\nfrom = "Id"\n',
+        '[fields.metadata.salesforce_id]\nfrom = "Id"\n\n[fields."metadata.salesforce_id"]\n'
+        'from = "Name"\n',
+        "mappings/subscription_to_stripe.toml:39: fields.metadata.salesforce_id: is mapped twice",
+        id="duplicate-target",
+    ),
+    pytest.param(
+        OPP,
+        "[fields.Status__c]",
+        "[fields.Quantity__c]",
+        "mappings/opportunity_to_subscription.toml:63: not valid TOML: "
+        "Cannot declare ('fields', 'Quantity__c') twice",
+        id="duplicate-table",
+    ),
+    pytest.param(
+        S2S,
+        'transform = ["date_from_unix"]',
+        'transform = ["date_from_unix", "upper"]',
+        "mappings/stripe_to_subscription.toml:33: fields.Next_Renewal_Date__c.transform[1]: "
+        "upper takes text, but gets a date from transform 'date_from_unix'",
+        id="pipeline-step-kind",
+    ),
 ]
 
 

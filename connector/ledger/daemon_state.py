@@ -1,0 +1,40 @@
+"""What the running daemon tells other processes: small JSON values by key.
+
+``status`` runs as its own process, so the daemon writes here what only it knows (which
+mapping set is in force, which change of the files it refused and why). Each write commits
+on its own; readers see the last one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from connector.ledger.models import DaemonState
+
+MAPPINGS_IN_USE = "mappings.in_use"
+"""``{"digest", "directory", "since"}``: the mapping set the daemon is using."""
+MAPPINGS_REFUSED = "mappings.refused"
+"""``{"digest", "problems", "at"}``: the last change of the mapping files the daemon refused."""
+
+
+def put(sessions: sessionmaker[Session], key: str, value: dict[str, Any] | None,
+        now: datetime) -> None:
+    """Set ``key`` to ``value`` (None removes it), in a transaction of its own."""
+    with sessions() as session, session.begin():
+        row = session.get(DaemonState, key)
+        if value is None:
+            if row is not None:
+                session.delete(row)
+        elif row is None:
+            session.add(DaemonState(key=key, value=value, updated_at=now))
+        else:
+            row.value, row.updated_at = value, now
+
+
+def read_all(session: Session) -> dict[str, dict[str, Any]]:
+    """Every key and its value."""
+    return {row.key: row.value for row in session.scalars(select(DaemonState))}
