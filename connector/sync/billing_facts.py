@@ -8,10 +8,11 @@ Salesforce.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from connector.billing import shapes
 from connector.ledger.journal import diff
 from connector.ledger.models import ChangeKind, OutboxTarget, Subscription, System
 from connector.mapping import MappingSet
@@ -67,15 +68,14 @@ def _apply(uow: UnitOfWork, subscription: Subscription, values: dict[str, Any],
     subscription.customer_id = uow.entity_for(System.STRIPE, "customer", stripe_sub["customer"])
     subscription.cancel_at_period_end = bool(stripe_sub.get("cancel_at_period_end"))
     subscription.canceled_at = _timestamp(stripe_sub.get("canceled_at"))
-    item = (stripe_sub.get("items") or {}).get("data") or [{}]
-    subscription.current_period_start = _timestamp(item[0].get("current_period_start"))
-    subscription.current_period_end = _timestamp(item[0].get("current_period_end"))
+    period = shapes.subscription_period(stripe_sub)
+    subscription.current_period_start, subscription.current_period_end = period.start, period.end
     subscription.mrr_minor = _minor(values.get("MRR__c"), currency)
     subscription.arr_minor = _minor(values.get("ARR__c"), currency)
 
 
 def _timestamp(value: Any) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(int(value), UTC)
+    return shapes.timestamp(value)
 
 
 def _minor(value: Any, currency: str) -> int | None:

@@ -31,8 +31,15 @@ from connector.sync.activation import Activated, Activations
 from connector.sync.notifications import Notifications, Sent
 from connector.sync.potential import Generated, PotentialSubscriptions
 from connector.sync.salesforce_writes import SalesforceWrites, Written
+from connector.sync.stripe_apply import InboxApplier
+from connector.sync.stripe_events import (
+    EVENT_WINDOW,
+    EventCursor,
+    EventsApplied,
+    StripeEvents,
+)
 from connector.sync.stripe_events import STREAM as STRIPE_STREAM
-from connector.sync.stripe_events import EventCursor, EventsApplied, StripeEvents
+from connector.sync.stripe_reconcile import Reconciliation
 from connector.sync.subscriptions import Applied, SubscriptionEdits
 from connector.sync.unit_of_work import Ledger, UnitOfWork
 
@@ -78,7 +85,9 @@ class CycleReport:
             "potential_subscriptions": len(self.generated.subscriptions),
             "subscription_edits": self.edits.changed,
             "activations_queued": self.edits.activations,
+            "stripe_events_read": self.events.read,
             "stripe_events_applied": self.events.applied,
+            "stripe_objects_reconciled": self.events.reconciled,
             "stripe_customers": len(self.activated.customers),
             "stripe_subscriptions": len(self.activated.subscriptions),
             "salesforce_records_written": self.written.records,
@@ -140,13 +149,25 @@ class SyncEngine:
             report, "edits", _read(ledger, edits, signpost)))
 
     def _stripe_reads(self, ledger: Ledger, report: CycleReport) -> None:
-        events = StripeEvents(self.services.stripe, self.mappings, self.clock)
+        """Events backstop into the inbox (reconciling a gap past the window), then apply."""
+        gateway = self.services.stripe
+        events = StripeEvents(gateway, self.clock)
+        applier = InboxApplier(ledger, gateway, self.mappings)
         with ledger.unit() as uow:
             cursor = EventCursor.loads(uow.cursor(STRIPE_STREAM))
-        read, advanced = events.read(cursor)
+        read = events.read(cursor)
         with ledger.unit() as uow:
-            report.events = events.apply(uow, read)
-            uow.set_cursor(STRIPE_STREAM, advanced.dumps())
+            report.events.read = events.store(uow, read.events)
+            if not read.gap:
+                uow.set_cursor(STRIPE_STREAM, read.cursor.dumps())
+        if read.gap:
+            log.warning("stripe events gap exceeds the 30-day window; reconciling",
+                        last_read=cursor.since)
+            since = int((cursor.since or 0) - EVENT_WINDOW.total_seconds())
+            report.events.reconciled = Reconciliation(ledger, gateway, applier).run(since)
+            with ledger.unit() as uow:
+                uow.set_cursor(STRIPE_STREAM, read.cursor.dumps())
+        applier.run(report.events)
 
     def _activate(self, ledger: Ledger, report: CycleReport) -> None:
         report.activated = Activations(ledger, self.services.stripe, self.mappings,
