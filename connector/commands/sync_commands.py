@@ -16,6 +16,7 @@ from connector.errors import ConfigError, FatalError
 from connector.secrets import Secrets
 from connector.sync.engine import SyncEngine
 from connector.sync.wiring import build_engine, load_mapping_set
+from connector.webhook.server import webhook_server
 
 log = structlog.get_logger(__name__)
 
@@ -33,12 +34,24 @@ def sync_once(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run cycles every ``poll_interval`` seconds until SIGTERM or SIGINT; SIGHUP reloads."""
+    """Run cycles every ``poll_interval`` seconds until SIGTERM or SIGINT; SIGHUP reloads.
+
+    The Stripe webhook receiver serves alongside (``stripe.webhook_listen``) and stops
+    with the daemon.
+    """
     config = load(args)
-    engine = build_engine(config, Secrets())
+    secrets = Secrets()
+    engine = build_engine(config, secrets)
+    receiver = webhook_server(config.stripe, secrets, engine.sessions, engine.clock)
     daemon = Daemon(engine, config)
     daemon.install_signal_handlers()
-    daemon.start()
+    if receiver is not None:
+        receiver.start()
+    try:
+        daemon.start()
+    finally:
+        if receiver is not None:
+            receiver.stop()
     return 0
 
 

@@ -154,14 +154,20 @@ class Activations:
         if lookup_key not in self._prices:
             self._prices[lookup_key] = self._gateway.find_price(lookup_key)
         price = self._prices[lookup_key]
-        if price is None:
-            product = record["Product__r"]
+        if price is not None:
+            return price
+        product = record["Product__r"]
+        which = (f"(product {product['Name']!r}, ProductCode {product['ProductCode']!r})")
+        if self._gateway.find_inactive_price(lookup_key) is not None:
             raise ValidationRejectedError(
-                f"no active Stripe price has lookup_key {lookup_key!r} (product "
-                f"{product['Name']!r}, ProductCode {product['ProductCode']!r}); create the price "
-                "in Stripe or map the product in mappings/catalog.toml, then run "
-                "'crm-connector deadletter retry'", code="PRICE_NOT_FOUND")
-        return price
+                f"the Stripe price with lookup_key {lookup_key!r} {which} is archived "
+                "(inactive); reactivate it or move the lookup key to an active price in "
+                "Stripe, or map the product in mappings/catalog.toml, then run "
+                "'crm-connector deadletter retry'", code="PRICE_INACTIVE")
+        raise ValidationRejectedError(
+            f"no active Stripe price has lookup_key {lookup_key!r} {which}; create the "
+            "price in Stripe or map the product in mappings/catalog.toml, then run "
+            "'crm-connector deadletter retry'", code="PRICE_NOT_FOUND")
 
     def _create_customer(self, plan: Plan, result: Activated) -> str:
         with self._uow() as uow:
