@@ -72,6 +72,20 @@ def _apply(uow: UnitOfWork, subscription: Subscription, values: dict[str, Any],
     subscription.current_period_start, subscription.current_period_end = period.start, period.end
     subscription.mrr_minor = _minor(values.get("MRR__c"), currency)
     subscription.arr_minor = _minor(values.get("ARR__c"), currency)
+    _link_first_item(uow, subscription, stripe_sub)
+
+
+def _link_first_item(uow: UnitOfWork, subscription: Subscription,
+                     stripe_sub: dict[str, Any]) -> None:
+    """Tie the ledger's first item to Stripe's (``si_...``), which later updates address."""
+    items = shapes.subscription_items(stripe_sub)
+    ours = sorted(subscription.items, key=lambda item: item.created_at)
+    if not items or not ours:
+        return
+    if uow.external_for("subscription_item", ours[0].id, System.STRIPE,
+                        "subscription_item") is None:
+        uow.link("subscription_item", ours[0].id, System.STRIPE, "subscription_item",
+                 items[0]["id"])
 
 
 def _timestamp(value: Any) -> datetime | None:

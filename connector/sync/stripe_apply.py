@@ -91,6 +91,7 @@ class InboxApplier:
         self._ledger = ledger
         self._gateway = gateway
         self._mappings = mappings
+        self._fresh: dict[tuple[str, str], dict[str, Any]] = {}
         self._handlers: dict[str, Callable[[Group, EventsApplied], None]] = {
             "subscription": self._subscription, "invoice": self._invoice,
             "customer": self._customer,
@@ -106,6 +107,7 @@ class InboxApplier:
         while True:
             with self._ledger.unit() as uow:
                 batch = [PendingEvent.of(row) for row in stripe_inbox.pending(uow.session, BATCH)]
+            self._fresh.clear()  # copies fetched for this batch are newer than its events
             for group in _groups(batch):
                 self._apply(group, result)
             if len(batch) < BATCH:
@@ -153,7 +155,7 @@ class InboxApplier:
         invoice = self._fetch(group, "invoice", group.object_id, result)
         if invoice is None:
             return
-        current_sub = self._gateway.fetch("subscription", stripe_sub)
+        current_sub = self._current("subscription", stripe_sub)
         failures = [FailedAttempt.from_event(e.snapshot, e.created) for e in group.events
                     if e.type == "invoice.payment_failed"]
         with self._ledger.unit() as uow:
@@ -190,12 +192,18 @@ class InboxApplier:
     def _fetch(self, group: Group, object_type: str, object_id: str,
                result: EventsApplied) -> dict[str, Any] | None:
         try:
-            return self._gateway.fetch(object_type, object_id)
+            return self._current(object_type, object_id)
         except SkippableError as exc:
             if exc.code != MISSING:
                 raise
             self._settle(group, InboxStatus.IGNORED, result, str(exc))
             return None
+
+    def _current(self, object_type: str, object_id: str) -> dict[str, Any]:
+        key = (object_type, object_id)
+        if key not in self._fresh:
+            self._fresh[key] = self._gateway.fetch(object_type, object_id)
+        return self._fresh[key]
 
     def _known(self, object_type: str, stripe_id: str) -> str | None:
         with self._ledger.unit() as uow:
