@@ -22,6 +22,7 @@ from stripe.params import (
     CustomerListParams,
     EventListParams,
     InvoiceListParams,
+    InvoicePaymentListParams,
     PriceListParams,
     SubscriptionCreateParams,
     SubscriptionListParams,
@@ -120,7 +121,8 @@ class StripeGateway:
         return self._call(lambda: self.client.v1.subscriptions.retrieve(subscription_id))
 
     def fetch(self, object_type: str, object_id: str) -> dict[str, Any]:
-        """The current JSON of a ``subscription``, ``invoice``, ``customer`` or ``charge``.
+        """The current JSON of a ``subscription``, ``invoice``, ``customer``, ``charge`` or
+        ``credit_note``.
 
         Raises:
             ValidationRejectedError: the object does not exist (code ``resource_missing``).
@@ -130,9 +132,18 @@ class StripeGateway:
             "subscription": services.subscriptions.retrieve,
             "invoice": services.invoices.retrieve, "customer": services.customers.retrieve,
             "charge": services.charges.retrieve,
+            "credit_note": services.credit_notes.retrieve,
         }
         found = self._call(functools.partial(retrieve[object_type], object_id))
         return plain(found.to_dict())
+
+    def invoice_paid_by(self, payment_intent: str) -> str | None:
+        """The id of the invoice ``payment_intent`` pays (through its invoice payment)."""
+        params: InvoicePaymentListParams = {
+            "payment": {"type": "payment_intent", "payment_intent": payment_intent},
+            "limit": 1}
+        page = self._call(lambda: self.client.v1.invoice_payments.list(params))
+        return str(page.data[0].invoice) if page.data else None
 
     def all_subscriptions(self) -> Iterator[dict[str, Any]]:
         """Every subscription of the account, any status (for reconciliation)."""

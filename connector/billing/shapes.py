@@ -75,6 +75,16 @@ def invoice_discount_ids(invoice: Json) -> list[str]:
             if (ident := _id(entry.get("discount"))) is not None]
 
 
+def invoice_of(obj: Json) -> str | None:
+    """The invoice id of an object that refers to one (credit notes...)."""
+    return _id(obj.get("invoice"))
+
+
+def charge_of(obj: Json) -> str | None:
+    """The charge id of an object that refers to one (refunds...)."""
+    return _id(obj.get("charge"))
+
+
 def customer_of(obj: Json) -> str | None:
     """The customer id of any object that has one (expanded or not)."""
     return _id(obj.get("customer"))

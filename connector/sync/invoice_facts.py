@@ -29,6 +29,7 @@ from connector.ledger.models import (
     Subscription,
     System,
 )
+from connector.sync.money_facts import MoneyFact, record_money
 from connector.sync.unit_of_work import UnitOfWork
 
 Json = dict[str, Any]
@@ -36,7 +37,9 @@ FACTS = ("status", "currency", "amount_due_minor", "amount_paid_minor",
          "amount_remaining_minor", "discount_minor", "period_start", "period_end",
          "invoiced_at", "number", "hosted_invoice_url", "subscription_id", "customer_id")
 FINALIZED = (InvoiceStatus.OPEN, InvoiceStatus.PAID, InvoiceStatus.UNCOLLECTIBLE)
-PAID, FAILED = "Paid", "Failed"
+PAYMENT_STATUS = {MoneyKind.PAYMENT: "Paid", MoneyKind.FAILED_PAYMENT: "Failed",
+                  MoneyKind.REFUND: "Refunded"}
+"""``Last_Payment_Status__c`` after each kind of latest payment event."""
 
 
 @dataclass(frozen=True)
@@ -87,19 +90,19 @@ def apply_invoice(uow: UnitOfWork, subscription: Subscription, invoice: Json,
 
 
 def update_payment_status(uow: UnitOfWork, subscription: Subscription, write_key: str) -> bool:
-    """Set ``last_payment_status`` from the latest payment attempt; queue it for Salesforce.
+    """Set ``last_payment_status`` from the latest payment, failure or refund; queue it for
+    Salesforce.
 
     Returns:
         Whether the status changed.
     """
     latest = uow.session.scalars(
         select(MoneyEntry).where(MoneyEntry.subscription_id == subscription.id,
-                                 MoneyEntry.kind.in_([MoneyKind.PAYMENT,
-                                                      MoneyKind.FAILED_PAYMENT]))
+                                 MoneyEntry.kind.in_(list(PAYMENT_STATUS)))
         .order_by(MoneyEntry.occurred_at.desc(), MoneyEntry.kind.desc()).limit(1)).first()
     if latest is None:
         return False
-    status = PAID if latest.kind == MoneyKind.PAYMENT else FAILED
+    status = PAYMENT_STATUS[MoneyKind(latest.kind)]
     if status == subscription.last_payment_status:
         return False
     uow.record("subscription", subscription.id, "stripe", ChangeKind.UPDATE,
@@ -147,42 +150,16 @@ def _facts(row: Invoice) -> dict[str, Any]:
 
 def _money(uow: UnitOfWork, row: Invoice, invoice: Json, subscription: Subscription,
            failures: list[FailedAttempt]) -> bool:
-    entries: list[_Money] = []
+    entries: list[MoneyFact] = []
     paid_at = shapes.invoice_paid_at(invoice)
     if row.status == InvoiceStatus.PAID and row.amount_paid_minor > 0:
-        entries.append(_Money(MoneyKind.PAYMENT, invoice["id"], row.amount_paid_minor, paid_at))
+        entries.append(MoneyFact(MoneyKind.PAYMENT, invoice["id"], row.amount_paid_minor, paid_at))
     if row.status in FINALIZED and row.discount_minor > 0:
-        entries.append(_Money(MoneyKind.DISCOUNT, invoice["id"], row.discount_minor,
+        entries.append(MoneyFact(MoneyKind.DISCOUNT, invoice["id"], row.discount_minor,
                               row.invoiced_at))
     for failed in failures:
-        entries.append(_Money(MoneyKind.FAILED_PAYMENT,
+        entries.append(MoneyFact(MoneyKind.FAILED_PAYMENT,
                               f"{invoice['id']}:attempt:{failed.attempt}", failed.amount_due,
                               failed.at))
-    added = [_entry(uow, row, subscription, entry) for entry in entries]
+    added = [record_money(uow, entry, row, subscription) for entry in entries]
     return any(added)
-
-
-@dataclass(frozen=True)
-class _Money:
-    kind: MoneyKind
-    external_id: str
-    amount: int
-    at: datetime | None
-
-
-def _entry(uow: UnitOfWork, row: Invoice, subscription: Subscription, money: _Money) -> bool:
-    exists = uow.session.scalar(select(MoneyEntry.id).where(
-        MoneyEntry.kind == money.kind, MoneyEntry.external_id == money.external_id))
-    if exists is not None:
-        return False
-    kind, amount = money.kind, money.amount
-    entry = MoneyEntry(kind=kind, invoice_id=row.id, subscription_id=subscription.id,
-                       account_id=subscription.account_id, amount_minor=amount,
-                       currency=row.currency, occurred_at=money.at or uow.now,
-                       external_id=money.external_id, created_at=uow.now)
-    uow.session.add(entry)
-    uow.session.flush()
-    uow.record("money", entry.id, "stripe", ChangeKind.CREATE,
-               {"kind": [None, str(kind)], "amount_minor": [None, amount],
-                "currency": [None, row.currency], "invoice_id": [None, row.id]})
-    return True

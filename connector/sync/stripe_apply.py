@@ -24,14 +24,16 @@ from connector.ledger.models import (
     ChangeKind,
     Customer,
     InboxStatus,
+    Invoice,
     StripeInboxEvent,
     Subscription,
     System,
 )
 from connector.mapping import MappingSet
-from connector.sync import stripe_inbox
+from connector.sync import money_facts, stripe_inbox
 from connector.sync.billing_facts import apply_stripe_subscription
 from connector.sync.invoice_facts import FailedAttempt, apply_invoice, update_payment_status
+from connector.sync.money_facts import MoneyFact
 from connector.sync.stripe_events import EventsApplied
 from connector.sync.unit_of_work import Ledger, UnitOfWork
 
@@ -55,8 +57,12 @@ class PendingEvent:
 
     @property
     def object_key(self) -> tuple[str, str]:
-        """``(object type, id)`` of what the event is about."""
-        return str(self.snapshot.get("object")), str(self.snapshot.get("id"))
+        """``(object type, id)`` of what the event is about; a refund is about its charge."""
+        kind = str(self.snapshot.get("object"))
+        charge = shapes.charge_of(self.snapshot) if kind == "refund" else None
+        if charge is not None:
+            return "charge", charge
+        return kind, str(self.snapshot.get("id"))
 
 
 @dataclass(frozen=True)
@@ -94,7 +100,8 @@ class InboxApplier:
         self._fresh: dict[tuple[str, str], dict[str, Any]] = {}
         self._handlers: dict[str, Callable[[Group, EventsApplied], None]] = {
             "subscription": self._subscription, "invoice": self._invoice,
-            "customer": self._customer,
+            "customer": self._customer, "charge": self._charge,
+            "credit_note": self._credit_note,
         }
 
     def run(self, result: EventsApplied | None = None) -> EventsApplied:
@@ -177,6 +184,38 @@ class InboxApplier:
         update_payment_status(uow, subscription,
                               f"salesforce:Subscription__c:{subscription.id}:payment:{tag}")
         return changed
+
+    def _charge(self, group: Group, result: EventsApplied) -> None:
+        charge = self._fetch(group, "charge", group.object_id, result)
+        if charge is None:
+            return
+        intent = charge.get("payment_intent")
+        invoice_id = self._gateway.invoice_paid_by(str(intent)) if intent else None
+        self._money(group, invoice_id, money_facts.refunds_of(charge), result)
+
+    def _credit_note(self, group: Group, result: EventsApplied) -> None:
+        note = self._fetch(group, "credit_note", group.object_id, result)
+        if note is None:
+            return
+        fact = money_facts.credit_note_fact(note)
+        self._money(group, shapes.invoice_of(note), [fact] if fact else [], result)
+
+    def _money(self, group: Group, invoice_id: str | None, facts: list[MoneyFact],
+               result: EventsApplied) -> None:
+        """Record refunds or credit notes against the ledger's copy of ``invoice_id``."""
+        with self._ledger.unit() as uow:
+            ledger_id = uow.entity_for(System.STRIPE, "invoice", invoice_id or "")
+            invoice = uow.session.get(Invoice, ledger_id) if ledger_id else None
+            subscription = (uow.session.get(Subscription, invoice.subscription_id)
+                            if invoice and invoice.subscription_id else None)
+            if invoice is None or subscription is None:
+                self._mark(uow, group, InboxStatus.IGNORED, result)
+                return
+            for fact in facts:
+                money_facts.record_money(uow, fact, invoice, subscription)
+            update_payment_status(uow, subscription, f"salesforce:Subscription__c:"
+                                  f"{subscription.id}:payment:event:{group.newest.id}")
+            self._mark(uow, group, InboxStatus.PROCESSED, result)
 
     def _customer(self, group: Group, result: EventsApplied) -> None:
         if self._known("customer", group.object_id) is None:

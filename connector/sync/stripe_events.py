@@ -36,7 +36,8 @@ INVOICE_EVENTS = (
     "invoice.marked_uncollectible", "invoice.overdue",
 )
 CUSTOMER_EVENTS = ("customer.updated", "customer.deleted")
-HANDLED_EVENTS = SUBSCRIPTION_EVENTS + INVOICE_EVENTS + CUSTOMER_EVENTS
+MONEY_EVENTS = ("charge.refunded", "refund.created", "credit_note.created")
+HANDLED_EVENTS = SUBSCRIPTION_EVENTS + INVOICE_EVENTS + CUSTOMER_EVENTS + MONEY_EVENTS
 """Every event type the daemon applies (Stripe's ``types`` filter takes at most 20)."""
 OVERLAP = timedelta(minutes=5)
 EVENT_WINDOW = timedelta(days=30)

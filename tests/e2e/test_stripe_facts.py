@@ -193,3 +193,28 @@ def test_a_gap_beyond_the_30_day_event_window_is_reconciled_by_listing(world: Wo
     assert sorted(i.status for i in _rows(world, Invoice)) == ["paid", "paid"]
     assert [m.kind for m in _rows(world, MoneyEntry)] == ["payment", "payment"]
     assert world.cycle().events.reconciled == 0  # the cursor is inside the window again
+
+
+def test_a_refund_and_a_credit_note_become_money_entries_and_refunded_in_salesforce(
+        world: World) -> None:
+    record = _activate(world)
+    world.cycle()
+    client = world.stack.stripe.client()
+    [stripe_invoice] = client.v1.invoices.list(
+        {"subscription": record["Stripe_Subscription_Id__c"]}).data
+    [payment] = client.v1.invoice_payments.list({"invoice": stripe_invoice.id}).data
+    refund = client.v1.refunds.create(
+        {"payment_intent": str(payment.payment.payment_intent), "amount": 10000})
+    note = client.v1.credit_notes.create({"invoice": stripe_invoice.id, "amount": 4900})
+    world.clock.advance(timedelta(seconds=1))
+
+    world.cycle()
+    world.cycle()  # nothing new: recorded once
+
+    [invoice] = _rows(world, Invoice)
+    money = sorted((m.kind, m.amount_minor, m.external_id, m.invoice_id)
+                   for m in _rows(world, MoneyEntry))
+    assert money == [("credit_note", 4900, note.id, invoice.id),
+                     ("payment", 49900, stripe_invoice.id, invoice.id),
+                     ("refund", 10000, refund.id, invoice.id)]
+    assert _salesforce(world, record["Id"])["Last_Payment_Status__c"] == "Refunded"
