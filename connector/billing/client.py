@@ -18,12 +18,14 @@ from urllib.parse import urlsplit
 
 import stripe
 from stripe.params import (
+    CreditNoteListParams,
     CustomerCreateParams,
     CustomerListParams,
     EventListParams,
     InvoiceListParams,
     InvoicePaymentListParams,
     PriceListParams,
+    RefundListParams,
     SubscriptionCreateParams,
     SubscriptionListParams,
     SubscriptionUpdateParams,
@@ -159,6 +161,16 @@ class StripeGateway:
         """Invoices created at or after ``created_gte`` (Unix seconds), for reconciliation."""
         params: InvoiceListParams = {"created": {"gte": created_gte}, "limit": 100}
         yield from self._pages(self.client.v1.invoices.list, params)
+
+    def refunds_since(self, created_gte: int) -> Iterator[dict[str, Any]]:
+        """Refunds created at or after ``created_gte``, for reconciliation."""
+        params: RefundListParams = {"created": {"gte": created_gte}, "limit": 100}
+        yield from self._pages(self.client.v1.refunds.list, params)
+
+    def credit_notes_since(self, created_gte: int) -> Iterator[dict[str, Any]]:
+        """Credit notes created at or after ``created_gte``, for reconciliation."""
+        params: CreditNoteListParams = {"created": {"gte": created_gte}, "limit": 100}
+        yield from self._pages(self.client.v1.credit_notes.list, params)
 
     def find_subscription(self, customer_id: str, metadata_key: str,
                           value: str) -> stripe.Subscription | None:

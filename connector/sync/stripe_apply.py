@@ -189,9 +189,8 @@ class InboxApplier:
         charge = self._fetch(group, "charge", group.object_id, result)
         if charge is None:
             return
-        intent = charge.get("payment_intent")
-        invoice_id = self._gateway.invoice_paid_by(str(intent)) if intent else None
-        self._money(group, invoice_id, money_facts.refunds_of(charge), result)
+        self._money(group, self.invoice_of_charge(charge), money_facts.refunds_of(charge),
+                    result)
 
     def _credit_note(self, group: Group, result: EventsApplied) -> None:
         note = self._fetch(group, "credit_note", group.object_id, result)
@@ -202,20 +201,34 @@ class InboxApplier:
 
     def _money(self, group: Group, invoice_id: str | None, facts: list[MoneyFact],
                result: EventsApplied) -> None:
-        """Record refunds or credit notes against the ledger's copy of ``invoice_id``."""
         with self._ledger.unit() as uow:
-            ledger_id = uow.entity_for(System.STRIPE, "invoice", invoice_id or "")
-            invoice = uow.session.get(Invoice, ledger_id) if ledger_id else None
-            subscription = (uow.session.get(Subscription, invoice.subscription_id)
-                            if invoice and invoice.subscription_id else None)
-            if invoice is None or subscription is None:
-                self._mark(uow, group, InboxStatus.IGNORED, result)
-                return
-            for fact in facts:
-                money_facts.record_money(uow, fact, invoice, subscription)
-            update_payment_status(uow, subscription, f"salesforce:Subscription__c:"
-                                  f"{subscription.id}:payment:event:{group.newest.id}")
-            self._mark(uow, group, InboxStatus.PROCESSED, result)
+            known = self.apply_money(uow, invoice_id, facts, f"event:{group.newest.id}")
+            self._mark(uow, group, InboxStatus.PROCESSED if known else InboxStatus.IGNORED,
+                       result)
+
+    def apply_money(self, uow: UnitOfWork, invoice_id: str | None, facts: list[MoneyFact],
+                    tag: str) -> bool:
+        """Record refunds or credit notes against the ledger's copy of ``invoice_id``.
+
+        Returns:
+            Whether the ledger bills that invoice (False: nothing recorded).
+        """
+        ledger_id = uow.entity_for(System.STRIPE, "invoice", invoice_id or "")
+        invoice = uow.session.get(Invoice, ledger_id) if ledger_id else None
+        subscription = (uow.session.get(Subscription, invoice.subscription_id)
+                        if invoice and invoice.subscription_id else None)
+        if invoice is None or subscription is None:
+            return False
+        for fact in facts:
+            money_facts.record_money(uow, fact, invoice, subscription)
+        update_payment_status(uow, subscription,
+                              f"salesforce:Subscription__c:{subscription.id}:payment:{tag}")
+        return True
+
+    def invoice_of_charge(self, charge: dict[str, Any]) -> str | None:
+        """The invoice a charge paid, asked of Stripe through its payment intent."""
+        intent = charge.get("payment_intent")
+        return self._gateway.invoice_paid_by(str(intent)) if intent else None
 
     def _customer(self, group: Group, result: EventsApplied) -> None:
         if self._known("customer", group.object_id) is None:

@@ -1,17 +1,19 @@
 """Closing a gap longer than Stripe's 30-day event window by listing the objects themselves.
 
 Used when the events cursor is older than the window (the daemon was down, or webhooks and
-the backstop both failed for that long): the events in between are gone, so every
-subscription, the invoices of the gap, and the customers are listed and applied as Stripe
-holds them now. Applying current state is idempotent, so a reconciliation interrupted half
-way is simply run again (the cursor advances only once it finished).
+the backstop both failed for that long): the events in between are gone, so the customers,
+every subscription, and the invoices, refunds and credit notes of the gap are listed and
+applied as Stripe holds them now. Applying current state is idempotent, so a reconciliation
+interrupted half way is simply run again (the cursor advances only once it finished).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from connector.billing import shapes
 from connector.billing.client import StripeGateway
+from connector.sync import money_facts
 from connector.sync.invoice_facts import FailedAttempt
 from connector.sync.stripe_apply import InboxApplier, apply_customer
 from connector.sync.unit_of_work import Ledger
@@ -48,7 +50,25 @@ class Reconciliation:
             with self._ledger.unit() as uow:
                 changed += self._applier.apply_invoice(uow, invoice,
                                                        _failures(invoice, uow.now), None)
-        return changed
+        return changed + self._money(invoices_since)
+
+    def _money(self, since: int) -> int:
+        """Refunds (through their charges) and credit notes created since ``since``."""
+        applied = 0
+        charges = {str(r["charge"]) for r in self._gateway.refunds_since(since) if r.get("charge")}
+        for charge_id in sorted(charges):
+            charge = self._gateway.fetch("charge", charge_id)
+            invoice = self._applier.invoice_of_charge(charge)
+            with self._ledger.unit() as uow:
+                applied += self._applier.apply_money(uow, invoice, money_facts.refunds_of(charge),
+                                                     f"reconciled:{uow.run_id}")
+        for note in self._gateway.credit_notes_since(since):
+            fact = money_facts.credit_note_fact(note)
+            with self._ledger.unit() as uow:
+                applied += self._applier.apply_money(uow, shapes.invoice_of(note),
+                                                     [fact] if fact else [],
+                                                     f"reconciled:{uow.run_id}")
+        return applied
 
 
 def _failures(invoice: dict[str, object], now: datetime) -> list[FailedAttempt]:

@@ -178,6 +178,10 @@ def test_a_gap_beyond_the_30_day_event_window_is_reconciled_by_listing(world: Wo
     client = world.stack.stripe.client()
     client.v1.subscriptions.update(record["Stripe_Subscription_Id__c"],
                                    {"cancel_at_period_end": True})
+    [first] = client.v1.invoices.list({"subscription": record["Stripe_Subscription_Id__c"]}).data
+    [payment] = client.v1.invoice_payments.list({"invoice": first.id}).data
+    client.v1.refunds.create({"payment_intent": str(payment.payment.payment_intent),
+                              "amount": 900})  # its events expire before the daemon is back
     world.stack.stripe.advance(timedelta(days=20))   # the daemon is down from here
     client.v1.subscriptions.update(record["Stripe_Subscription_Id__c"],
                                    {"cancel_at_period_end": False})
@@ -191,7 +195,8 @@ def test_a_gap_beyond_the_30_day_event_window_is_reconciled_by_listing(world: Wo
     assert report.events.reconciled > 0
     assert _ledger_subscription(world, record["Ledger_Id__c"]).cancel_at_period_end is False
     assert sorted(i.status for i in _rows(world, Invoice)) == ["paid", "paid"]
-    assert [m.kind for m in _rows(world, MoneyEntry)] == ["payment", "payment"]
+    assert sorted((m.kind, m.amount_minor) for m in _rows(world, MoneyEntry)) == [
+        ("payment", 49900), ("payment", 49900), ("refund", 900)]
     assert world.cycle().events.reconciled == 0  # the cursor is inside the window again
 
 

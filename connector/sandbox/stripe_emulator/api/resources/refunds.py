@@ -6,7 +6,7 @@ from connector.sandbox.stripe_emulator import refunds
 from connector.sandbox.stripe_emulator.api.lists import ListQuery, paginate
 from connector.sandbox.stripe_emulator.api.routing import Call, Route
 from connector.sandbox.stripe_emulator.errors import invalid
-from connector.sandbox.stripe_emulator.params import or_default
+from connector.sandbox.stripe_emulator.params import IntRange, or_default
 from connector.sandbox.stripe_emulator.records import (
     Charge,
     CreditNote,
@@ -44,14 +44,15 @@ def retrieve_refund(call: Call) -> Json:
 
 
 def list_refunds(call: Call) -> Json:
-    """``GET /v1/refunds`` by ``charge`` or ``payment_intent``."""
+    """``GET /v1/refunds`` by ``charge``, ``payment_intent`` and ``created``."""
     charge = or_default(call.params.text("charge"), None)
     intent = or_default(call.params.text("payment_intent"), None)
+    created = or_default(call.params.range("created"), IntRange())
     query = ListQuery.read(call.params)
     call.params.finish()
     rows = call.backend.store.newest_first(
         Refund, lambda r: (charge is None or r.charge == charge)
-        and (intent is None or r.payment_intent == intent))
+        and (intent is None or r.payment_intent == intent) and created.contains(r.created))
     return paginate(rows, query, call.url, call.backend.render)
 
 
@@ -83,14 +84,15 @@ def retrieve_credit_note(call: Call) -> Json:
 
 
 def list_credit_notes(call: Call) -> Json:
-    """``GET /v1/credit_notes`` by ``invoice`` or ``customer``."""
+    """``GET /v1/credit_notes`` by ``invoice``, ``customer`` and ``created``."""
     invoice = or_default(call.params.text("invoice"), None)
     customer = or_default(call.params.text("customer"), None)
+    created = or_default(call.params.range("created"), IntRange())
     query = ListQuery.read(call.params)
     call.params.finish()
     rows = call.backend.store.newest_first(
         CreditNote, lambda n: (invoice is None or n.invoice == invoice)
-        and (customer is None or n.customer == customer))
+        and (customer is None or n.customer == customer) and created.contains(n.created))
     return paginate(rows, query, call.url, call.backend.render)
 
 
