@@ -140,8 +140,7 @@ class StripeEvents:
         for event in events:
             if event.id in known:
                 continue
-            stripe_inbox.store(uow.session, StripeEventRecord.parse(plain(event.to_dict())),
-                               uow.now)
+            record = StripeEventRecord.parse(plain(event.to_dict()))
+            stored += stripe_inbox.store_new(uow.session, record, uow.now)
             known.add(event.id)
-            stored += 1
         return stored

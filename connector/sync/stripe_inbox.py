@@ -70,6 +70,17 @@ def store(session: Session, event: StripeEventRecord, received_at: datetime) -> 
     return True
 
 
+def store_new(session: Session, event: StripeEventRecord, received_at: datetime) -> bool:
+    """Like :func:`store`, inside a savepoint, so a concurrent writer's copy of the same id
+    (the webhook receiver, another replica) counts as known instead of failing the caller's
+    transaction."""
+    try:
+        with session.begin_nested():
+            return store(session, event, received_at)
+    except IntegrityError:
+        return False
+
+
 def store_committed(sessions: sessionmaker[Session], event: StripeEventRecord,
                     received_at: datetime) -> bool:
     """Store ``event`` in its own transaction and commit it; False when it was known.

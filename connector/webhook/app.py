@@ -29,6 +29,8 @@ from connector.webhook.signature import SignatureVerifier
 log = structlog.get_logger(__name__)
 
 PATH = "/webhooks/stripe"
+MAX_BODY = 1024 * 1024
+"""Largest delivery accepted, in bytes (Stripe's events are far smaller)."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class Receiver:
 
     async def stripe(self, request: Request) -> JSONResponse:
         """``POST /webhooks/stripe``: verify, store (committed), then acknowledge."""
+        if int(request.headers.get("content-length") or 0) > MAX_BODY:
+            return JSONResponse({"error": "too_large"}, status_code=413)
         body = await request.body()
         try:
             self.verifier.verify(body, request.headers.get("stripe-signature"))

@@ -160,3 +160,12 @@ def test_the_emulators_signed_deliveries_land_in_the_inbox_once(
     assert (delivered, again) == (1, 0)
     [row] = _inbox(sessions)
     assert row.type == "customer.created"
+
+
+def test_an_oversized_body_gets_413_and_leaves_no_trace(
+        server: WebhookServer, sessions: sessionmaker[Session]) -> None:
+    answer = requests.post(server.url, data=b"x" * (1024 * 1024 + 1), timeout=10,
+                           headers={"Stripe-Signature": "t=1,v1=00"})
+
+    assert answer.status_code == 413
+    assert _inbox(sessions) == []
