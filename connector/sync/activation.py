@@ -33,7 +33,7 @@ from connector.ledger.models import (
     System,
 )
 from connector.mapping import MappingSet
-from connector.sync import outbox
+from connector.sync import outbox, stripe_inbox
 from connector.sync import subscription_fields as fields
 from connector.sync.billing_facts import apply_stripe_subscription
 from connector.sync.links import LedgerLinks
@@ -240,6 +240,8 @@ def _record_activation(uow: UnitOfWork, plan: Plan, stripe_sub: dict[str, Any],
                        mappings: MappingSet) -> None:
     subscription = uow.session.get_one(Subscription, plan.subscription_id)
     uow.link("subscription", subscription.id, System.STRIPE, "subscription", stripe_sub["id"])
+    if plan.resumed:  # its events may have come, and been ignored, before this link
+        stripe_inbox.requeue_ignored(uow.session, _op(uow, plan.op_id).created_at)
     apply_stripe_subscription(uow, subscription, stripe_sub, mappings, always_write=True,
                               write_key=f"salesforce:Subscription__c:{subscription.id}:activated")
 

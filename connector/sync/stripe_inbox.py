@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -100,6 +100,22 @@ def known_ids(session: Session, ids: list[str]) -> set[str]:
         return set()
     query = select(StripeInboxEvent.event_id).where(StripeInboxEvent.event_id.in_(ids))
     return set(session.scalars(query))
+
+
+def requeue_ignored(session: Session, received_since: datetime) -> int:
+    """Make events ignored since ``received_since`` pending again; return how many.
+
+    Called when the ledger starts billing a Stripe object it did not know, e.g. a
+    subscription whose activation crashed between Stripe's answer and the ledger's commit:
+    its events, ignored meanwhile, are applied after all. Events about other objects are
+    ignored again without a Stripe call.
+    """
+    result = session.execute(
+        update(StripeInboxEvent)
+        .where(StripeInboxEvent.status == InboxStatus.IGNORED,
+               StripeInboxEvent.received_at >= received_since)
+        .values(status=InboxStatus.PENDING, processed_at=None))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def pending(session: Session, limit: int) -> list[StripeInboxEvent]:

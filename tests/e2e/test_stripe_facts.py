@@ -26,6 +26,7 @@ from connector.ledger.models import (
     StripeInboxEvent,
     Subscription,
 )
+from connector.sync import activation
 from connector.sync.stripe_apply import InboxApplier
 from connector.sync.unit_of_work import Ledger
 from connector.webhook.server import WebhookServer
@@ -223,3 +224,28 @@ def test_a_refund_and_a_credit_note_become_money_entries_and_refunded_in_salesfo
                      ("payment", 49900, stripe_invoice.id, invoice.id),
                      ("refund", 10000, refund.id, invoice.id)]
     assert _salesforce(world, record["Id"])["Last_Payment_Status__c"] == "Refunded"
+
+
+def test_events_ignored_while_an_activation_was_interrupted_are_applied_after_recovery(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    world.cycle()
+    record = next(s for s in world.subscriptions()
+                  if s["Product__r"]["ProductCode"] == "PLATFORM-MONTHLY")
+    world.set_status(record["Id"], "Active")
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt("power cut after Stripe answered")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(activation, "_record_activation", crash)
+        with pytest.raises(KeyboardInterrupt):
+            world.cycle()
+    world.restart()
+    world.cycle()  # the events are read before activation recovers: not billed yet, ignored
+    assert _rows(world, Invoice) == []
+
+    world.cycle()
+
+    [invoice] = _rows(world, Invoice)
+    assert invoice.status == "paid"
+    assert [m.kind for m in _rows(world, MoneyEntry)] == ["payment"]
