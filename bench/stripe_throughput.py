@@ -39,6 +39,7 @@ from connector.log import configure_logging
 from connector.retry import RetryPolicy
 from connector.sandbox.stripe_emulator import StripeEmulator
 from connector.sync.stripe_apply import InboxApplier
+from connector.sync.stripe_objects import StripeObjects
 from connector.sync.unit_of_work import Ledger, unit_of_work
 from connector.sync.wiring import load_mapping_set
 from connector.webhook.server import WebhookServer
@@ -148,7 +149,7 @@ def _apply(sessions: sessionmaker[Session], gateway: StripeGateway, emulator: St
            args: argparse.Namespace) -> None:
     config = Config(mappings=DirConfig(dir=REPO / "mappings"))
     applier = InboxApplier(Ledger(sessions, SystemClock(), "bench"), gateway,
-                           load_mapping_set(config))
+                           StripeObjects(gateway, load_mapping_set(config)))
     emulator.reset_counters()
     started = time.monotonic()
     result = applier.run()

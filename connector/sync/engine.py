@@ -39,6 +39,7 @@ from connector.sync.stripe_events import (
     StripeEvents,
 )
 from connector.sync.stripe_events import STREAM as STRIPE_STREAM
+from connector.sync.stripe_objects import StripeObjects
 from connector.sync.stripe_reconcile import Reconciliation
 from connector.sync.subscriptions import Applied, SubscriptionEdits
 from connector.sync.unit_of_work import Ledger, UnitOfWork
@@ -152,7 +153,8 @@ class SyncEngine:
         """Events backstop into the inbox (reconciling a gap past the window), then apply."""
         gateway = self.services.stripe
         events = StripeEvents(gateway, self.clock)
-        applier = InboxApplier(ledger, gateway, self.mappings)
+        objects = StripeObjects(gateway, self.mappings)
+        applier = InboxApplier(ledger, gateway, objects)
         with ledger.unit() as uow:
             cursor = EventCursor.loads(uow.cursor(STRIPE_STREAM))
         read = events.read(cursor)
@@ -164,7 +166,7 @@ class SyncEngine:
             log.warning("stripe events gap exceeds the 30-day window; reconciling",
                         last_read=cursor.since)
             since = int((cursor.since or 0) - EVENT_WINDOW.total_seconds())
-            report.events.reconciled = Reconciliation(ledger, gateway, applier).run(since)
+            report.events.reconciled = Reconciliation(ledger, gateway, objects).run(since)
             with ledger.unit() as uow:
                 uow.set_cursor(STRIPE_STREAM, read.cursor.dumps())
         applier.run(report.events)

@@ -10,70 +10,71 @@ interrupted half way is simply run again (the cursor advances only once it finis
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from connector.billing import shapes
 from connector.billing.client import StripeGateway
 from connector.sync import money_facts
 from connector.sync.invoice_facts import FailedAttempt
-from connector.sync.stripe_apply import InboxApplier, apply_customer
+from connector.sync.stripe_objects import Origin, StripeObjects, apply_customer
 from connector.sync.unit_of_work import Ledger
 
 
 class Reconciliation:
-    """Lists customers, subscriptions and invoices and applies each to the ledger.
+    """Lists customers, subscriptions, invoices, refunds and credit notes; applies each.
 
     Args:
         ledger: the ledger of this run.
         gateway: Stripe.
-        applier: applies one object's current copy (shared with the inbox).
+        objects: applies one object's current copy (shared with the inbox).
     """
 
-    def __init__(self, ledger: Ledger, gateway: StripeGateway, applier: InboxApplier) -> None:
+    def __init__(self, ledger: Ledger, gateway: StripeGateway, objects: StripeObjects) -> None:
         self._ledger = ledger
         self._gateway = gateway
-        self._applier = applier
+        self._objects = objects
 
-    def run(self, invoices_since: int) -> int:
-        """Apply every object listed; return how many changed the ledger.
+    def run(self, since: int) -> int:
+        """Apply every object listed; return how many the ledger bills.
 
         Args:
-            invoices_since: Unix seconds; invoices created before are not listed.
+            since: Unix seconds; invoices, refunds and credit notes created before are not
+                listed (customers and subscriptions are, whatever their age).
         """
-        changed = 0
+        applied = 0
         for customer in self._gateway.all_customers():
             with self._ledger.unit() as uow:
-                changed += apply_customer(uow, customer, uow.now)
+                applied += apply_customer(uow, customer, uow.now)
         for subscription in self._gateway.all_subscriptions():
             with self._ledger.unit() as uow:
-                changed += self._applier.apply_subscription(uow, subscription, None)
-        for invoice in self._gateway.invoices_since(invoices_since):
+                applied += self._objects.subscription(uow, subscription, Origin.reconciled(uow))
+        for invoice in self._gateway.invoices_since(since):
             with self._ledger.unit() as uow:
-                changed += self._applier.apply_invoice(uow, invoice,
-                                                       _failures(invoice, uow.now), None)
-        return changed + self._money(invoices_since)
+                applied += self._objects.invoice(uow, invoice, _failures(invoice, uow.now),
+                                                 Origin.reconciled(uow))
+        return applied + self._refunds(since) + self._credit_notes(since)
 
-    def _money(self, since: int) -> int:
-        """Refunds (through their charges) and credit notes created since ``since``."""
-        applied = 0
+    def _refunds(self, since: int) -> int:
         charges = {str(r["charge"]) for r in self._gateway.refunds_since(since) if r.get("charge")}
+        applied = 0
         for charge_id in sorted(charges):
             charge = self._gateway.fetch("charge", charge_id)
-            invoice = self._applier.invoice_of_charge(charge)
+            invoice_id = self._objects.invoice_of_charge(charge)
             with self._ledger.unit() as uow:
-                applied += self._applier.apply_money(uow, invoice, money_facts.refunds_of(charge),
-                                                     f"reconciled:{uow.run_id}")
+                applied += self._objects.money(uow, invoice_id, money_facts.refunds_of(charge),
+                                               Origin.reconciled(uow))
+        return applied
+
+    def _credit_notes(self, since: int) -> int:
+        applied = 0
         for note in self._gateway.credit_notes_since(since):
-            fact = money_facts.credit_note_fact(note)
             with self._ledger.unit() as uow:
-                applied += self._applier.apply_money(uow, shapes.invoice_of(note),
-                                                     [fact] if fact else [],
-                                                     f"reconciled:{uow.run_id}")
+                applied += self._objects.credit_note(uow, note, Origin.reconciled(uow))
         return applied
 
 
-def _failures(invoice: dict[str, object], now: datetime) -> list[FailedAttempt]:
+def _failures(invoice: dict[str, Any], now: datetime) -> list[FailedAttempt]:
     """A still-open invoice that was attempted failed at least once while we were away."""
-    attempts = int(str(invoice.get("attempt_count") or 0))
+    attempts = int(invoice.get("attempt_count") or 0)
     if invoice.get("status") != "open" or not attempts:
         return []
-    return [FailedAttempt(attempts, int(str(invoice.get("amount_due") or 0)), now)]
+    return [FailedAttempt(attempts, int(invoice.get("amount_due") or 0), now)]

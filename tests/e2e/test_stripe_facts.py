@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from connector.clock import SystemClock
 from connector.ledger.models import (
+    Customer,
     InboxStatus,
     Invoice,
     JournalEntry,
@@ -28,6 +29,7 @@ from connector.ledger.models import (
 )
 from connector.sync import activation
 from connector.sync.stripe_apply import InboxApplier
+from connector.sync.stripe_objects import StripeObjects
 from connector.sync.unit_of_work import Ledger
 from connector.webhook.server import WebhookServer
 from connector.webhook.signature import SignatureVerifier
@@ -131,8 +133,9 @@ def _deliver(receiver: WebhookServer, event: dict[str, Any]) -> int:
 
 def _apply_inbox(world: World) -> None:
     engine = world.engine
-    InboxApplier(Ledger(engine.sessions, world.clock, "test"), engine.services.stripe,
-                 engine.mappings).run()
+    gateway = engine.services.stripe
+    InboxApplier(Ledger(engine.sessions, world.clock, "test"), gateway,
+                 StripeObjects(gateway, engine.mappings)).run()
 
 
 def _ledger_subscription(world: World, ledger_id: str) -> Subscription:
@@ -249,3 +252,14 @@ def test_events_ignored_while_an_activation_was_interrupted_are_applied_after_re
     [invoice] = _rows(world, Invoice)
     assert invoice.status == "paid"
     assert [m.kind for m in _rows(world, MoneyEntry)] == ["payment"]
+
+
+def test_a_customer_renamed_in_stripe_is_renamed_in_the_ledger(world: World) -> None:
+    record = _activate(world)
+    world.stack.stripe.client().v1.customers.update(record["Stripe_Customer_Id__c"],
+                                                    {"name": "Acme Robotics GmbH"})
+
+    world.cycle()
+
+    [customer] = _rows(world, Customer)
+    assert customer.name == "Acme Robotics GmbH"
