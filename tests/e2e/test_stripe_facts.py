@@ -263,3 +263,43 @@ def test_a_customer_renamed_in_stripe_is_renamed_in_the_ledger(world: World) -> 
 
     [customer] = _rows(world, Customer)
     assert customer.name == "Acme Robotics GmbH"
+
+
+def _renewal(world: World) -> Invoice:
+    return max(_rows(world, Invoice), key=lambda i: i.period_end)
+
+
+def test_a_renewal_invoice_is_followed_from_draft_to_open_to_void(world: World) -> None:
+    record = _activate(world)
+    world.cycle()
+    world.stack.stripe.fail_payments_for(record["Stripe_Customer_Id__c"])
+    period_end = _rows(world, Subscription)
+    ends = [s.current_period_end for s in period_end if s.id == record["Ledger_Id__c"]]
+    world.stack.stripe.advance(ends[0] - world.clock.now())
+    world.cycle()
+    assert _renewal(world).status == "draft"
+
+    world.stack.stripe.advance(timedelta(hours=2))
+    world.cycle()
+    opened = _renewal(world)
+    assert (opened.status, opened.amount_remaining_minor) == ("open", 49900)
+
+    stripe_id = world.stack.stripe.objects("invoice")[-1]["id"]
+    world.stack.stripe.client().v1.invoices.void_invoice(stripe_id)
+    world.cycle()
+    assert _renewal(world).status == "void"
+
+
+def test_an_invoice_marked_uncollectible_is_uncollectible_in_the_ledger(world: World) -> None:
+    record = _activate(world)
+    world.cycle()
+    world.stack.stripe.fail_payments_for(record["Stripe_Customer_Id__c"])
+    world.stack.stripe.advance(timedelta(days=31))
+    world.cycle()
+
+    stripe_id = world.stack.stripe.objects("invoice")[-1]["id"]
+    world.stack.stripe.client().v1.invoices.mark_uncollectible(stripe_id)
+    world.cycle()
+
+    assert _renewal(world).status == "uncollectible"
+    assert _salesforce(world, record["Id"])["Last_Payment_Status__c"] == "Failed"
