@@ -5,8 +5,9 @@ re-fetches that object from Stripe once per batch and applies its current state
 (:class:`~connector.sync.stripe_objects.StripeObjects`), so duplicate, stale and
 out-of-order events all converge to what Stripe holds now (DESIGN rule 6). Per group, one
 transaction applies the facts, queues the Salesforce writes and marks the group's events
-processed. An event about an object the ledger does not bill (another integration's
-subscription), or of a type the daemon does not apply, is kept as ignored.
+processed. An event of a type the daemon does not apply (a webhook endpoint may send them
+all), or about an object the ledger does not bill (another integration's subscription), is
+kept as ignored without a Stripe call.
 
 A transient Stripe failure stops the run and leaves the rest pending for the next cycle;
 an object Stripe rejects is dead-lettered with its events marked failed.
@@ -25,7 +26,7 @@ from connector.errors import SkippableError
 from connector.ledger.models import InboxStatus, StripeInboxEvent, System
 from connector.sync import money_facts, stripe_inbox
 from connector.sync.invoice_facts import FailedAttempt
-from connector.sync.stripe_events import EventsApplied
+from connector.sync.stripe_events import HANDLED_EVENTS, EventsApplied
 from connector.sync.stripe_objects import Origin, StripeObjects, apply_customer
 from connector.sync.unit_of_work import Ledger, UnitOfWork
 
@@ -112,7 +113,11 @@ class InboxApplier:
             with self._ledger.unit() as uow:
                 batch = [PendingEvent.of(row) for row in stripe_inbox.pending(uow.session, BATCH)]
             self._fresh.clear()  # copies fetched for this batch are newer than its events
-            for group in _groups(batch):
+            handled = [event for event in batch if event.type in HANDLED_EVENTS]
+            others = [event for event in batch if event.type not in HANDLED_EVENTS]
+            if others:
+                self._settle(Group("", "", others), InboxStatus.IGNORED, result)
+            for group in _groups(handled):
                 self._apply(group, result)
             if len(batch) < BATCH:
                 return result
