@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -142,3 +143,16 @@ def test_without_the_header_a_5xx_is_retriable() -> None:
         gateway.create_customer({"name": "Acme"}, key="customer:acc-1")
 
     assert http.sent == NO_WAIT.attempts
+
+
+def test_connection_errors_are_retried_then_reported_as_retriable() -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client, transport = build_stripe_client(KEY, f"http://127.0.0.1:{port}", 100)
+    gateway = StripeGateway(client, transport, NO_WAIT)
+
+    with pytest.raises(RetriableError):
+        gateway.create_customer({"name": "Acme"}, key="customer:acc-1")
+
+    assert transport.total_calls == NO_WAIT.attempts
