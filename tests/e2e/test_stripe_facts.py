@@ -17,6 +17,7 @@ import requests
 import stripe
 from sqlalchemy import select
 
+from connector.cli import main
 from connector.clock import SystemClock
 from connector.ledger.models import (
     Customer,
@@ -303,3 +304,15 @@ def test_an_invoice_marked_uncollectible_is_uncollectible_in_the_ledger(world: W
 
     assert _renewal(world).status == "uncollectible"
     assert _salesforce(world, record["Id"])["Last_Payment_Status__c"] == "Failed"
+
+
+def test_status_shows_the_stripe_inbox_by_state(world: World,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    _activate(world)
+    world.cycle()
+
+    assert main(["status", "--config", str(world.folder / "config.toml")]) == 0
+
+    inbox = next(line for line in capsys.readouterr().out.splitlines()
+                 if line.startswith("stripe inbox:"))
+    assert "processed:" in inbox

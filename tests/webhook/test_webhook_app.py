@@ -12,6 +12,7 @@ import requests
 import stripe
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from structlog.testing import capture_logs
 
 from connector.clock import ManualClock, SystemClock
 from connector.ledger.database import make_engine, migrate, session_factory
@@ -169,3 +170,11 @@ def test_an_oversized_body_gets_413_and_leaves_no_trace(
 
     assert answer.status_code == 413
     assert _inbox(sessions) == []
+
+
+def test_a_rejection_is_logged_with_its_reason(server: WebhookServer) -> None:
+    with capture_logs() as logs:
+        _post(server, _event(), secret="whsec_someone_else")
+
+    [rejected] = [entry for entry in logs if entry["event"] == "stripe webhook rejected"]
+    assert (rejected["code"], rejected["log_level"]) == ("bad_signature", "warning")
