@@ -31,16 +31,8 @@ from connector.sync.activation import Activated, Activations
 from connector.sync.notifications import Notifications, Sent
 from connector.sync.potential import Generated, PotentialSubscriptions
 from connector.sync.salesforce_writes import SalesforceWrites, Written
-from connector.sync.stripe_apply import InboxApplier
-from connector.sync.stripe_events import (
-    EVENT_WINDOW,
-    EventCursor,
-    EventsApplied,
-    StripeEvents,
-)
-from connector.sync.stripe_events import STREAM as STRIPE_STREAM
-from connector.sync.stripe_objects import StripeObjects
-from connector.sync.stripe_reconcile import Reconciliation
+from connector.sync.stripe_events import EventsApplied
+from connector.sync.stripe_inbound import StripeInbound
 from connector.sync.subscriptions import Applied, SubscriptionEdits
 from connector.sync.unit_of_work import Ledger, UnitOfWork
 
@@ -150,26 +142,8 @@ class SyncEngine:
             report, "edits", _read(ledger, edits, signpost)))
 
     def _stripe_reads(self, ledger: Ledger, report: CycleReport) -> None:
-        """Events backstop into the inbox (reconciling a gap past the window), then apply."""
-        gateway = self.services.stripe
-        events = StripeEvents(gateway, self.clock)
-        objects = StripeObjects(gateway, self.mappings)
-        applier = InboxApplier(ledger, gateway, objects)
-        with ledger.unit() as uow:
-            cursor = EventCursor.loads(uow.cursor(STRIPE_STREAM))
-        read = events.read(cursor)
-        with ledger.unit() as uow:
-            report.events.read = events.store(uow, read.events)
-            if not read.gap:
-                uow.set_cursor(STRIPE_STREAM, read.cursor.dumps())
-        if read.gap:
-            log.warning("stripe events gap exceeds the 30-day window; reconciling",
-                        last_read=cursor.since)
-            since = int((cursor.since or 0) - EVENT_WINDOW.total_seconds())
-            report.events.reconciled = Reconciliation(ledger, gateway, objects).run(since)
-            with ledger.unit() as uow:
-                uow.set_cursor(STRIPE_STREAM, read.cursor.dumps())
-        applier.run(report.events)
+        report.events = StripeInbound(ledger, self.services.stripe, self.mappings,
+                                      self.clock).run()
 
     def _activate(self, ledger: Ledger, report: CycleReport) -> None:
         report.activated = Activations(ledger, self.services.stripe, self.mappings,
