@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connector.clock import Clock
 from connector.config import StripeConfig
+from connector.errors import ConfigError
 from connector.sandbox.server import ServerThread
 from connector.secrets import Secrets
 from connector.webhook.app import PATH, Receiver, build_app
@@ -61,7 +62,11 @@ class WebhookServer:
 
 def webhook_server(settings: StripeConfig, secrets: Secrets, sessions: sessionmaker[Session],
                    clock: Clock) -> WebhookServer | None:
-    """The receiver ``settings`` ask for, or None when it is off or has no secret."""
+    """The receiver ``settings`` ask for, or None when it is off or has no secret.
+
+    Raises:
+        ConfigError: the address cannot be bound (in use, not an interface of this host).
+    """
     if not settings.webhook_enabled:
         return None
     current, previous = (secrets.get(name) for name in SIGNING_KEYS)
@@ -70,5 +75,9 @@ def webhook_server(settings: StripeConfig, secrets: Secrets, sessions: sessionma
                     "Stripe events arrive through the /v1/events backstop only")
         return None
     keys = [current.get_secret_value()] + ([previous.get_secret_value()] if previous else [])
-    return WebhookServer(SignatureVerifier(keys, clock), sessions, clock,
-                         settings.webhook_host, settings.webhook_port)
+    try:
+        return WebhookServer(SignatureVerifier(keys, clock), sessions, clock,
+                             settings.webhook_host, settings.webhook_port)
+    except OSError as exc:
+        raise ConfigError([f"stripe.webhook_listen: cannot listen on "
+                           f"{settings.webhook_listen}: {exc.strerror or exc}"]) from None

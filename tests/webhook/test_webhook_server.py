@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connector.clock import SystemClock
 from connector.config import StripeConfig
+from connector.errors import ConfigError
 from connector.ledger.database import make_engine, migrate, session_factory
 from connector.secrets import Secrets
 from connector.webhook.server import webhook_server
@@ -45,3 +47,16 @@ def test_with_a_secret_it_binds_the_configured_interface(
     assert server.url.startswith("http://127.0.0.1:")
     assert server.url.endswith("/webhooks/stripe")
     server.start().stop()
+
+
+def test_an_address_in_use_is_a_config_error(sessions: sessionmaker[Session]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        settings = StripeConfig(webhook_listen=f"127.0.0.1:{taken.getsockname()[1]}")
+
+        with pytest.raises(ConfigError) as refused:
+            webhook_server(settings, Secrets({"STRIPE_WEBHOOK_SECRET": "whsec_x"}), sessions,
+                           SystemClock())
+
+    assert refused.value.problems[0].startswith("stripe.webhook_listen: cannot listen on")
