@@ -72,7 +72,7 @@ class StripeConfig(Section):
     """How to reach Stripe and how to bill."""
 
     api_base: str | None = None
-    webhook_listen: Annotated[str, Field(pattern=r"^[^:\s]+:\d{1,5}$")] = "127.0.0.1:8765"
+    webhook_listen: Annotated[str, Field(pattern=r"^(off|[^:\s]+:\d{1,5})$")] = "127.0.0.1:8765"
     events_poll_interval: Annotated[int, Field(ge=5, le=86_400)] = 60
     max_requests_per_second: Annotated[float, Field(gt=0, le=100)] = 20
     proration_behavior: Literal["create_prorations", "always_invoice", "none"] = (
@@ -80,6 +80,11 @@ class StripeConfig(Section):
     )
     collection_method: Literal["charge_automatically", "send_invoice"] = "charge_automatically"
     days_until_due: Annotated[int, Field(ge=0, le=365)] = 30
+
+    @property
+    def webhook_enabled(self) -> bool:
+        """Whether the daemon serves the webhook receiver (``webhook_listen = "off"``)."""
+        return self.webhook_listen != "off"
 
     @property
     def webhook_host(self) -> str:

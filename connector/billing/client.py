@@ -9,6 +9,7 @@ over our rules). Vendor errors become :mod:`connector.errors` types in :func:`_c
 from __future__ import annotations
 
 import functools
+import json
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -17,8 +18,14 @@ from urllib.parse import urlsplit
 
 import stripe
 from stripe.params import (
+    CreditNoteListParams,
     CustomerCreateParams,
+    CustomerListParams,
     EventListParams,
+    InvoiceListParams,
+    InvoicePaymentListParams,
+    PriceListParams,
+    RefundListParams,
     SubscriptionCreateParams,
     SubscriptionListParams,
     SubscriptionUpdateParams,
@@ -36,6 +43,7 @@ from connector.errors import (
 )
 from connector.retry import RetryPolicy
 
+SHOULD_RETRY = "Stripe-Should-Retry"
 STRIPE_API_VERSION = "2026-10-28.endive"
 """The API version the daemon speaks; responses and our parsing assume these shapes."""
 
@@ -87,6 +95,12 @@ class StripeGateway:
             params={"lookup_keys": [lookup_key], "active": True, "limit": 1}))
         return prices.data[0] if prices.data else None
 
+    def find_inactive_price(self, lookup_key: str) -> stripe.Price | None:
+        """An archived (inactive) price with ``lookup_key``, to explain why none is active."""
+        params: PriceListParams = {"lookup_keys": [lookup_key], "active": False, "limit": 1}
+        prices = self._call(lambda: self.client.v1.prices.list(params=params))
+        return prices.data[0] if prices.data else None
+
     def create_customer(self, params: CustomerCreateParams, key: str) -> stripe.Customer:
         """Create a customer; ``key`` makes a repeat of the same call return the same one."""
         return self._call(lambda: self.client.v1.customers.create(
@@ -107,6 +121,56 @@ class StripeGateway:
     def retrieve_subscription(self, subscription_id: str) -> stripe.Subscription:
         """The subscription as Stripe holds it now."""
         return self._call(lambda: self.client.v1.subscriptions.retrieve(subscription_id))
+
+    def fetch(self, object_type: str, object_id: str) -> dict[str, Any]:
+        """The current JSON of a ``subscription``, ``invoice``, ``customer``, ``charge`` or
+        ``credit_note``.
+
+        Raises:
+            ValidationRejectedError: the object does not exist (code ``resource_missing``).
+        """
+        services = self.client.v1
+        retrieve: dict[str, Callable[[str], Any]] = {
+            "subscription": services.subscriptions.retrieve,
+            "invoice": services.invoices.retrieve, "customer": services.customers.retrieve,
+            "charge": services.charges.retrieve,
+            "credit_note": services.credit_notes.retrieve,
+        }
+        found = self._call(functools.partial(retrieve[object_type], object_id))
+        return plain(found.to_dict())
+
+    def invoice_paid_by(self, payment_intent: str) -> str | None:
+        """The id of the invoice ``payment_intent`` pays (through its invoice payment)."""
+        params: InvoicePaymentListParams = {
+            "payment": {"type": "payment_intent", "payment_intent": payment_intent},
+            "limit": 1}
+        page = self._call(lambda: self.client.v1.invoice_payments.list(params))
+        return str(page.data[0].invoice) if page.data else None
+
+    def all_subscriptions(self) -> Iterator[dict[str, Any]]:
+        """Every subscription of the account, any status (for reconciliation)."""
+        params: SubscriptionListParams = {"status": "all", "limit": 100}
+        yield from self._pages(self.client.v1.subscriptions.list, params)
+
+    def all_customers(self) -> Iterator[dict[str, Any]]:
+        """Every customer of the account (for reconciliation)."""
+        params: CustomerListParams = {"limit": 100}
+        yield from self._pages(self.client.v1.customers.list, params)
+
+    def invoices_since(self, created_gte: int) -> Iterator[dict[str, Any]]:
+        """Invoices created at or after ``created_gte`` (Unix seconds), for reconciliation."""
+        params: InvoiceListParams = {"created": {"gte": created_gte}, "limit": 100}
+        yield from self._pages(self.client.v1.invoices.list, params)
+
+    def refunds_since(self, created_gte: int) -> Iterator[dict[str, Any]]:
+        """Refunds created at or after ``created_gte``, for reconciliation."""
+        params: RefundListParams = {"created": {"gte": created_gte}, "limit": 100}
+        yield from self._pages(self.client.v1.refunds.list, params)
+
+    def credit_notes_since(self, created_gte: int) -> Iterator[dict[str, Any]]:
+        """Credit notes created at or after ``created_gte``, for reconciliation."""
+        params: CreditNoteListParams = {"created": {"gte": created_gte}, "limit": 100}
+        yield from self._pages(self.client.v1.credit_notes.list, params)
 
     def find_subscription(self, customer_id: str, metadata_key: str,
                           value: str) -> stripe.Subscription | None:
@@ -141,6 +205,14 @@ class StripeGateway:
                 return
             params = {**params, "starting_after": page.data[-1].id}
 
+    def _pages(self, lister: Callable[[Any], Any], params: Any) -> Iterator[dict[str, Any]]:
+        while True:
+            page = self._call(functools.partial(lister, params))
+            yield from (plain(obj.to_dict()) for obj in page.data)
+            if not page.has_more:
+                return
+            params = {**params, "starting_after": page.data[-1].id}
+
     def _call(self, fn: Callable[[], T]) -> T:
         def attempt() -> T:
             try:
@@ -170,19 +242,32 @@ def build_stripe_client(api_key: str, api_base: str | None,
 
 
 def _convert(exc: stripe.StripeError) -> ConnectorError:
-    """Turn a stripe-python exception into a connector error."""
+    """Turn a stripe-python exception into a connector error.
+
+    An idempotency conflict is never retried. Otherwise ``Stripe-Should-Retry`` decides
+    when Stripe sent it; without it, 429, 5xx and connection errors are retried.
+    """
     text = f"Stripe {exc.http_status or '-'} {exc.code or type(exc).__name__}: {exc.user_message}"
-    if isinstance(exc, stripe.IdempotencyError) or exc.http_status == 409:
+    code = exc.code or type(exc).__name__
+    if isinstance(exc, stripe.IdempotencyError):
         return IdempotencyConflictError(text, code=exc.code or "idempotency_error")
-    if isinstance(exc, stripe.RateLimitError):
-        return RateLimitedError(text, retry_after=_retry_after(exc))
-    if isinstance(exc, stripe.APIConnectionError) or (exc.http_status or 0) >= 500:
-        return RetriableError(text)
+    should_retry = (exc.headers or {}).get(SHOULD_RETRY)
+    if should_retry == "true" or (should_retry is None and _transient(exc)):
+        if isinstance(exc, stripe.RateLimitError) or exc.http_status == 429:
+            return RateLimitedError(text, retry_after=_retry_after(exc))
+        return RetriableError(text, retry_after=_retry_after(exc))
+    if exc.http_status == 409:
+        return IdempotencyConflictError(text, code=code)
     if isinstance(exc, stripe.AuthenticationError | stripe.PermissionError):
         return FatalError(text)
     if isinstance(exc, stripe.InvalidRequestError):
-        return ValidationRejectedError(text, code=exc.code or "invalid_request_error")
-    return SkippableError(text, code=exc.code or type(exc).__name__)
+        return ValidationRejectedError(text, code=code)
+    return SkippableError(text, code=code)
+
+
+def _transient(exc: stripe.StripeError) -> bool:
+    return (isinstance(exc, stripe.RateLimitError | stripe.APIConnectionError)
+            or (exc.http_status or 0) >= 500 or exc.http_status == 429)
 
 
 def _retry_after(exc: stripe.StripeError) -> float | None:
@@ -191,3 +276,9 @@ def _retry_after(exc: stripe.StripeError) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
+
+
+def plain(value: dict[str, Any]) -> dict[str, Any]:
+    """A Stripe object as JSON holds it (stripe-python turns ``*_decimal`` into Decimal)."""
+    result: dict[str, Any] = json.loads(json.dumps(value, default=str))
+    return result

@@ -24,6 +24,7 @@ from connector.ledger.models import (
     NotificationStatus,
     OutboxOperation,
     OutboxStatus,
+    StripeInboxEvent,
 )
 from connector.sync.wiring import load_mapping_set, open_ledger
 
@@ -79,6 +80,8 @@ def _print_counts(session: Session) -> None:
           + (" (see 'crm-connector deadletter list')" if open_letters else ""))
     notes = _count_by(session, Notification.status)
     print("notifications: " + (", ".join(f"{s}: {n}" for (s,), n in notes) or "none"))
+    inbox = _count_by(session, StripeInboxEvent.status)
+    print("stripe inbox:  " + (", ".join(f"{s}: {n}" for (s,), n in inbox) or "empty"))
 
 
 def _count_by(session: Session,

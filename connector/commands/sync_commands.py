@@ -17,6 +17,7 @@ from connector.secrets import Secrets
 from connector.sync.engine import SyncEngine
 from connector.sync.mapping_reload import MappingReloader
 from connector.sync.wiring import build_engine, load_mapping_set
+from connector.webhook.server import webhook_server
 
 log = structlog.get_logger(__name__)
 
@@ -37,13 +38,22 @@ def run(args: argparse.Namespace) -> int:
     """Run cycles every ``poll_interval`` seconds until SIGTERM or SIGINT.
 
     Between cycles a change of the mapping files is validated and swapped in (SIGHUP forces
-    a reload); an invalid set is refused and the last good one stays in force.
+    a reload); an invalid set is refused and the last good one stays in force. The Stripe
+    webhook receiver serves alongside (``stripe.webhook_listen``) and stops with the daemon.
     """
     config = load(args)
-    engine = build_engine(config, Secrets())
+    secrets = Secrets()
+    engine = build_engine(config, secrets)
+    receiver = webhook_server(config.stripe, secrets, engine.sessions, engine.clock)
     daemon = Daemon(engine, config)
     daemon.install_signal_handlers()
-    daemon.start()
+    if receiver is not None:
+        receiver.start()
+    try:
+        daemon.start()
+    finally:
+        if receiver is not None:
+            receiver.stop()
     return 0
 
 

@@ -33,7 +33,7 @@ from connector.ledger.models import (
     System,
 )
 from connector.mapping import MappingSet
-from connector.sync import outbox
+from connector.sync import outbox, stripe_inbox
 from connector.sync import subscription_fields as fields
 from connector.sync.billing_facts import apply_stripe_subscription
 from connector.sync.links import LedgerLinks
@@ -217,14 +217,20 @@ class Activations:
         if lookup_key not in self._prices:
             self._prices[lookup_key] = self._gateway.find_price(lookup_key)
         price = self._prices[lookup_key]
-        if price is None:
-            product = record["Product__r"]
+        if price is not None:
+            return price
+        product = record["Product__r"]
+        which = (f"(product {product['Name']!r}, ProductCode {product['ProductCode']!r})")
+        if self._gateway.find_inactive_price(lookup_key) is not None:
             raise ValidationRejectedError(
-                f"no active Stripe price has lookup_key {lookup_key!r} (product "
-                f"{product['Name']!r}, ProductCode {product['ProductCode']!r}); create the price "
-                "in Stripe or map the product in mappings/catalog.toml, then run "
-                "'crm-connector deadletter retry'", code="PRICE_NOT_FOUND")
-        return price
+                f"the Stripe price with lookup_key {lookup_key!r} {which} is archived "
+                "(inactive); reactivate it or move the lookup key to an active price in "
+                "Stripe, or map the product in mappings/catalog.toml, then run "
+                "'crm-connector deadletter retry'", code="PRICE_INACTIVE")
+        raise ValidationRejectedError(
+            f"no active Stripe price has lookup_key {lookup_key!r} {which}; create the "
+            "price in Stripe or map the product in mappings/catalog.toml, then run "
+            "'crm-connector deadletter retry'", code="PRICE_NOT_FOUND")
 
     def _create_customer(self, plan: Plan, result: Activated) -> str:
         with self._uow() as uow:
@@ -297,6 +303,8 @@ def _record_activation(uow: UnitOfWork, plan: Plan, stripe_sub: dict[str, Any],
                        mappings: MappingSet) -> None:
     subscription = uow.session.get_one(Subscription, plan.subscription_id)
     uow.link("subscription", subscription.id, System.STRIPE, "subscription", stripe_sub["id"])
+    if plan.resumed:  # its events may have come, and been ignored, before this link
+        stripe_inbox.requeue_ignored(uow.session, _op(uow, plan.op_id).created_at)
     apply_stripe_subscription(uow, subscription, stripe_sub, mappings, always_write=True,
                               write_key=f"salesforce:Subscription__c:{subscription.id}:activated")
 

@@ -8,10 +8,11 @@ Salesforce.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from connector.billing import shapes
 from connector.ledger.journal import diff
 from connector.ledger.models import ChangeKind, OutboxTarget, Subscription, System
 from connector.mapping import MappingSet
@@ -67,15 +68,28 @@ def _apply(uow: UnitOfWork, subscription: Subscription, values: dict[str, Any],
     subscription.customer_id = uow.entity_for(System.STRIPE, "customer", stripe_sub["customer"])
     subscription.cancel_at_period_end = bool(stripe_sub.get("cancel_at_period_end"))
     subscription.canceled_at = _timestamp(stripe_sub.get("canceled_at"))
-    item = (stripe_sub.get("items") or {}).get("data") or [{}]
-    subscription.current_period_start = _timestamp(item[0].get("current_period_start"))
-    subscription.current_period_end = _timestamp(item[0].get("current_period_end"))
+    period = shapes.subscription_period(stripe_sub)
+    subscription.current_period_start, subscription.current_period_end = period.start, period.end
     subscription.mrr_minor = _minor(values.get("MRR__c"), currency)
     subscription.arr_minor = _minor(values.get("ARR__c"), currency)
+    _link_first_item(uow, subscription, stripe_sub)
+
+
+def _link_first_item(uow: UnitOfWork, subscription: Subscription,
+                     stripe_sub: dict[str, Any]) -> None:
+    """Tie the ledger's first item to Stripe's (``si_...``), which later updates address."""
+    items = shapes.subscription_items(stripe_sub)
+    ours = sorted(subscription.items, key=lambda item: item.created_at)
+    if not items or not ours:
+        return
+    if uow.external_for("subscription_item", ours[0].id, System.STRIPE,
+                        "subscription_item") is None:
+        uow.link("subscription_item", ours[0].id, System.STRIPE, "subscription_item",
+                 items[0]["id"])
 
 
 def _timestamp(value: Any) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(int(value), UTC)
+    return shapes.timestamp(value)
 
 
 def _minor(value: Any, currency: str) -> int | None:

@@ -1,11 +1,11 @@
 """One sync cycle: read Salesforce, apply the workflows, dispatch the outbox, notify.
 
 Order within a cycle: opportunities → potential subscriptions; ``Subscription__c`` edits →
-ledger and activations; Stripe subscription events → ledger; Stripe activations; Salesforce
-writes; emails. Each read commits
-with its cursor; each effect is delivered from the outbox. A spent Salesforce budget pauses
-the Salesforce steps only; a transient failure leaves the step for the next cycle; a fatal
-error stops the cycle.
+ledger and activations; Stripe ``/v1/events`` backstop → inbox (or reconciliation past the
+30-day window), then pending inbox events (webhooks too) → ledger; Stripe activations;
+Salesforce writes; emails. Each read commits with its cursor; each effect is delivered from
+the outbox. A spent Salesforce budget pauses the Salesforce steps only; a transient failure
+leaves the step for the next cycle; a fatal error stops the cycle.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from connector.sync.activation import Activated, Activations
 from connector.sync.notifications import Notifications, Sent
 from connector.sync.potential import Generated, PotentialSubscriptions
 from connector.sync.salesforce_writes import SalesforceWrites, Written
-from connector.sync.stripe_events import STREAM as STRIPE_STREAM
-from connector.sync.stripe_events import EventCursor, EventsApplied, StripeEvents
+from connector.sync.stripe_events import EventsApplied
+from connector.sync.stripe_inbound import StripeInbound
 from connector.sync.subscriptions import Applied, SubscriptionEdits
 from connector.sync.unit_of_work import Ledger, UnitOfWork
 
@@ -81,7 +81,9 @@ class CycleReport:
             "potential_subscriptions": len(self.generated.subscriptions),
             "subscription_edits": self.edits.changed,
             "activations_queued": self.edits.activations,
+            "stripe_events_read": self.events.read,
             "stripe_events_applied": self.events.applied,
+            "stripe_objects_reconciled": self.events.reconciled,
             "stripe_customers": len(self.activated.customers),
             "stripe_subscriptions": len(self.activated.subscriptions),
             "salesforce_records_written": self.written.records,
@@ -165,13 +167,8 @@ class SyncEngine:
             report, "edits", _read(ledger, edits, signpost)))
 
     def _stripe_reads(self, ledger: Ledger, report: CycleReport) -> None:
-        events = StripeEvents(self.services.stripe, self.mappings, self.clock)
-        with ledger.unit() as uow:
-            cursor = EventCursor.loads(uow.cursor(STRIPE_STREAM))
-        read, advanced = events.read(cursor)
-        with ledger.unit() as uow:
-            report.events = events.apply(uow, read)
-            uow.set_cursor(STRIPE_STREAM, advanced.dumps())
+        report.events = StripeInbound(ledger, self.services.stripe, self.mappings,
+                                      self.clock).run()
 
     def _activate(self, ledger: Ledger, report: CycleReport) -> None:
         report.activated = Activations(ledger, self.services.stripe, self.mappings,

@@ -1,38 +1,49 @@
-"""Stripe's subscription events flow into the ledger and on to ``Subscription__c``.
+"""The ``/v1/events`` backstop: every event the daemon handles lands in the Stripe inbox.
 
-Each run lists the subscription events created since the cursor (minus an overlap, because
-Stripe may commit events a little out of order), oldest first. Every event is kept in the
-Stripe inbox under its id, so an event is applied once however often it is listed (or, later,
-delivered by webhook). An event about a subscription the ledger knows updates its billing
-facts and queues the Salesforce update; events about other subscriptions are kept as ignored.
+Webhooks are the fast path; this step lists the events created since the cursor (minus an
+overlap, because Stripe may commit events a little out of order), oldest first, and stores
+the ones the inbox does not hold yet, so nothing is lost while webhooks are down. Applying
+them is :mod:`connector.sync.stripe_apply`'s job.
+
+Stripe keeps events for 30 days. When the cursor is older than that, listing cannot close
+the gap: :meth:`StripeEvents.read` says so and the engine reconciles by listing customers,
+subscriptions and invoices (:mod:`connector.sync.stripe_reconcile`).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import stripe
 
-from connector.billing.client import StripeGateway
+from connector.billing.client import StripeGateway, plain
 from connector.clock import Clock
-from connector.errors import SkippableError
-from connector.ledger.models import InboxStatus, StripeInboxEvent, Subscription, System
-from connector.mapping import MappingSet
-from connector.sync.billing_facts import apply_stripe_subscription
+from connector.sync import stripe_inbox
+from connector.sync.stripe_inbox import StripeEventRecord
 from connector.sync.unit_of_work import UnitOfWork
 
 STREAM = "stripe.events"
 SUBSCRIPTION_EVENTS = (
     "customer.subscription.created", "customer.subscription.updated",
     "customer.subscription.deleted", "customer.subscription.paused",
-    "customer.subscription.resumed",
+    "customer.subscription.resumed", "customer.subscription.trial_will_end",
 )
+INVOICE_EVENTS = (
+    "invoice.created", "invoice.finalized", "invoice.updated", "invoice.paid",
+    "invoice.payment_succeeded", "invoice.payment_failed", "invoice.voided",
+    "invoice.marked_uncollectible", "invoice.overdue",
+)
+CUSTOMER_EVENTS = ("customer.updated", "customer.deleted")
+MONEY_EVENTS = ("charge.refunded", "refund.created", "credit_note.created")
+HANDLED_EVENTS = SUBSCRIPTION_EVENTS + INVOICE_EVENTS + CUSTOMER_EVENTS + MONEY_EVENTS
+"""Every event type the daemon applies (Stripe's ``types`` filter takes at most 20)."""
 OVERLAP = timedelta(minutes=5)
-FIRST_READ = timedelta(days=30)
-"""How far back the first read looks: Stripe keeps events for 30 days."""
+EVENT_WINDOW = timedelta(days=30)
+"""How far back Stripe keeps events; also how far back the first read looks."""
+WINDOW_MARGIN = timedelta(hours=1)
+"""Reconcile a little before the window closes, so no event slips out while listing."""
 
 
 @dataclass(frozen=True)
@@ -42,14 +53,17 @@ class EventCursor:
     Attributes:
         created: the newest event time read (Unix seconds); None before the first read.
         seen: ids of the events read within the overlap before ``created``.
+        checked: when the stream was last read (Unix seconds), events or not; None before.
     """
 
     created: int | None = None
     seen: frozenset[str] = field(default_factory=frozenset)
+    checked: int | None = None
 
     def dumps(self) -> str:
         """Serialise for the ledger's cursors table."""
-        return json.dumps({"created": self.created, "seen": sorted(self.seen)})
+        return json.dumps({"created": self.created, "seen": sorted(self.seen),
+                           "checked": self.checked})
 
     @classmethod
     def loads(cls, text: str | None) -> EventCursor:
@@ -57,85 +71,76 @@ class EventCursor:
         if not text:
             return cls()
         raw = json.loads(text)
-        return cls(raw["created"], frozenset(raw["seen"]))
+        return cls(raw["created"], frozenset(raw["seen"]), raw.get("checked"))
+
+    @property
+    def since(self) -> int | None:
+        """The newest moment known to be covered: the last read, else the newest event."""
+        return self.checked if self.checked is not None else self.created
 
 
 @dataclass
 class EventsApplied:
-    """What one run of the step did."""
+    """What one run of the Stripe steps did."""
 
     read: int = 0
     applied: int = 0
     ignored: int = 0
     dead_letters: int = 0
+    reconciled: int = 0
+
+
+@dataclass(frozen=True)
+class EventsRead:
+    """One read of the stream: the events, the advanced cursor, and whether a gap was found.
+
+    Attributes:
+        gap: the cursor is older than Stripe's event window; reconcile before trusting it.
+    """
+
+    events: list[stripe.Event]
+    cursor: EventCursor
+    gap: bool = False
 
 
 class StripeEvents:
-    """The Stripe events → ledger step.
+    """The Stripe events → inbox step.
 
     Args:
         gateway: the Stripe adapter.
-        mappings: the mapping set (``stripe_to_subscription.toml``).
         clock: the time the first read counts back from.
     """
 
-    def __init__(self, gateway: StripeGateway, mappings: MappingSet, clock: Clock) -> None:
+    def __init__(self, gateway: StripeGateway, clock: Clock) -> None:
         self._gateway = gateway
-        self._mappings = mappings
         self._clock = clock
 
-    def read(self, cursor: EventCursor) -> tuple[list[stripe.Event], EventCursor]:
+    def read(self, cursor: EventCursor) -> EventsRead:
         """List the events not read yet, oldest first (no ledger I/O)."""
+        now = int(self._clock.now().timestamp())
+        window_start = now - int((EVENT_WINDOW - WINDOW_MARGIN).total_seconds())
+        gap = cursor.since is not None and cursor.since < window_start
         overlap = int(OVERLAP.total_seconds())
-        since = (cursor.created - overlap if cursor.created is not None
-                 else int((self._clock.now() - FIRST_READ).timestamp()))
-        listed = self._gateway.events_since(since, SUBSCRIPTION_EVENTS)
+        since = (max(cursor.created - overlap, window_start)
+                 if cursor.created is not None and not gap
+                 else now - int(EVENT_WINDOW.total_seconds()))
+        listed = self._gateway.events_since(since, HANDLED_EVENTS)
         if not listed:
-            return [], cursor
+            return EventsRead([], EventCursor(cursor.created, cursor.seen, now), gap)
         newest = max(e.created for e in listed)
         seen = frozenset(e.id for e in listed if e.created >= newest - overlap)
-        return [e for e in listed if e.id not in cursor.seen], EventCursor(newest, seen)
+        fresh = [e for e in listed if e.id not in cursor.seen]
+        return EventsRead(fresh, EventCursor(newest, seen, now), gap)
 
-    def apply(self, uow: UnitOfWork, events: list[stripe.Event]) -> EventsApplied:
-        """Keep each new event in the inbox and apply the ones about known subscriptions."""
-        result = EventsApplied()
+    @staticmethod
+    def store(uow: UnitOfWork, events: list[stripe.Event]) -> int:
+        """Keep each event the inbox does not hold yet, as pending; return how many."""
+        known = stripe_inbox.known_ids(uow.session, [e.id for e in events])
+        stored = 0
         for event in events:
-            if uow.session.get(StripeInboxEvent, event.id) is not None:
+            if event.id in known:
                 continue
-            result.read += 1
-            payload = _plain(event.to_dict())
-            inbox = StripeInboxEvent(
-                event_id=event.id, type=event.type, payload=payload, received_at=uow.now,
-                created=datetime.fromtimestamp(event.created, UTC),
-            )
-            uow.session.add(inbox)
-            self._apply_one(uow, inbox, payload["data"]["object"], result)
-        return result
-
-    def _apply_one(self, uow: UnitOfWork, inbox: StripeInboxEvent, stripe_sub: dict[str, Any],
-                   result: EventsApplied) -> None:
-        ledger_id = uow.entity_for(System.STRIPE, "subscription", stripe_sub["id"])
-        subscription = uow.session.get(Subscription, ledger_id) if ledger_id else None
-        if subscription is None:
-            inbox.status = InboxStatus.IGNORED
-            result.ignored += 1
-            return
-        try:
-            apply_stripe_subscription(
-                uow, subscription, stripe_sub, self._mappings, source_ts=inbox.created,
-                write_key=f"salesforce:Subscription__c:{subscription.id}:event:{inbox.event_id}",
-            )
-        except SkippableError as exc:
-            inbox.status, inbox.last_error = InboxStatus.FAILED, str(exc)
-            uow.dead_letter("stripe.event", inbox.event_id, str(exc), exc.code,
-                            {"type": inbox.type, "subscription": stripe_sub["id"]})
-            result.dead_letters += 1
-            return
-        inbox.status, inbox.processed_at = InboxStatus.PROCESSED, uow.now
-        result.applied += 1
-
-
-def _plain(value: dict[str, Any]) -> dict[str, Any]:
-    """The event as JSON holds it (stripe-python turns ``*_decimal`` strings into Decimal)."""
-    plain: dict[str, Any] = json.loads(json.dumps(value, default=str))
-    return plain
+            record = StripeEventRecord.parse(plain(event.to_dict()))
+            stored += stripe_inbox.store_new(uow.session, record, uow.now)
+            known.add(event.id)
+        return stored

@@ -300,6 +300,8 @@ class Invoice(Record):
     ending_balance: int | None = None
     applied_balance: int = 0
     amount_paid: int = 0
+    post_payment_credit_notes_amount: int = 0
+    credit_notes: int = 0
     finalized_at: int | None = None
     paid_at: int | None = None
     voided_at: int | None = None
@@ -376,6 +378,45 @@ class Charge(Record):
     brand: str = "visa"
     last4: str = "4242"
     description: str | None = None
+    amount_refunded: int = 0
+
+
+@dataclass(kw_only=True)
+class Refund(Record):
+    """Money given back from a charge."""
+
+    OBJECT: ClassVar[str] = "refund"
+    PREFIX: ClassVar[str] = "re"
+    EVENTS: ClassVar[str] = "refund"
+
+    amount: int
+    currency: str
+    charge: str
+    payment_intent: str | None = None
+    reason: str | None = None
+    status: str = "succeeded"
+
+
+@dataclass(kw_only=True)
+class CreditNote(Record):
+    """A reduction of a finalized invoice: before payment it lowers what is due, after it
+    credits the customer's balance (or records money returned outside Stripe)."""
+
+    OBJECT: ClassVar[str] = "credit_note"
+    PREFIX: ClassVar[str] = "cn"
+    EVENTS: ClassVar[str] = "credit_note"
+
+    invoice: str
+    customer: str
+    amount: int
+    currency: str
+    number: str
+    type: str
+    effective_at: int
+    reason: str | None = None
+    memo: str | None = None
+    out_of_band_amount: int | None = None
+    status: str = "issued"
 
 
 @dataclass(kw_only=True)
@@ -450,7 +491,7 @@ class WebhookEndpoint(Record):
 
 KINDS: tuple[type[Record], ...] = (
     Customer, Product, Price, Coupon, Discount, Subscription, SubscriptionItem, InvoiceItem,
-    InvoiceLine, Invoice, PaymentMethod, PaymentIntent, Charge, InvoicePayment, TestClock,
-    Event, WebhookEndpoint,
+    InvoiceLine, Invoice, PaymentMethod, PaymentIntent, Charge, Refund, CreditNote,
+    InvoicePayment, TestClock, Event, WebhookEndpoint,
 )
 """Every record kind, for lookups by ``object`` name or id prefix."""

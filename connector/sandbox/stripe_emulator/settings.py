@@ -7,6 +7,9 @@ from dataclasses import dataclass
 API_VERSION = "2026-10-28.endive"
 """The API version the emulator speaks (stripe-python 16.1's pinned version)."""
 
+EVENT_RETENTION_SECONDS = 30 * 24 * 3600
+"""Events older than this (on the account's clock) are no longer listed or retrievable."""
+
 
 @dataclass(frozen=True)
 class DunningPolicy:

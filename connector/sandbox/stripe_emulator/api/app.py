@@ -12,6 +12,7 @@ from connector.sandbox.stripe_emulator.api.resources import (
     events,
     invoices,
     payments,
+    refunds,
     subscriptions,
     test_clocks,
 )
@@ -25,7 +26,7 @@ def router() -> Router:
     """Every endpoint the emulator serves."""
     families: list[list[ApiRoute]] = [
         customers.ROUTES, catalog.ROUTES, subscriptions.ROUTES, invoices.ROUTES,
-        payments.ROUTES, events.ROUTES, test_clocks.ROUTES,
+        payments.ROUTES, refunds.ROUTES, events.ROUTES, test_clocks.ROUTES,
     ]
     return Router(route for family in families for route in family)
 

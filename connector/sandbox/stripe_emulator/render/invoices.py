@@ -114,7 +114,8 @@ def _amounts(invoice: Invoice, lines: list[InvoiceLine]) -> Json:
         "amount_due": sums.amount_due, "amount_overpaid": 0,
         "amount_paid": invoice.amount_paid, "amount_remaining": sums.amount_remaining,
         "amount_shipping": 0, "ending_balance": invoice.ending_balance,
-        "post_payment_credit_notes_amount": 0, "pre_payment_credit_notes_amount": 0,
+        "post_payment_credit_notes_amount": invoice.post_payment_credit_notes_amount,
+        "pre_payment_credit_notes_amount": 0,
         "starting_balance": invoice.starting_balance, "subtotal": sums.subtotal,
         "subtotal_excluding_tax": sums.subtotal, "total": sums.total,
         "total_discount_amounts": [{"amount": amount, "discount": ident}

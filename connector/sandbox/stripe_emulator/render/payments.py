@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from connector.sandbox.stripe_emulator.records import (
     Charge,
+    CreditNote,
     InvoicePayment,
     Json,
     PaymentError,
     PaymentIntent,
     PaymentMethod,
+    Refund,
 )
 from connector.sandbox.stripe_emulator.render.dispatch import list_object, render_live
 from connector.sandbox.stripe_emulator.store import Store
@@ -96,7 +98,7 @@ def _charge(charge: Charge, store: Store) -> Json:
     return {
         "id": charge.id, "object": "charge", "amount": charge.amount,
         "amount_captured": charge.amount if ok else 0,
-        "amount_refunded": 0, "application": None,
+        "amount_refunded": charge.amount_refunded, "application": None,
         "application_fee": None, "application_fee_amount": None,
         "balance_transaction": None,
         "billing_details": {"address": dict(NO_ADDRESS), "email": None, "name": None,
@@ -111,7 +113,9 @@ def _charge(charge: Charge, store: Store) -> Json:
         "payment_method": charge.payment_method,
         "payment_method_details": _card_details(charge), "receipt_email": None,
         "receipt_number": None, "receipt_url": None,
-        "refunded": False, "refunds": list_object([], f"/v1/charges/{charge.id}/refunds"),
+        "refunded": ok and charge.amount_refunded >= charge.amount,
+        "refunds": list_object([_refund(r, store) for r in store.all(
+            Refund, lambda r: r.charge == charge.id)], f"/v1/charges/{charge.id}/refunds"),
         "review": None,
         "shipping": None, "source": None, "source_transfer": None,
         "statement_descriptor": None, "statement_descriptor_suffix": None,
@@ -130,4 +134,42 @@ def _invoice_payment(payment: InvoicePayment, store: Store) -> Json:
         "status": payment.status,
         "status_transitions": {"canceled_at": payment.canceled_at,
                                "paid_at": payment.paid_at},
+    }
+
+
+@render_live.register
+def _refund(refund: Refund, store: Store) -> Json:
+    charge = store.find(Charge, refund.charge)
+    return {
+        "id": refund.id, "object": "refund", "amount": refund.amount,
+        "balance_transaction": None, "charge": refund.charge, "created": refund.created,
+        "currency": refund.currency, "customer": charge.customer if charge else None,
+        "customer_account": None,
+        "destination_details": {"card": {"type": "reversal"}, "type": "card"},
+        "metadata": dict(refund.metadata), "payment_intent": refund.payment_intent,
+        "payment_method": charge.payment_method if charge else None,
+        "reason": refund.reason, "receipt_number": None, "source_transfer_reversal": None,
+        "status": refund.status, "transfer_reversal": None,
+    }
+
+
+@render_live.register
+def _credit_note(note: CreditNote, store: Store) -> Json:
+    return {
+        "id": note.id, "object": "credit_note", "amount": note.amount, "amount_shipping": 0,
+        "created": note.created, "currency": note.currency, "customer": note.customer,
+        "customer_account": None, "customer_balance_transaction": None,
+        "discount_amount": 0, "discount_amounts": [], "effective_at": note.effective_at,
+        "invoice": note.invoice,
+        "lines": list_object([], f"/v1/credit_notes/{note.id}/lines"), "livemode": False,
+        "memo": note.memo, "metadata": dict(note.metadata), "number": note.number,
+        "out_of_band_amount": note.out_of_band_amount,
+        "pdf": f"https://pay.stripe.com/credit_notes/acct_emulator/test_{note.id}/pdf",
+        "post_payment_amount": note.amount if note.type == "post_payment" else 0,
+        "pre_payment_amount": note.amount if note.type == "pre_payment" else 0,
+        "pretax_credit_amounts": [], "reason": note.reason, "refunds": [],
+        "shipping_cost": None, "status": note.status, "subtotal": note.amount,
+        "subtotal_excluding_tax": note.amount, "total": note.amount,
+        "total_excluding_tax": note.amount, "total_taxes": [], "type": note.type,
+        "voided_at": None,
     }

@@ -1,4 +1,8 @@
-"""``/v1/events``: newest first, by type (``customer.*`` wildcards too) and creation time."""
+"""``/v1/events``: newest first, by type (``customer.*`` wildcards too) and creation time.
+
+Like Stripe, only the last 30 days of events are kept: older ones are neither listed nor
+retrievable (404).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,10 @@ from fnmatch import fnmatchcase
 
 from connector.sandbox.stripe_emulator.api.lists import ListQuery, paginate
 from connector.sandbox.stripe_emulator.api.routing import Call, Route
-from connector.sandbox.stripe_emulator.errors import invalid
+from connector.sandbox.stripe_emulator.errors import invalid, no_such
 from connector.sandbox.stripe_emulator.params import IntRange, or_default
 from connector.sandbox.stripe_emulator.records import Event, Json
+from connector.sandbox.stripe_emulator.settings import EVENT_RETENTION_SECONDS
 
 MAX_TYPES = 20
 
@@ -16,7 +21,14 @@ MAX_TYPES = 20
 def retrieve(call: Call) -> Json:
     """``GET /v1/events/{id}``."""
     call.params.finish()
-    return call.backend.render(call.backend.store.get(Event, call.path["id"]))
+    event = call.backend.store.get(Event, call.path["id"])
+    if event.created < _oldest_kept(call):
+        raise no_such("event", event.id)
+    return call.backend.render(event)
+
+
+def _oldest_kept(call: Call) -> int:
+    return call.backend.now() - EVENT_RETENTION_SECONDS
 
 
 def list_(call: Call) -> Json:
@@ -33,8 +45,10 @@ def list_(call: Call) -> Json:
         raise invalid(f"You can specify at most {MAX_TYPES} types.", param="types")
     patterns = several if several is not None else [single] if single is not None else None
 
+    oldest = _oldest_kept(call)
+
     def wanted(event: Event) -> bool:
-        return created.contains(event.created) and (
+        return event.created >= oldest and created.contains(event.created) and (
             patterns is None or any(fnmatchcase(event.type, p) for p in patterns))
 
     rows = call.backend.store.newest_first(Event, wanted)

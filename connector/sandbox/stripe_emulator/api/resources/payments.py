@@ -1,5 +1,6 @@
-"""``/v1/payment_methods``, ``/v1/payment_intents`` and ``/v1/charges`` (read-only but
-for attaching a card; payments happen when invoices are collected)."""
+"""``/v1/payment_methods``, ``/v1/payment_intents``, ``/v1/charges`` and
+``/v1/invoice_payments`` (read-only but for attaching a card; payments happen when invoices
+are collected)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from connector.sandbox.stripe_emulator.params import or_default
 from connector.sandbox.stripe_emulator.records import (
     Charge,
     Customer,
+    InvoicePayment,
     Json,
     PaymentIntent,
     PaymentMethod,
@@ -76,7 +78,34 @@ def list_charges(call: Call) -> Json:
     return paginate(rows, query, call.url, call.backend.render)
 
 
+def retrieve_invoice_payment(call: Call) -> Json:
+    """``GET /v1/invoice_payments/{id}``."""
+    call.params.finish()
+    return call.backend.render(call.backend.store.get(InvoicePayment, call.path["id"]))
+
+
+def list_invoice_payments(call: Call) -> Json:
+    """``GET /v1/invoice_payments`` by ``invoice``, ``payment[payment_intent]``, ``status``."""
+    p = call.params
+    invoice = or_default(p.text("invoice"), None)
+    status = or_default(p.choice("status", ("canceled", "open", "paid")), None)
+    payment = p.child("payment")
+    intent = None
+    if payment is not None:
+        or_default(payment.choice("type", ("payment_intent",)), "payment_intent")
+        intent = or_default(payment.text("payment_intent"), None)
+    query = ListQuery.read(p)
+    p.finish()
+    rows = call.backend.store.newest_first(
+        InvoicePayment, lambda r: (invoice is None or r.invoice == invoice)
+        and (status is None or r.status == status)
+        and (intent is None or r.payment_intent == intent))
+    return paginate(rows, query, call.url, call.backend.render)
+
+
 ROUTES = [
+    Route("GET", "/v1/invoice_payments", list_invoice_payments),
+    Route("GET", "/v1/invoice_payments/{id}", retrieve_invoice_payment),
     Route("GET", "/v1/payment_methods", list_methods),
     Route("GET", "/v1/payment_methods/{id}", retrieve_method),
     Route("POST", "/v1/payment_methods/{id}/attach", attach_method),

@@ -1,0 +1,98 @@
+"""Reading Stripe objects whose fields moved between API versions: the one place that knows.
+
+The daemon pins :data:`connector.billing.client.STRIPE_API_VERSION`, but events are rendered
+in the version in force when they were created, and older objects may still arrive through a
+webhook endpoint pinned to an older version. Every field that moved is read here, newest
+location first, so the rest of the code never walks raw JSON for them.
+
+Moves handled:
+    * ``current_period_start``/``current_period_end``: on each subscription item since
+      ``2025-03-31.basil``; on the subscription itself before.
+    * ``invoice.subscription``: under ``parent.subscription_details.subscription`` since
+      ``basil``; top-level before.
+    * ``invoice.paid_at``: ``status_transitions.paid_at`` (always); ``effective_at`` fallback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Period:
+    """A billing period; either end may be unknown."""
+
+    start: datetime | None
+    end: datetime | None
+
+
+def timestamp(value: Any) -> datetime | None:
+    """A Stripe Unix timestamp as aware UTC, or None."""
+    return None if value is None else datetime.fromtimestamp(int(value), UTC)
+
+
+def subscription_items(subscription: Json) -> list[Json]:
+    """The subscription's items (only the embedded first page)."""
+    items: list[Json] = (subscription.get("items") or {}).get("data") or []
+    return items
+
+
+def subscription_period(subscription: Json) -> Period:
+    """The current period: the first item's (current versions), else the subscription's."""
+    items = subscription_items(subscription)
+    source = items[0] if items and "current_period_end" in items[0] else subscription
+    return Period(timestamp(source.get("current_period_start")),
+                  timestamp(source.get("current_period_end")))
+
+
+def invoice_subscription(invoice: Json) -> str | None:
+    """The id of the subscription an invoice bills, if any."""
+    parent = invoice.get("parent") or {}
+    details = parent.get("subscription_details") or {}
+    found = details.get("subscription") or invoice.get("subscription")
+    return _id(found)
+
+
+def invoice_paid_at(invoice: Json) -> datetime | None:
+    """When the invoice was paid, or None while it is not."""
+    transitions = invoice.get("status_transitions") or {}
+    return timestamp(transitions.get("paid_at"))
+
+
+def invoice_discount_total(invoice: Json) -> int:
+    """The invoice's discounts in minor units (sum of ``total_discount_amounts``)."""
+    amounts = invoice.get("total_discount_amounts") or []
+    return sum(int(entry.get("amount") or 0) for entry in amounts)
+
+
+def invoice_discount_ids(invoice: Json) -> list[str]:
+    """The ids of the discounts (coupons applied) on the invoice."""
+    return [ident for entry in invoice.get("total_discount_amounts") or []
+            if (ident := _id(entry.get("discount"))) is not None]
+
+
+def invoice_of(obj: Json) -> str | None:
+    """The invoice id of an object that refers to one (credit notes...)."""
+    return _id(obj.get("invoice"))
+
+
+def charge_of(obj: Json) -> str | None:
+    """The charge id of an object that refers to one (refunds...)."""
+    return _id(obj.get("charge"))
+
+
+def customer_of(obj: Json) -> str | None:
+    """The customer id of any object that has one (expanded or not)."""
+    return _id(obj.get("customer"))
+
+
+def _id(value: Any) -> str | None:
+    """An id whether the field holds the id or the expanded object."""
+    if isinstance(value, dict):
+        found = value.get("id")
+        return str(found) if found is not None else None
+    return str(value) if value is not None else None

@@ -1,0 +1,1 @@
+"""The Stripe webhook receiver: signature checks, the ASGI app and its server."""

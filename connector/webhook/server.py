@@ -1,0 +1,83 @@
+"""The webhook receiver as the daemon runs it: uvicorn in a background thread.
+
+Started by ``run`` when ``stripe.webhook_listen`` is set and a signing secret is known;
+stopped when the daemon stops (SIGTERM), after the requests in flight are answered.
+"""
+
+from __future__ import annotations
+
+import structlog
+from sqlalchemy.orm import Session, sessionmaker
+
+from connector.clock import Clock
+from connector.config import StripeConfig
+from connector.errors import ConfigError
+from connector.sandbox.server import ServerThread
+from connector.secrets import Secrets
+from connector.webhook.app import PATH, Receiver, build_app
+from connector.webhook.signature import SignatureVerifier
+
+log = structlog.get_logger(__name__)
+
+SIGNING_KEYS = ("STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET_PREVIOUS")
+"""The secrets' names: the endpoint's current signing secret, then the one being rotated out."""
+
+
+class WebhookServer:
+    """The receiver bound to a host and port (port 0 picks a free one).
+
+    Args:
+        verifier: checks signatures.
+        sessions: the ledger.
+        clock: the daemon's clock.
+        host: interface to bind.
+        port: port to bind.
+    """
+
+    def __init__(self, verifier: SignatureVerifier, sessions: sessionmaker[Session],
+                 clock: Clock, host: str, port: int) -> None:
+        self._thread = ServerThread(build_app(Receiver(verifier, sessions, clock)), host, port)
+
+    @property
+    def url(self) -> str:
+        """Where Stripe should POST, e.g. ``http://127.0.0.1:8765/webhooks/stripe``."""
+        return self._thread.url + PATH
+
+    @property
+    def port(self) -> int:
+        """The bound port."""
+        return self._thread.port
+
+    def start(self) -> WebhookServer:
+        """Serve in the background; return once connections are accepted."""
+        self._thread.start()
+        log.info("stripe webhook receiver listening", url=self.url)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self._thread.stop()
+        log.info("stripe webhook receiver stopped")
+
+
+def webhook_server(settings: StripeConfig, secrets: Secrets, sessions: sessionmaker[Session],
+                   clock: Clock) -> WebhookServer | None:
+    """The receiver ``settings`` ask for, or None when it is off or has no secret.
+
+    Raises:
+        ConfigError: the address cannot be bound (in use, not an interface of this host).
+    """
+    if not settings.webhook_enabled:
+        return None
+    current, previous = (secrets.get(name) for name in SIGNING_KEYS)
+    if current is None:
+        log.warning("stripe webhook receiver off: STRIPE_WEBHOOK_SECRET is not set; "
+                    "Stripe events arrive through the /v1/events backstop only")
+        return None
+    keys = [current.get_secret_value()] + ([previous.get_secret_value()] if previous else [])
+    try:
+        return WebhookServer(SignatureVerifier(keys, clock), sessions, clock,
+                             settings.webhook_host, settings.webhook_port)
+    except OSError as exc:
+        raise ConfigError([f"stripe.webhook_listen: cannot listen on "
+                           f"{settings.webhook_listen}: {exc.strerror or exc}"]) from None

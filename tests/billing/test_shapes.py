@@ -1,0 +1,44 @@
+"""Fields that moved between Stripe API versions are read from either place."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from connector.billing import shapes
+
+START, END = 1795392000, 1798070400
+
+
+def test_the_period_comes_from_the_item_in_current_versions() -> None:
+    current = {"items": {"data": [{"id": "si_1", "current_period_start": START,
+                                   "current_period_end": END}]}}
+
+    period = shapes.subscription_period(current)
+
+    assert (period.start, period.end) == (datetime.fromtimestamp(START, UTC),
+                                          datetime.fromtimestamp(END, UTC))
+
+
+def test_the_period_comes_from_the_subscription_before_basil() -> None:
+    older = {"current_period_start": START, "current_period_end": END,
+             "items": {"data": [{"id": "si_1"}]}}
+
+    assert shapes.subscription_period(older).end == datetime.fromtimestamp(END, UTC)
+
+
+def test_an_invoices_subscription_is_read_from_parent_or_top_level() -> None:
+    current = {"parent": {"type": "subscription_details",
+                          "subscription_details": {"subscription": "sub_new"}}}
+    older = {"subscription": "sub_old", "parent": None}
+    expanded = {"subscription": {"id": "sub_obj", "object": "subscription"}}
+
+    assert [shapes.invoice_subscription(i) for i in (current, older, expanded, {})] == [
+        "sub_new", "sub_old", "sub_obj", None]
+
+
+def test_discounts_are_summed_in_minor_units() -> None:
+    invoice = {"total_discount_amounts": [{"amount": 500, "discount": "di_1"},
+                                          {"amount": 250, "discount": {"id": "di_2"}}]}
+
+    assert shapes.invoice_discount_total(invoice) == 750
+    assert shapes.invoice_discount_ids(invoice) == ["di_1", "di_2"]
