@@ -10,24 +10,31 @@ error stops the cycle.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import structlog
+from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.billing.client import StripeGateway
 from connector.clock import Clock
 from connector.config import Config
 from connector.errors import BudgetExhaustedError, RetriableError
+from connector.ledger.models import Cursor as LedgerCursor
 from connector.mapping import MappingSet
 from connector.notify.mailer import SmtpMailer
 from connector.notify.templates import TemplateRenderer
+from connector.salesforce.bulk import BulkQueries
 from connector.salesforce.client import SalesforceClient
 from connector.salesforce.reader import Cursor, Stream
 from connector.sync.activation import Activated, Activations
+from connector.sync.api_budget import save_usage
+from connector.sync.deletions import DeleteChecks, Deleted
 from connector.sync.notifications import Notifications, Sent
 from connector.sync.potential import Generated, PotentialSubscriptions
 from connector.sync.salesforce_writes import SalesforceWrites, Written
@@ -51,6 +58,10 @@ class ReadStep(Protocol):
         """Read what changed since ``cursor``, without touching the ledger."""
         ...
 
+    def batches(self, cursor: Cursor, signpost: datetime) -> Iterator[tuple[list[Any], Cursor]]:
+        """:meth:`read` in chunks, each with the cursor that covers it."""
+        ...
+
     def apply(self, uow: UnitOfWork, rows: list[Any]) -> Any:
         """Apply what was read inside the open transaction."""
         ...
@@ -67,6 +78,7 @@ class CycleReport:
     activated: Activated = field(default_factory=Activated)
     written: Written = field(default_factory=Written)
     sent: Sent = field(default_factory=Sent)
+    deleted: int = 0
     paused: list[str] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)
 
@@ -82,6 +94,7 @@ class CycleReport:
             "stripe_customers": len(self.activated.customers),
             "stripe_subscriptions": len(self.activated.subscriptions),
             "salesforce_records_written": self.written.records,
+            "salesforce_records_deleted": self.deleted,
             "emails_sent": len(self.sent.sent),
             "dead_letters": (self.generated.dead_letters + self.edits.dead_letters
                              + self.events.dead_letters + self.activated.dead_letters
@@ -121,23 +134,55 @@ class SyncEngine:
         report = CycleReport(uuid.uuid4().hex[:12])
         ledger = Ledger(self.sessions, self.clock, report.run_id)
         with structlog.contextvars.bound_contextvars(run_id=report.run_id):
+            self._guarded("salesforce", report, self._probe_budget)
             self._salesforce_reads(ledger, report)
             self._guarded("stripe", report, lambda: self._stripe_reads(ledger, report))
             self._guarded("stripe", report, lambda: self._activate(ledger, report))
             self._guarded("salesforce", report, lambda: self._write(ledger, report))
             self._guarded("email", report, lambda: self._notify(ledger, report))
+            with ledger.unit() as uow:
+                save_usage(uow, self.services.salesforce.meter)
             log.info("sync run finished", **report.summary())
         return report
+
+    def backfill(self) -> CycleReport:
+        """Forget every Salesforce cursor, then run a cycle that re-reads everything.
+
+        Reads above ``bulk_threshold`` go through Bulk API 2.0; delete checks reconcile the
+        full id sets. Applying what is already in the ledger changes nothing, so a backfill
+        creates no duplicates and writes nothing that does not differ.
+        """
+        with Ledger(self.sessions, self.clock, "backfill").unit() as uow:
+            uow.session.execute(delete(LedgerCursor).where(
+                LedgerCursor.stream.like("salesforce.%")))
+        return self.run_cycle()
+
+    def _probe_budget(self) -> None:
+        """While the budget is spent, learn from one /limits call whether usage has fallen."""
+        meter = self.services.salesforce.meter
+        if meter.paused:
+            self.services.salesforce.probe_usage()
+            meter.check()
 
     def _salesforce_reads(self, ledger: Ledger, report: CycleReport) -> None:
         signpost = self.clock.now()
         salesforce = self.services.salesforce
-        potential = PotentialSubscriptions(salesforce, self.mappings.opportunity_to_subscription)
-        edits = SubscriptionEdits(salesforce)
-        self._guarded("salesforce", report, lambda: setattr(
-            report, "generated", _read(ledger, potential, signpost)))
-        self._guarded("salesforce", report, lambda: setattr(
-            report, "edits", _read(ledger, edits, signpost)))
+        bulk = BulkQueries(salesforce, self.config.salesforce.bulk_threshold)
+        potential = PotentialSubscriptions(salesforce, self.mappings.opportunity_to_subscription,
+                                           bulk)
+        edits = SubscriptionEdits(salesforce, bulk)
+        interval = timedelta(seconds=self.config.salesforce.deletes_interval)
+        for step, sobject, slot in ((potential, "Opportunity", "generated"),
+                                    (edits, "Subscription__c", "edits")):
+            checks = DeleteChecks(salesforce, sobject, interval, bulk)
+            self._guarded("salesforce", report, lambda checks=checks: self._count_deleted(
+                report, checks.run(ledger, signpost)))
+            self._guarded("salesforce", report, lambda step=step, slot=slot: setattr(
+                report, slot, _read(ledger, step, signpost)))
+
+    @staticmethod
+    def _count_deleted(report: CycleReport, deleted: Deleted) -> None:
+        report.deleted += deleted.deleted
 
     def _stripe_reads(self, ledger: Ledger, report: CycleReport) -> None:
         events = StripeEvents(self.services.stripe, self.mappings, self.clock)
@@ -177,11 +222,21 @@ class SyncEngine:
 
 
 def _read(ledger: Ledger, step: ReadStep, signpost: datetime) -> Any:
+    """Read ``step``'s stream chunk by chunk; each chunk commits with the cursor covering it."""
     name = step.stream.name
     with ledger.unit() as uow:
         cursor = Cursor.loads(uow.cursor(name))
-    rows, advanced = step.read(cursor, signpost)
-    with ledger.unit() as uow:
-        result = step.apply(uow, rows)
-        uow.set_cursor(name, advanced.dumps())
-    return result
+    total = None
+    for rows, advanced in step.batches(cursor, signpost):
+        with ledger.unit() as uow:
+            result = step.apply(uow, rows)
+            uow.set_cursor(name, advanced.dumps())
+        total = result if total is None else _combined(total, result)
+    return total
+
+
+def _combined(first: Any, second: Any) -> Any:
+    """Two step results (dataclasses of counts and lists) added field by field."""
+    for item in dataclasses.fields(first):
+        setattr(first, item.name, getattr(first, item.name) + getattr(second, item.name))
+    return first

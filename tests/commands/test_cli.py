@@ -42,7 +42,7 @@ def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]
 
 
 @pytest.mark.parametrize(("argv", "capability"), [
-    (["plan"], "plan"), (["report", "mrr"], "reports"), (["backfill"], "backfill"),
+    (["plan"], "plan"), (["report", "mrr"], "reports"),
     (["conflicts", "list"], "conflicts"),
 ])
 def test_later_capabilities_say_not_available_yet(
@@ -100,7 +100,7 @@ def test_status_on_a_fresh_ledger(tmp_path: Path, capsys: pytest.CaptureFixture[
 
     assert code == EXIT_OK
     out = capsys.readouterr().out
-    assert "schema 0001, newest 0001" in out
+    assert "schema 0003_salesforce, newest 0003_salesforce" in out
     assert "dead letters:  0 open" in out
     assert "nothing synced" in out
 

@@ -34,7 +34,7 @@ def test_migrate_creates_every_table_from_empty(engine: Engine) -> None:
 
     migrate(engine)
 
-    assert current_revision(engine) == head_revision() == "0001"
+    assert current_revision(engine) == head_revision() == "0003_salesforce"
     assert _tables(engine) == set(metadata.tables) | {"alembic_version"}
 
 
