@@ -39,6 +39,8 @@ __all__ = [
 
 T = TypeVar("T")
 COLLECTION_LIMIT = 200
+LOCK_RETRY_BATCHES = (25, 5)  # batch sizes of the retries of records refused for a row lock
+LOCKED = "UNABLE_TO_LOCK_ROW"
 log = structlog.get_logger(__name__)
 
 
@@ -195,13 +197,29 @@ class SalesforceClient:
         """Upsert ``records`` by ``external_id_field`` with sObject Collections, 200 per call.
 
         Each record must carry its external id value. Results come back per record, in order;
-        a failed record does not stop the others (``allOrNone`` is false).
+        a failed record does not stop the others (``allOrNone`` is false). Records refused with
+        ``UNABLE_TO_LOCK_ROW`` are sent again in smaller batches (up to ``LOCK_RETRIES``
+        times) before their failure is reported.
         """
+        results = self._upsert_chunks(sobject, external_id_field, records, COLLECTION_LIMIT)
+        for size in LOCK_RETRY_BATCHES:
+            locked = [i for i, r in enumerate(results) if _only_locked(r)]
+            if not locked:
+                break
+            log.info("retrying locked records in smaller batches", sobject=sobject,
+                     records=len(locked), batch=size)
+            again = self._upsert_chunks(sobject, external_id_field,
+                                        [records[i] for i in locked], size)
+            for index, result in zip(locked, again, strict=True):
+                results[index] = result
+        return results
+
+    def _upsert_chunks(self, sobject: str, external_id_field: str,
+                       records: Sequence[dict[str, Any]], size: int) -> list[WriteResult]:
         results: list[WriteResult] = []
         path = f"composite/sobjects/{sobject}/{external_id_field}"
-        for start in range(0, len(records), COLLECTION_LIMIT):
-            chunk = [{"attributes": {"type": sobject}, **r}
-                     for r in records[start:start + COLLECTION_LIMIT]]
+        for start in range(0, len(records), size):
+            chunk = [{"attributes": {"type": sobject}, **r} for r in records[start:start + size]]
             body = {"allOrNone": False, "records": chunk}
             raw: list[dict[str, Any]] = self._call("upsert", functools.partial(
                 _rest, path=path, method="PATCH", json=body))
@@ -313,6 +331,11 @@ def _first_error(content: Any) -> tuple[str, str]:
         first = content[0]
         return str(first.get("errorCode", "UNKNOWN")), str(first.get("message", ""))
     return "UNKNOWN", str(content)[:500]
+
+
+def _only_locked(result: WriteResult) -> bool:
+    return not result.success and bool(result.errors) \
+        and all(e.code == LOCKED for e in result.errors)
 
 
 def _write_result(item: dict[str, Any]) -> WriteResult:

@@ -30,6 +30,7 @@ from connector.mapping import MappingSet
 from connector.notify.mailer import SmtpMailer
 from connector.notify.templates import TemplateRenderer
 from connector.salesforce.bulk import BulkQueries
+from connector.salesforce.bulk_ingest import BulkUpserts
 from connector.salesforce.client import SalesforceClient
 from connector.salesforce.reader import Cursor, Stream
 from connector.sync.activation import Activated, Activations
@@ -198,7 +199,9 @@ class SyncEngine:
                                        self.config.stripe).dispatch()
 
     def _write(self, ledger: Ledger, report: CycleReport) -> None:
-        report.written = SalesforceWrites(ledger, self.services.salesforce).dispatch()
+        salesforce = self.services.salesforce
+        bulk = BulkUpserts(salesforce, self.config.salesforce.bulk_write_threshold)
+        report.written = SalesforceWrites(ledger, salesforce, bulk).dispatch()
 
     def _notify(self, ledger: Ledger, report: CycleReport) -> None:
         report.sent = Notifications(ledger, self.services.mailer, self.services.renderer,
