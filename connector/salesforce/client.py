@@ -299,10 +299,15 @@ def _replication_time(moment: datetime) -> str:
 
 
 def parse_salesforce_time(value: str) -> datetime:
-    """Parse a Salesforce datetime (``2026-11-22T10:00:00.000+0000`` or ``...Z``) as aware UTC."""
-    text = value.replace("Z", "+0000")
-    pattern = "%Y-%m-%dT%H:%M:%S.%f%z" if "." in text else "%Y-%m-%dT%H:%M:%S%z"
-    return datetime.strptime(text, pattern).astimezone(UTC)
+    """Parse a Salesforce datetime (``2026-11-22T10:00:00.000+0000`` or ``...Z``) as aware UTC.
+
+    Raises:
+        ValueError: not such a datetime, or one without a time zone.
+    """
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"Salesforce datetime without a time zone: {value!r}")
+    return moment.astimezone(UTC)
 
 
 def _usage(sf: Salesforce) -> tuple[int, int] | None:

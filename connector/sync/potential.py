@@ -110,6 +110,8 @@ class PotentialSubscriptions:
     def apply(self, uow: UnitOfWork, rows: Iterable[Row]) -> Generated:
         """Mirror the rows into the ledger and generate what the trigger asks for."""
         result = Generated()
+        rows = list(rows)
+        _prefetch(uow, rows)
         for row in rows:
             result.opportunities_read += 1
             account, opportunity = self._mirror_opportunity(uow, row.opportunity)
@@ -224,6 +226,13 @@ class Row:
         if per == "opportunity":
             return [self.opportunity]
         return self.line_items or [{"Opportunity": self.opportunity}]
+
+
+def _prefetch(uow: UnitOfWork, rows: list[Row]) -> None:
+    """The batch's accounts and opportunities in a few queries instead of a few per row."""
+    uow.prefetch(System.SALESFORCE, "Account", Account,
+                 [r.opportunity["AccountId"] for r in rows if r.opportunity.get("AccountId")])
+    uow.prefetch(System.SALESFORCE, "Opportunity", Opportunity, [r.id for r in rows])
 
 
 def _csm_of(opportunity: Mapping[str, Any]) -> str | None:

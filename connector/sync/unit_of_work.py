@@ -7,12 +7,12 @@ commits together or not at all (DESIGN rule 1).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.clock import Clock
@@ -22,10 +22,15 @@ from connector.ledger.models import (
     Cursor,
     Customer,
     DeadLetter,
+    Link,
     OutboxOperation,
     OutboxTarget,
     System,
+    metadata,
 )
+
+E = TypeVar("E")
+PREFETCH_CHUNK = 500  # ids per IN (...) query, well under every database's parameter limit
 
 
 class UnitOfWork:
@@ -35,17 +40,32 @@ class UnitOfWork:
         self.session = session
         self.now = now
         self.run_id = run_id
+        self._links: dict[tuple[str, str, str], str | None] = {}
+        self._externals: dict[tuple[str, str, str, str], str] = {}
+        self._rows: dict[tuple[type[Any], str], Any] = {}
+        self._journal: list[dict[str, Any]] = []
+        self._new_links: list[dict[str, Any]] = []
 
     def record(self, entity_type: str, entity_id: str, source: str, kind: ChangeKind,
                changes: Mapping[str, list[Any]], *, source_ts: datetime | None = None) -> None:
         """Append a journal entry (skipped for an update that changed nothing)."""
         if kind == ChangeKind.UPDATE and not changes:
             return
-        journal.record_change(
-            self.session, entity_type=entity_type, entity_id=entity_id, source=source,
-            source_ts=source_ts, kind=kind, diff=changes, recorded_at=self.now,
-            run_id=self.run_id,
-        )
+        self._journal.append({
+            "entity_type": entity_type, "entity_id": entity_id, "source": source,
+            "source_ts": source_ts, "kind": kind, "diff": dict(changes),
+            "recorded_at": self.now, "run_id": self.run_id})
+
+    def flush_pending(self) -> None:
+        """Write the journal entries and new links gathered so far, in multi-row INSERTs.
+
+        Called before the unit commits; they are never read back within the unit.
+        """
+        if self._new_links:
+            self.session.execute(insert(metadata.tables["links"]), self._new_links)
+            self._new_links = []
+        journal.append_all(self.session, self._journal)
+        self._journal = []
 
     def enqueue(self, target: OutboxTarget, operation: str, key: str, payload: dict[str, Any],
                 entity: tuple[str, str] | None = None) -> bool:
@@ -83,16 +103,62 @@ class UnitOfWork:
     def link(self, entity_type: str, entity_id: str, system: System, object_type: str,
              external_id: str) -> None:
         """Record the entity's id in another system (idempotent)."""
-        links.link(self.session, entity_type=entity_type, entity_id=entity_id, system=system,
-                   object_type=object_type, external_id=external_id)
+        key = (str(system), object_type, external_id)
+        known = self._links.get(key, "")
+        if known == entity_id:
+            return
+        if known is None:  # prefetched and absent: a new entity's first link
+            self._new_links.append({"entity_type": entity_type, "entity_id": entity_id,
+                                    "system": str(system), "object_type": object_type,
+                                    "external_id": external_id})
+        else:
+            links.link(self.session, entity_type=entity_type, entity_id=entity_id,
+                       system=system, object_type=object_type, external_id=external_id)
+        self._links[key] = entity_id
+        self._externals[(entity_type, entity_id, str(system), object_type)] = external_id
 
     def entity_for(self, system: System, object_type: str, external_id: str) -> str | None:
         """The ledger id linked to ``external_id``."""
+        key = (str(system), object_type, external_id)
+        if key in self._links:
+            return self._links[key]
         return links.find_entity(self.session, system, object_type, external_id)
+
+    def prefetch(self, system: System, object_type: str, model: type[Any],
+                 external_ids: Iterable[str]) -> None:
+        """Load the links of ``external_ids`` and their ``model`` rows in a few queries, so
+        that a batch's :meth:`entity_for` and ``session.get`` calls need no query each."""
+        wanted = [i for i in dict.fromkeys(external_ids)
+                  if (str(system), object_type, i) not in self._links]
+        for start in range(0, len(wanted), PREFETCH_CHUNK):
+            chunk = wanted[start:start + PREFETCH_CHUNK]
+            query = select(Link.external_id, Link.entity_id).where(
+                Link.system == str(system), Link.object_type == object_type,
+                Link.external_id.in_(chunk))
+            found = {external: entity for external, entity in self.session.execute(query)}
+            for external_id in chunk:
+                self._links[(str(system), object_type, external_id)] = found.get(external_id)
+            for row in self.session.scalars(select(model).where(
+                    model.id.in_(list(found.values())))):
+                self._rows[(model, row.id)] = row
+
+    def get(self, model: type[E], entity_id: str) -> E | None:
+        """``session.get`` that also sees rows prefetched or added in this unit unflushed."""
+        row = self._rows.get((model, entity_id))
+        return row if row is not None else self.session.get(model, entity_id)
+
+    def add(self, row: E) -> E:
+        """Add a new entity row (with its id set) without flushing; :meth:`get` finds it."""
+        self.session.add(row)
+        self._rows[(type(row), row.id)] = row  # type: ignore[attr-defined]
+        return row
 
     def external_for(self, entity_type: str, entity_id: str, system: System,
                      object_type: str) -> str | None:
         """The id the entity has in ``system``."""
+        known = self._externals.get((entity_type, entity_id, str(system), object_type))
+        if known is not None:
+            return known
         return links.find_external(self.session, entity_type, entity_id, system, object_type)
 
 
@@ -125,7 +191,9 @@ def unit_of_work(sessions: sessionmaker[Session], clock: Clock,
                  run_id: str) -> Iterator[UnitOfWork]:
     """Open a transaction; commit it when the block ends normally, roll back otherwise."""
     with sessions() as session, session.begin():
-        yield UnitOfWork(session, clock.now(), run_id)
+        uow = UnitOfWork(session, clock.now(), run_id)
+        yield uow
+        uow.flush_pending()
 
 
 def _payload(payload: Mapping[str, Any] | None) -> dict[str, Any] | None:
