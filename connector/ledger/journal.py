@@ -105,8 +105,13 @@ def append_all(session: Session, entries: list[dict[str, Any]]) -> None:
         session.execute(insert(metadata.tables["journal"]), rows)
 
 
+_PLAIN = frozenset({str, int, float, bool})
+
+
 def jsonable(value: Any) -> Any:
     """``value`` as JSON can hold it: enums by value, dates in ISO 8601, decimals as text."""
+    if value is None or type(value) in _PLAIN:  # the common case, checked cheaply
+        return value
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):

@@ -26,6 +26,7 @@ from connector.sync.deletions import withdraw_writes
 from connector.sync.unit_of_work import Ledger, UnitOfWork
 
 EXTERNAL_ID = "Ledger_Id__c"
+BATCH = 10_000  # operations claimed per round; a round is one Bulk job or up to 50 calls
 DELETABLE: dict[str, type[Opportunity] | type[Subscription]] = {
     "opportunity": Opportunity, "subscription": Subscription}
 
@@ -50,17 +51,24 @@ class SalesforceWrites:
         self._bulk = bulk
 
     def dispatch(self) -> Written:
-        """Deliver every due Salesforce upsert, grouped by object."""
+        """Deliver every due Salesforce upsert, grouped by object, ``BATCH`` at a time."""
         result = Written()
+        while self._dispatch_batch(result) == BATCH:
+            pass
+        return result
+
+    def _dispatch_batch(self, result: Written) -> int:
+        """Deliver up to ``BATCH`` due operations; return how many were due."""
         with self._ledger.unit() as uow:
-            ops = [op for op in outbox.due(uow, "salesforce") if not _withdrawn(uow, op)]
+            due = outbox.due(uow, "salesforce", limit=BATCH)
+            ops = [op for op in due if not _withdrawn(uow, op)]
             groups: dict[str, list[OutboxOperation]] = defaultdict(list)
             for op in ops:
                 groups[op.operation.removeprefix("upsert:")].append(op)
             plans = {sobject: _merge(group) for sobject, group in groups.items()}
         for sobject, records in plans.items():
             self._send(sobject, records, result)
-        return result
+        return len(due)
 
     def _send(self, sobject: str, records: dict[str, _Record], result: Written) -> None:
         payloads = [r.fields for r in records.values()]

@@ -12,8 +12,8 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Table, event, insert, select
+from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 
 from connector.clock import Clock
 from connector.ledger import journal, links
@@ -45,6 +45,8 @@ class UnitOfWork:
         self._rows: dict[tuple[type[Any], str], Any] = {}
         self._journal: list[dict[str, Any]] = []
         self._new_links: list[dict[str, Any]] = []
+        self._new_rows: list[Any] = []
+        event.listen(session, "before_flush", self._before_flush)
 
     def record(self, entity_type: str, entity_id: str, source: str, kind: ChangeKind,
                changes: Mapping[str, list[Any]], *, source_ts: datetime | None = None) -> None:
@@ -61,6 +63,7 @@ class UnitOfWork:
 
         Called before the unit commits; they are never read back within the unit.
         """
+        self._insert_new_rows()
         if self._new_links:
             self.session.execute(insert(metadata.tables["links"]), self._new_links)
             self._new_links = []
@@ -148,10 +151,31 @@ class UnitOfWork:
         return row if row is not None else self.session.get(model, entity_id)
 
     def add(self, row: E) -> E:
-        """Add a new entity row (with its id set) without flushing; :meth:`get` finds it."""
-        self.session.add(row)
+        """Add a new entity row (with its id set); :meth:`get` finds it at once.
+
+        New rows are written in one multi-row INSERT per table before the session next
+        flushes (or at the end of the unit) and join the session then, so later changes to
+        them are tracked as usual.
+        """
+        self._new_rows.append(row)
         self._rows[(type(row), row.id)] = row  # type: ignore[attr-defined]
         return row
+
+    def _before_flush(self, session: Session, context: Any, instances: Any) -> None:
+        self._insert_new_rows()
+
+    def _insert_new_rows(self) -> None:
+        rows, self._new_rows = self._new_rows, []
+        by_table: dict[str, list[Any]] = {}
+        for row in rows:
+            by_table.setdefault(type(row).__tablename__, []).append(row)
+        for table in metadata.sorted_tables:  # parents before children
+            if table.name in by_table:
+                values = [_column_values(table, row) for row in by_table[table.name]]
+                self.session.connection().execute(insert(table), values)
+        for row in rows:
+            make_transient_to_detached(row)
+            self.session.add(row)
 
     def external_for(self, entity_type: str, entity_id: str, system: System,
                      object_type: str) -> str | None:
@@ -171,6 +195,21 @@ class UnitOfWork:
             if found is not None:
                 return found
         return None
+
+
+def _column_values(table: Table, row: Any) -> dict[str, Any]:
+    """Every column of ``row`` for an INSERT, defaults filled in (and set on the row)."""
+    values = {}
+    for column in table.columns:
+        if column.key in row.__dict__:
+            values[column.key] = row.__dict__[column.key]
+            continue
+        default = column.default
+        value = getattr(default, "arg", None) if default is not None and default.is_scalar \
+            else None
+        setattr(row, column.key, value)
+        values[column.key] = value
+    return values
 
 
 class Ledger:
