@@ -80,7 +80,7 @@ class DeleteChecks:
         name = cursor_name(self._sobject)
         with ledger.unit() as uow:
             cursor = DeleteCursor.loads(uow.cursor(name))
-            if cursor.covered is None and not _known_ids(uow, self._sobject):
+            if cursor.covered is None and not _knows_any(uow, self._sobject):
                 uow.set_cursor(name, DeleteCursor(now).dumps())  # nothing to lose yet
                 return Deleted()
         if cursor.covered is not None and now - cursor.covered < self._interval:
@@ -98,6 +98,11 @@ def apply_deletions(uow: UnitOfWork, sobject: str, found: Deletions) -> int:
     if found.live is not None:
         gone |= _known_ids(uow, sobject) - found.live
     return sum(_delete(uow, sobject, salesforce_id) for salesforce_id in sorted(gone))
+
+
+def _knows_any(uow: UnitOfWork, sobject: str) -> bool:
+    query = select(Link.id).where(Link.system == System.SALESFORCE, Link.object_type == sobject)
+    return uow.session.scalar(query.limit(1)) is not None
 
 
 def _known_ids(uow: UnitOfWork, sobject: str) -> set[str]:

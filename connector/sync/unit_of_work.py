@@ -46,6 +46,7 @@ class UnitOfWork:
         self._journal: list[dict[str, Any]] = []
         self._new_links: list[dict[str, Any]] = []
         self._new_rows: list[Any] = []
+        self._written: dict[tuple[type[Any], str], Any] = {}  # inserted, not in the session
         event.listen(session, "before_flush", self._before_flush)
 
     def record(self, entity_type: str, entity_id: str, source: str, kind: ChangeKind,
@@ -147,15 +148,29 @@ class UnitOfWork:
 
     def get(self, model: type[E], entity_id: str) -> E | None:
         """``session.get`` that also sees rows prefetched or added in this unit unflushed."""
-        row = self._rows.get((model, entity_id))
+        key = (model, entity_id)
+        if key in self._written:
+            self._attach(key)
+        row = self._rows.get(key)
         return row if row is not None else self.session.get(model, entity_id)
+
+    def _attach(self, key: tuple[type[Any], str]) -> None:
+        """Join a row written by :meth:`_insert_new_rows` to the session, so that changes
+        made to it from now on are flushed; done only for rows touched again."""
+        row = self._written.pop(key)
+        loaded = self.session.identity_map.get(self.session.identity_key(*key))
+        if loaded is not None:  # read back meanwhile by a query of its own
+            self._rows[key] = loaded
+            return
+        make_transient_to_detached(row)
+        self.session.add(row)
 
     def add(self, row: E) -> E:
         """Add a new entity row (with its id set); :meth:`get` finds it at once.
 
         New rows are written in one multi-row INSERT per table before the session next
-        flushes (or at the end of the unit) and join the session then, so later changes to
-        them are tracked as usual.
+        flushes (or at the end of the unit). A written row joins the session when
+        :meth:`get` returns it again, so change it only through :meth:`get`.
         """
         self._new_rows.append(row)
         self._rows[(type(row), row.id)] = row  # type: ignore[attr-defined]
@@ -174,8 +189,7 @@ class UnitOfWork:
                 values = [_column_values(table, row) for row in by_table[table.name]]
                 self.session.connection().execute(insert(table), values)
         for row in rows:
-            make_transient_to_detached(row)
-            self.session.add(row)
+            self._written[(type(row), row.id)] = row
 
     def external_for(self, entity_type: str, entity_id: str, system: System,
                      object_type: str) -> str | None:
