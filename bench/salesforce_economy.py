@@ -257,7 +257,7 @@ def _ingest_rate(engine: SyncEngine, clock: SharedClock, folder: Path,
         update={"url": f"sqlite:///{folder / f'ingest-{attempt}.db'}"})})
     _, sessions = open_ledger(fresh)
     ledger = Ledger(sessions, clock, "ingest")  # type: ignore[arg-type]
-    # The emulator's records share this process but would not share a daemon's: keep the
+    # All the records read are held here at once; a daemon holds one chunk of 2,000. Keep the
     # garbage collector from scanning them over and over while the ledger is timed.
     gc.collect()
     gc.freeze()
