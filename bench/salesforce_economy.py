@@ -6,11 +6,12 @@ For each N: seeds N open opportunities (not won, so nothing is generated), then 
 ``backfill`` on an empty SQLite ledger, one incremental cycle with 1% of them changed, one
 cycle with nothing changed, and a dispatch of N/10 potential subscriptions to Salesforce.
 Prints, per phase, the Salesforce API calls by kind (counted by the daemon's own meter, the
-OAuth token exchange not included), records per second and peak RSS growth (sampled every
-20 ms, over the RSS when the phase starts; the emulator runs in this process, so its own
-memory counts too), then the ledger ingest rate (applying the backfilled records to a fresh
-ledger in chunks of 2,000, without the network, best of three runs on fresh ledgers, per
-second of wall time and of CPU time) and checks each figure against its target.
+OAuth token exchange not included), records per second and peak RSS growth of the daemon's
+process (sampled every 20 ms, over the RSS when the phase starts; the Salesforce emulator
+runs in a child process, the Stripe and SMTP emulators in this one), then the ledger ingest
+rate (the backfilled records applied to a fresh SQLite ledger in chunks as a read does,
+without the network; best of three runs, per second of wall time and of CPU time) and checks
+each figure against its target.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import Any
 from connector.config import load_config
 from connector.ledger.models import OutboxOperation, OutboxTarget, Subscription
 from connector.retry import NO_WAIT
-from connector.salesforce.reader import Cursor
+from connector.salesforce.reader import CHUNK, Cursor
 from connector.sandbox.salesforce import SalesforceEmulator
 from connector.sandbox.smtp import SmtpSink
 from connector.sandbox.stack import (
@@ -257,14 +258,14 @@ def _ingest_rate(engine: SyncEngine, clock: SharedClock, folder: Path,
         update={"url": f"sqlite:///{folder / f'ingest-{attempt}.db'}"})})
     _, sessions = open_ledger(fresh)
     ledger = Ledger(sessions, clock, "ingest")  # type: ignore[arg-type]
-    # All the records read are held here at once; a daemon holds one chunk of 2,000. Keep the
+    # All the records read are held here at once; a daemon holds one chunk of them. Keep the
     # garbage collector from scanning them over and over while the ledger is timed.
     gc.collect()
     gc.freeze()
     started, cpu_started = time.perf_counter(), time.process_time()
-    for start in range(0, len(rows), 2000):
+    for start in range(0, len(rows), CHUNK):
         with ledger.unit() as uow:
-            step.apply(uow, rows[start:start + 2000])
+            step.apply(uow, rows[start:start + CHUNK])
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     gc.unfreeze()
     return len(rows) / seconds, len(rows) / cpu

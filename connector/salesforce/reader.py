@@ -26,7 +26,7 @@ from connector.salesforce.bulk import BulkQueries
 from connector.salesforce.client import SalesforceClient, parse_salesforce_time
 
 DEFAULT_OVERLAP = timedelta(seconds=5)
-CHUNK = 2000
+CHUNK = 5000  # records applied and committed per ledger transaction
 log = structlog.get_logger(__name__)
 
 

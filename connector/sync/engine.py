@@ -2,10 +2,12 @@
 
 Order within a cycle: opportunities → potential subscriptions; ``Subscription__c`` edits →
 ledger and activations; Stripe subscription events → ledger; Stripe activations; Salesforce
-writes; emails. Each read commits
-with its cursor; each effect is delivered from the outbox. A spent Salesforce budget pauses
-the Salesforce steps only; a transient failure leaves the step for the next cycle; a fatal
-error stops the cycle.
+writes; emails. Each Salesforce object's delete check runs before its read. Reads commit
+chunk by chunk, each chunk with the cursor covering it (Bulk API 2.0 above
+``bulk_threshold``); each effect is delivered from the outbox. A spent Salesforce budget
+pauses the Salesforce steps only (one ``/limits`` probe per cycle notices when it recovers);
+a transient failure leaves the step for the next cycle; a fatal error stops the cycle. The
+cycle's Salesforce calls are added to the day's ``api_usage`` at its end.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from connector.config import load_config
 from connector.ledger.links import find_entity
 from connector.ledger.models import (
     ChangeKind,
+    DeadLetter,
     JournalEntry,
     Opportunity,
     OutboxOperation,
@@ -198,3 +199,22 @@ def test_backfill_creates_nothing_twice_and_writes_nothing_unchanged(
     assert len(world.subscriptions()) == 4
     assert _composite_writes(world) == writes
     assert _journal(world) == journal
+
+
+@pytest.mark.parametrize("code", ["FIELD_CUSTOM_VALIDATION_EXCEPTION", "UNABLE_TO_LOCK_ROW"])
+def test_a_refused_write_is_dead_lettered_with_salesforce_code_and_the_rest_land(
+        world: World, code: str) -> None:
+    world.stack.salesforce.faults.reject_record("Status__c", "Potential", code, times=1)
+
+    report = world.cycle()
+
+    with world.engine.sessions() as session:
+        letters = list(session.scalars(select(DeadLetter)))
+    if code == "UNABLE_TO_LOCK_ROW":  # retried in a smaller batch, then it lands
+        assert letters == []
+        assert len(world.subscriptions()) == 4
+        return
+    assert [(d.source, d.error_code) for d in letters] == [("outbox.salesforce", code)]
+    assert "Quantity must be positive" in letters[0].reason
+    assert report.written.records == 3
+    assert len(world.subscriptions()) == 3
