@@ -38,6 +38,9 @@ def upsert_mirror(uow: UnitOfWork, model: type[E], sobject: str, salesforce_id: 
                   values: Mapping[str, Any], *, source_ts: datetime | None = None) -> E:
     """Create or update the ledger row linked to ``salesforce_id``; journal what changed.
 
+    A row soft-deleted earlier comes back (``deleted_at`` cleared): the record was read, so
+    it was restored from Salesforce's recycle bin.
+
     Args:
         uow: the open transaction.
         model: the ledger model (Account, Opportunity, ...).
@@ -57,6 +60,8 @@ def upsert_mirror(uow: UnitOfWork, model: type[E], sobject: str, salesforce_id: 
                    diff({}, values), source_ts=source_ts)
         return row
     changes = diff({k: getattr(row, k) for k in values}, values)
+    if getattr(row, "deleted_at", None) is not None:  # read again, so restored from the bin
+        changes["deleted_at"] = [row.deleted_at, None]  # type: ignore[attr-defined]
     for column, (_, new) in changes.items():
         setattr(row, column, new)
     if changes:

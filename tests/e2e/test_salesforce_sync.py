@@ -13,6 +13,7 @@ from connector.cli import main
 from connector.config import load_config
 from connector.ledger.links import find_entity
 from connector.ledger.models import (
+    ApiUsage,
     ChangeKind,
     DeadLetter,
     JournalEntry,
@@ -72,6 +73,34 @@ def test_a_deleted_opportunity_is_soft_deleted_and_journaled(world: World) -> No
     assert opportunity.deleted_at is not None
     assert len(deletes) == 1
     assert report.deleted == 1
+
+
+def test_an_opportunity_restored_from_the_recycle_bin_comes_back(world: World) -> None:
+    world.cycle()
+    pilot = world.org.opportunities["initech_open"]
+    world.stack.salesforce.delete("Opportunity", pilot)
+    world.clock.advance(DELETE_CHECK)
+    world.cycle()
+    world.stack.salesforce.undelete("Opportunity", pilot)
+
+    world.cycle()
+
+    with world.engine.sessions() as session:
+        opportunity = session.get_one(Opportunity, _ledger_id(world, "Opportunity", pilot))
+    assert opportunity.deleted_at is None
+
+
+def test_the_calls_of_each_day_are_kept_in_the_ledger(world: World) -> None:
+    world.cycle()
+    world.cycle()
+
+    with world.engine.sessions() as session:
+        [usage] = session.scalars(select(ApiUsage)).all()
+    meter = world.engine.services.salesforce.meter
+    assert (usage.system, usage.day) == ("salesforce", world.clock.now().date())
+    assert usage.calls == meter.total_calls
+    assert (usage.org_used, usage.call_limit) == (meter.used, meter.limit)
+    assert usage.org_used == world.stack.salesforce.api_usage
 
 
 def test_a_deleted_potential_subscription_is_not_recreated(world: World) -> None:

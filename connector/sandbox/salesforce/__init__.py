@@ -153,6 +153,10 @@ class SalesforceEmulator:
         """Soft-delete a record (queryAll and getDeleted still see it)."""
         self._org.store.delete(sobject, record_id, self._default_user())
 
+    def undelete(self, sobject: str, record_id: str) -> None:
+        """Restore a soft-deleted record from the recycle bin, as Salesforce's undelete does."""
+        self._org.store.undelete(sobject, record_id, self._default_user())
+
     def get(self, sobject: str, record_id: str) -> Record:
         """A copy of a live record. Raises ApiError NOT_FOUND or ENTITY_IS_DELETED."""
         return dict(self._org.store.locate(sobject, record_id))
