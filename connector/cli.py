@@ -150,7 +150,7 @@ def _handlers() -> dict[str, Handler]:
         "conflicts": _not_yet("conflicts", 7),
         "report": _not_yet("reports"),
         "demo": _demo,
-        "backfill": _not_yet("backfill", 5),
+        "backfill": sync_commands.backfill,
     }
 
 

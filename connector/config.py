@@ -58,6 +58,8 @@ class SalesforceConfig(Section):
     ca_bundle: Path | None = None
     max_api_share: Annotated[float, Field(gt=0, le=1)] = 0.5
     bulk_threshold: Annotated[int, Field(ge=1)] = 2000
+    bulk_write_threshold: Annotated[int, Field(ge=1)] = 2000
+    deletes_interval: Annotated[int, Field(ge=60, le=86_400)] = 300
     request_timeout: Annotated[float, Field(gt=0, le=600)] = 60.0
 
     @field_validator("login_url")

@@ -1,7 +1,8 @@
 """Retry policy for calls to external services: tenacity with jittered exponential backoff.
 
-Only :class:`connector.errors.RetriableError` is retried; a wait the service asked for
-(``Retry-After``) is honoured when it is longer than the backoff.
+Only :class:`connector.errors.RetriableError` is retried, except a spent API budget
+(:class:`~connector.errors.BudgetExhaustedError`), which pauses the system instead; a wait the
+service asked for (``Retry-After``) is honoured when it is longer than the backoff.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception_type,
+    retry_if_not_exception_type,
     stop_after_attempt,
     stop_after_delay,
     wait_exponential_jitter,
 )
 
-from connector.errors import RetriableError
+from connector.errors import BudgetExhaustedError, RetriableError
 
 T = TypeVar("T")
 
@@ -41,9 +43,10 @@ class RetryPolicy:
     deadline: float = 120.0
 
     def call(self, fn: Callable[[], T]) -> T:
-        """Run ``fn``, retrying it on RetriableError; re-raise the last error when out of tries."""
+        """Run ``fn``, retrying RetriableError (not a spent budget); re-raise the last error."""
         retrying = Retrying(
-            retry=retry_if_exception_type(RetriableError),
+            retry=(retry_if_exception_type(RetriableError)
+                   & retry_if_not_exception_type(BudgetExhaustedError)),
             stop=stop_after_attempt(self.attempts) | stop_after_delay(self.deadline),
             wait=self._wait,
             reraise=True,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connector.errors import RetriableError, ValidationRejectedError
+from connector.errors import BudgetExhaustedError, RetriableError, ValidationRejectedError
 from connector.retry import NO_WAIT, RetryPolicy
 
 
@@ -42,4 +42,16 @@ def test_validation_errors_are_never_retried() -> None:
 
     with pytest.raises(ValidationRejectedError):
         NO_WAIT.call(invalid)
+    assert len(calls) == 1
+
+
+def test_a_spent_budget_is_not_retried() -> None:
+    calls: list[int] = []
+
+    def spent() -> None:
+        calls.append(1)
+        raise BudgetExhaustedError("403 REQUEST_LIMIT_EXCEEDED")
+
+    with pytest.raises(BudgetExhaustedError):
+        NO_WAIT.call(spent)
     assert len(calls) == 1

@@ -26,6 +26,7 @@ from connector.ledger.models import (
     OutboxStatus,
     StripeInboxEvent,
 )
+from connector.sync.api_budget import latest_usage
 from connector.sync.wiring import load_mapping_set, open_ledger
 
 RETRYABLE_SOURCES = ("outbox.", "notification")
@@ -42,8 +43,21 @@ def status(args: argparse.Namespace) -> int:
     with sessions() as session:
         _print_daemon_mappings(daemon_state.read_all(session))
         _print_counts(session)
+        _print_budget(session, config.salesforce.max_api_share)
         _print_cursors(session)
     return 0
+
+
+def _print_budget(session: Session, share: float) -> None:
+    state = latest_usage(session, share)
+    if state is None:
+        print("salesforce api: no calls recorded yet")
+        return
+    used = "unknown" if state.org_used is None else f"{state.org_used}/{state.limit}"
+    stop = f"pauses at {int((state.limit or 0) * share)}" if state.limit else "no limit known"
+    print(f"salesforce api: {used} used by the org today; our calls today: "
+          f"{state.calls_today}; max_api_share {share} ({stop}): "
+          + ("PAUSED until usage falls" if state.paused else "running"))
 
 
 def _mapping_state(config: Config) -> str:

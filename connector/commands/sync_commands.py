@@ -34,6 +34,25 @@ def sync_once(args: argparse.Namespace) -> int:
     return 1 if report.deferred else 0
 
 
+def backfill(args: argparse.Namespace) -> int:
+    """Re-read every Salesforce stream from scratch and apply it; non-zero if it was cut short.
+
+    Nothing that is already in the ledger is created again or written again.
+    """
+    engine = build_engine(load(args), Secrets())
+    report = engine.backfill()
+    summary = report.summary()
+    print(f"backfill: {summary['opportunities_read']} opportunities and "
+          f"{report.edits.read} Subscription__c records read, "
+          f"{summary['potential_subscriptions']} potential subscriptions created, "
+          f"{summary['salesforce_records_deleted']} deletions found")
+    unfinished = {"salesforce"} & {*report.deferred, *report.paused}
+    if unfinished:
+        print("backfill: Salesforce was paused or unreachable; the next sync carries on "
+              "from where it stopped")
+    return 1 if unfinished else 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Run cycles every ``poll_interval`` seconds until SIGTERM or SIGINT.
 

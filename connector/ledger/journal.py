@@ -17,9 +17,10 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from connector.ledger.models import ChangeKind, JournalEntry, Source
+from connector.ledger.models import ChangeKind, JournalEntry, Source, metadata
 
 Diff = dict[str, list[Any]]
 
@@ -83,8 +84,34 @@ def record_change(
     return entry
 
 
+def append_all(session: Session, entries: list[dict[str, Any]]) -> None:
+    """Append many journal entries at once (one multi-row INSERT), for bulk ingest.
+
+    Each entry holds the arguments of :func:`record_change` after ``session`` (``source_ts``
+    and ``run_id`` may be left out); the same rules apply.
+
+    Raises:
+        ValueError: an update with an empty diff.
+    """
+    rows = []
+    for entry in entries:
+        if entry["kind"] == ChangeKind.UPDATE and not entry["diff"]:
+            raise ValueError(f"empty diff for an update of {entry['entity_type']} "
+                             f"{entry['entity_id']}")
+        rows.append({**entry, "source": str(entry["source"]), "kind": str(entry["kind"]),
+                     "source_ts": entry.get("source_ts"), "run_id": entry.get("run_id"),
+                     "diff": {f: [jsonable(v) for v in pair] for f, pair in entry["diff"].items()}})
+    if rows:  # a Core INSERT: ORM bookkeeping would cost more than the write itself
+        session.execute(insert(metadata.tables["journal"]), rows)
+
+
+_PLAIN = frozenset({str, int, float, bool})
+
+
 def jsonable(value: Any) -> Any:
     """``value`` as JSON can hold it: enums by value, dates in ISO 8601, decimals as text."""
+    if value is None or type(value) in _PLAIN:  # the common case, checked cheaply
+        return value
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):

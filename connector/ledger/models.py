@@ -675,7 +675,8 @@ class StripeInboxEvent(Base):
 
 
 class ApiUsage(Base):
-    """API calls spent per system and UTC day, with the allocation known that day."""
+    """API calls spent per system and UTC day: ours (``calls``), and the org's usage and
+    allocation as last reported that day (``org_used``, ``call_limit``)."""
 
     __tablename__ = "api_usage"
     __table_args__ = (_non_negative("calls"),)
@@ -684,6 +685,8 @@ class ApiUsage(Base):
     day: Mapped[date] = mapped_column(primary_key=True)
     calls: Mapped[int] = mapped_column(default=0)
     call_limit: Mapped[int | None]
+    org_used: Mapped[int | None]
+    updated_at: Mapped[datetime | None]
 
 
 class DaemonState(Base):

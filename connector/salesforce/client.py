@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import requests
@@ -30,9 +30,17 @@ from connector.errors import (
 )
 from connector.retry import RetryPolicy
 from connector.salesforce.auth import Authenticator
+from connector.salesforce.budget import ApiMeter
+
+__all__ = [
+    "ApiMeter", "DeletedWindow", "QueryPage", "RecordError", "SalesforceClient",
+    "TimeoutSession", "WriteResult", "parse_salesforce_time",
+]
 
 T = TypeVar("T")
 COLLECTION_LIMIT = 200
+LOCK_RETRY_BATCHES = (25, 5)  # batch sizes of the retries of records refused for a row lock
+LOCKED = "UNABLE_TO_LOCK_ROW"
 log = structlog.get_logger(__name__)
 
 
@@ -43,6 +51,36 @@ class RecordError:
     code: str
     message: str
     fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class QueryPage:
+    """One page of a REST query result.
+
+    Attributes:
+        records: the page's records, as JSON objects.
+        total_size: how many records the whole result holds.
+        next_url: the ``nextRecordsUrl`` of the next page; None on the last one.
+    """
+
+    records: list[dict[str, Any]]
+    total_size: int
+    next_url: str | None
+
+
+@dataclass(frozen=True)
+class DeletedWindow:
+    """What getDeleted answered for one window.
+
+    Attributes:
+        ids: the records deleted in the window.
+        earliest: the oldest moment Salesforce still remembers deletions from (15 days back).
+        latest_covered: where the next window should start.
+    """
+
+    ids: tuple[str, ...]
+    earliest: datetime
+    latest_covered: datetime
 
 
 @dataclass(frozen=True)
@@ -58,46 +96,6 @@ class WriteResult:
     def error_summary(self) -> str:
         """The errors as ``CODE: message`` lines, for dead letters and ``Sync_Error__c``."""
         return "; ".join(f"{e.code}: {e.message}" for e in self.errors)
-
-
-@dataclass
-class ApiMeter:
-    """Counts our Salesforce calls and tracks the org's daily usage.
-
-    Attributes:
-        max_share: the share of the org's daily allocation we may spend (0 < share <= 1).
-        calls: our calls by kind (query, upsert, describe, ...), since start.
-        used: the org's usage as last reported by ``Sforce-Limit-Info``.
-        limit: the org's daily allocation as last reported.
-    """
-
-    max_share: float = 0.5
-    calls: Counter[str] = field(default_factory=Counter)
-    used: int | None = None
-    limit: int | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def record(self, kind: str, usage: tuple[int, int] | None) -> None:
-        """Count one call of ``kind`` and remember the usage the response reported."""
-        with self._lock:
-            self.calls[kind] += 1
-            if usage is not None:
-                self.used, self.limit = usage
-
-    @property
-    def total_calls(self) -> int:
-        """Every call we made, all kinds together."""
-        return sum(self.calls.values())
-
-    def check(self) -> None:
-        """Raise BudgetExhaustedError when our share of the daily allocation is spent."""
-        if self.used is None or not self.limit:
-            return
-        if self.used >= self.limit * self.max_share:
-            raise BudgetExhaustedError(
-                f"Salesforce API budget reached: {self.used}/{self.limit} calls used today, "
-                f"max_api_share = {self.max_share}; pausing Salesforce work until usage falls"
-            )
 
 
 class TimeoutSession(requests.Session):
@@ -155,25 +153,73 @@ class SalesforceClient:
 
     def query(self, soql: str, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
         """Yield every record ``soql`` selects, following ``nextRecordsUrl`` page by page."""
-        page = self._call("query", lambda sf: sf.query(soql, include_deleted=include_deleted))
-        yield from page["records"]
-        while not page["done"]:
-            page = self._call("query", functools.partial(
-                _query_more, url=page["nextRecordsUrl"]))
-            yield from page["records"]
+        page = self.first_page(soql, include_deleted)
+        yield from page.records
+        yield from self.rest_of(page)
+
+    def first_page(self, soql: str, include_deleted: bool = False) -> QueryPage:
+        """The first page of ``soql``'s result, with the result's total size."""
+        raw = self._call("query", lambda sf: sf.query(soql, include_deleted=include_deleted))
+        return _page(raw)
+
+    def rest_of(self, page: QueryPage) -> Iterator[dict[str, Any]]:
+        """The records of the pages after ``page``, fetched one page at a time."""
+        while page.next_url is not None:
+            page = _page(self._call("query", functools.partial(_query_more, url=page.next_url)))
+            yield from page.records
+
+    def count(self, soql: str) -> int:
+        """The ``totalSize`` of a ``SELECT COUNT() ...`` query."""
+        return self.first_page(soql).total_size
+
+    def get_deleted(self, sobject: str, start: datetime, end: datetime) -> DeletedWindow:
+        """Records of ``sobject`` deleted in ``[start, end)`` (minutes; seconds are dropped)."""
+        params = {"start": _replication_time(start), "end": _replication_time(end)}
+        raw: dict[str, Any] = self._call("deleted", lambda sf: _rest(
+            sf, f"sobjects/{sobject}/deleted/", params=params))
+        return DeletedWindow(
+            ids=tuple(str(r["id"]) for r in raw.get("deletedRecords", ())),
+            earliest=parse_salesforce_time(raw["earliestDateAvailable"]),
+            latest_covered=parse_salesforce_time(raw["latestDateCovered"]),
+        )
+
+    def request(self, kind: str, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """A raw REST call under ``/services/data/vXX.X/`` (Bulk API 2.0 needs CSV bodies)."""
+        return self._call(kind, functools.partial(_raw, method=method, path=path, **kwargs))
+
+    def probe_usage(self) -> None:
+        """Read ``/limits`` even when the budget is spent, to learn whether usage has fallen."""
+        self._retry.call(lambda: self._attempt("limits", lambda sf: _rest(sf, "limits/"),
+                                               checked=False))
 
     def upsert(self, sobject: str, external_id_field: str,
                records: Sequence[dict[str, Any]]) -> list[WriteResult]:
         """Upsert ``records`` by ``external_id_field`` with sObject Collections, 200 per call.
 
         Each record must carry its external id value. Results come back per record, in order;
-        a failed record does not stop the others (``allOrNone`` is false).
+        a failed record does not stop the others (``allOrNone`` is false). Records refused with
+        ``UNABLE_TO_LOCK_ROW`` are sent again in smaller batches (up to ``LOCK_RETRIES``
+        times) before their failure is reported.
         """
+        results = self._upsert_chunks(sobject, external_id_field, records, COLLECTION_LIMIT)
+        for size in LOCK_RETRY_BATCHES:
+            locked = [i for i, r in enumerate(results) if _only_locked(r)]
+            if not locked:
+                break
+            log.info("retrying locked records in smaller batches", sobject=sobject,
+                     records=len(locked), batch=size)
+            again = self._upsert_chunks(sobject, external_id_field,
+                                        [records[i] for i in locked], size)
+            for index, result in zip(locked, again, strict=True):
+                results[index] = result
+        return results
+
+    def _upsert_chunks(self, sobject: str, external_id_field: str,
+                       records: Sequence[dict[str, Any]], size: int) -> list[WriteResult]:
         results: list[WriteResult] = []
         path = f"composite/sobjects/{sobject}/{external_id_field}"
-        for start in range(0, len(records), COLLECTION_LIMIT):
-            chunk = [{"attributes": {"type": sobject}, **r}
-                     for r in records[start:start + COLLECTION_LIMIT]]
+        for start in range(0, len(records), size):
+            chunk = [{"attributes": {"type": sobject}, **r} for r in records[start:start + size]]
             body = {"allOrNone": False, "records": chunk}
             raw: list[dict[str, Any]] = self._call("upsert", functools.partial(
                 _rest, path=path, method="PATCH", json=body))
@@ -195,8 +241,9 @@ class SalesforceClient:
     def _call(self, kind: str, fn: Callable[[Salesforce], T]) -> T:
         return self._retry.call(lambda: self._attempt(kind, fn))
 
-    def _attempt(self, kind: str, fn: Callable[[Salesforce], T]) -> T:
-        self.meter.check()
+    def _attempt(self, kind: str, fn: Callable[[Salesforce], T], checked: bool = True) -> T:
+        if checked:
+            self.meter.check()
         sf = self._connection()
         try:
             try:
@@ -205,7 +252,10 @@ class SalesforceClient:
                 log.info("salesforce session expired; logging in again")
                 return self._metered(kind, self._connection(renew=True), fn)
         except (SalesforceError, requests.RequestException) as exc:
-            raise _convert(exc) from None
+            error = _convert(exc)
+            if isinstance(error, BudgetExhaustedError):
+                self.meter.mark_exhausted()
+            raise error from None
 
     def _metered(self, kind: str, sf: Salesforce, fn: Callable[[Salesforce], T]) -> T:
         try:
@@ -231,6 +281,33 @@ def _query_more(sf: Salesforce, url: str) -> Any:
 
 def _rest(sf: Salesforce, path: str, **kwargs: Any) -> Any:
     return sf.restful(path, **kwargs)
+
+
+def _raw(sf: Salesforce, method: str, path: str, **kwargs: Any) -> requests.Response:
+    # simple-salesforce's own Bulk 2.0 support goes through this method too; it raises the
+    # SalesforceError subclasses on error answers and reads Sforce-Limit-Info.
+    return sf._call_salesforce(method, sf.base_url + path, name=path, **kwargs)
+
+
+def _page(raw: dict[str, Any]) -> QueryPage:
+    next_url = None if raw.get("done", True) else str(raw["nextRecordsUrl"])
+    return QueryPage(list(raw.get("records", ())), int(raw.get("totalSize", 0)), next_url)
+
+
+def _replication_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def parse_salesforce_time(value: str) -> datetime:
+    """Parse a Salesforce datetime (``2026-11-22T10:00:00.000+0000`` or ``...Z``) as aware UTC.
+
+    Raises:
+        ValueError: not such a datetime, or one without a time zone.
+    """
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"Salesforce datetime without a time zone: {value!r}")
+    return moment.astimezone(UTC)
 
 
 def _usage(sf: Salesforce) -> tuple[int, int] | None:
@@ -259,6 +336,11 @@ def _first_error(content: Any) -> tuple[str, str]:
         first = content[0]
         return str(first.get("errorCode", "UNKNOWN")), str(first.get("message", ""))
     return "UNKNOWN", str(content)[:500]
+
+
+def _only_locked(result: WriteResult) -> bool:
+    return not result.success and bool(result.errors) \
+        and all(e.code == LOCKED for e in result.errors)
 
 
 def _write_result(item: dict[str, Any]) -> WriteResult:

@@ -12,17 +12,22 @@ stores the returned cursor in the same ledger transaction that applies the recor
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import structlog
 from simple_salesforce.format import format_soql
 
-from connector.salesforce.client import SalesforceClient
+from connector.salesforce.bulk import BulkQueries
+from connector.salesforce.client import SalesforceClient, parse_salesforce_time
 
 DEFAULT_OVERLAP = timedelta(seconds=5)
+CHUNK = 5000  # records applied and committed per ledger transaction
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,35 @@ def read_changes(client: SalesforceClient, stream: Stream, cursor: Cursor, signp
     return Batch(fresh, _advance(cursor, fresh, overlap))
 
 
+def read_batches(client: SalesforceClient, stream: Stream, cursor: Cursor, signpost: datetime,
+                 *, bulk: BulkQueries | None = None, chunk: int = CHUNK,
+                 overlap: timedelta = DEFAULT_OVERLAP) -> Iterator[Batch]:
+    """Like :func:`read_changes`, but in chunks of ``chunk`` records, each with the cursor that
+    covers it, so the caller can apply and commit chunk by chunk with flat memory.
+
+    When the first REST page says the result holds more than ``bulk.threshold`` records, the
+    rest is read with a Bulk API 2.0 query job instead of REST pages. At least one batch is
+    yielded, empty when nothing changed.
+    """
+    soql = _soql(stream, cursor, signpost, overlap)
+    first = client.first_page(soql)
+    # The overlap reads again records already delivered; they do not make a read large.
+    if bulk is not None and first.total_size - len(cursor.seen) > bulk.threshold:
+        log.info("reading through Bulk API 2.0", sobject=stream.sobject,
+                 records=first.total_size)
+        records: Iterator[dict[str, Any]] = bulk.records(stream.sobject, soql)
+    else:
+        records = itertools.chain(first.records, client.rest_of(first))
+    yielded = False
+    for rows in _chunks(records, chunk):
+        fresh = [r for r in rows if _pair(r) not in cursor.seen]
+        cursor = _advance(cursor, fresh, overlap)
+        yielded = True
+        yield Batch(fresh, cursor)
+    if not yielded:
+        yield Batch([], cursor)
+
+
 def read_all(client: SalesforceClient, stream: Stream) -> Iterator[dict[str, Any]]:
     """Every live record of ``stream``, regardless of cursor (backfill, reconciliation)."""
     where = f" WHERE {stream.where}" if stream.where else ""
@@ -101,7 +135,7 @@ def read_all(client: SalesforceClient, stream: Stream) -> Iterator[dict[str, Any
 
 def parse_modstamp(value: str) -> datetime:
     """Parse a Salesforce datetime (``2026-11-22T10:00:00.000+0000``) as aware UTC."""
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(UTC)
+    return parse_salesforce_time(value)
 
 
 def _soql(stream: Stream, cursor: Cursor, signpost: datetime, overlap: timedelta) -> str:
@@ -114,6 +148,11 @@ def _soql(stream: Stream, cursor: Cursor, signpost: datetime, overlap: timedelta
         conditions.append(f"({stream.where})")
     return (f"SELECT {stream.select_list()} FROM {stream.sobject} "  # noqa: S608 (see read_all)
             f"WHERE {' AND '.join(conditions)} ORDER BY SystemModstamp, Id")
+
+
+def _chunks(records: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    while rows := list(itertools.islice(records, size)):
+        yield rows
 
 
 def _pair(record: dict[str, Any]) -> tuple[str, str]:

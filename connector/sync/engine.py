@@ -3,20 +3,25 @@
 Order within a cycle: opportunities → potential subscriptions; ``Subscription__c`` edits →
 ledger and activations; Stripe ``/v1/events`` backstop → inbox (or reconciliation past the
 30-day window), then pending inbox events (webhooks too) → ledger; Stripe activations;
-Salesforce writes; emails. Each read commits with its cursor; each effect is delivered from
-the outbox. A spent Salesforce budget pauses the Salesforce steps only; a transient failure
-leaves the step for the next cycle; a fatal error stops the cycle.
+Salesforce writes; emails. Each Salesforce object's delete check runs before its read. Reads
+commit chunk by chunk, each chunk with the cursor covering it (Bulk API 2.0 above
+``bulk_threshold``); each effect is delivered from the outbox. A spent Salesforce budget
+pauses the Salesforce steps only (one ``/limits`` probe per cycle notices when it recovers);
+a transient failure leaves the step for the next cycle; a fatal error stops the cycle. The
+cycle's Salesforce calls are added to the day's ``api_usage`` at its end.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 import structlog
+from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.billing.client import StripeGateway
@@ -24,12 +29,17 @@ from connector.clock import Clock
 from connector.config import Config
 from connector.errors import BudgetExhaustedError, RetriableError
 from connector.ledger.database import rolled_back
+from connector.ledger.models import Cursor as LedgerCursor
 from connector.mapping import MappingSet
 from connector.notify.mailer import SmtpMailer
 from connector.notify.templates import TemplateRenderer
+from connector.salesforce.bulk import BulkQueries
+from connector.salesforce.bulk_ingest import BulkUpserts
 from connector.salesforce.client import SalesforceClient
 from connector.salesforce.reader import Cursor, Stream
 from connector.sync.activation import Activated, Activations
+from connector.sync.api_budget import save_usage
+from connector.sync.deletions import DeleteChecks, Deleted
 from connector.sync.notifications import Notifications, Sent
 from connector.sync.potential import Generated, PotentialSubscriptions
 from connector.sync.salesforce_writes import SalesforceWrites, Written
@@ -54,6 +64,10 @@ class ReadStep(Protocol):
         """Read what changed since ``cursor``, without touching the ledger."""
         ...
 
+    def batches(self, cursor: Cursor, signpost: datetime) -> Iterator[tuple[list[Any], Cursor]]:
+        """:meth:`read` in chunks, each with the cursor that covers it."""
+        ...
+
     def apply(self, uow: UnitOfWork, rows: list[Any]) -> Any:
         """Apply what was read inside the open transaction."""
         ...
@@ -70,6 +84,7 @@ class CycleReport:
     activated: Activated = field(default_factory=Activated)
     written: Written = field(default_factory=Written)
     sent: Sent = field(default_factory=Sent)
+    deleted: int = 0
     paused: list[str] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)
 
@@ -87,6 +102,7 @@ class CycleReport:
             "stripe_customers": len(self.activated.customers),
             "stripe_subscriptions": len(self.activated.subscriptions),
             "salesforce_records_written": self.written.records,
+            "salesforce_records_deleted": self.deleted,
             "emails_sent": len(self.sent.sent),
             "dead_letters": (self.generated.dead_letters + self.edits.dead_letters
                              + self.events.dead_letters + self.activated.dead_letters
@@ -130,6 +146,8 @@ class SyncEngine:
             self._guarded("stripe", report, lambda: self._activate(ledger, report))
             self._guarded("salesforce", report, lambda: self._write(ledger, report))
             self._guarded("email", report, lambda: self._notify(ledger, report))
+            with ledger.unit() as uow:
+                save_usage(uow, self.services.salesforce.meter)
             log.info("sync run finished", **report.summary())
         return report
 
@@ -139,6 +157,7 @@ class SyncEngine:
         They call the APIs only to read; their effects are left queued in the outbox and the
         notifications table for the dispatching steps (and for ``plan`` to show).
         """
+        self._guarded("salesforce", report, self._probe_budget)
         self._salesforce_reads(ledger, report)
         self._guarded("stripe", report, lambda: self._stripe_reads(ledger, report))
 
@@ -156,15 +175,44 @@ class SyncEngine:
             self.read_and_apply(ledger, report)
             return inspect(ledger, report)
 
+    def backfill(self) -> CycleReport:
+        """Forget every Salesforce cursor, then run a cycle that re-reads everything.
+
+        Reads above ``bulk_threshold`` go through Bulk API 2.0; delete checks reconcile the
+        full id sets. Applying what is already in the ledger changes nothing, so a backfill
+        creates no duplicates and writes nothing that does not differ.
+        """
+        with Ledger(self.sessions, self.clock, "backfill").unit() as uow:
+            uow.session.execute(delete(LedgerCursor).where(
+                LedgerCursor.stream.like("salesforce.%")))
+        return self.run_cycle()
+
+    def _probe_budget(self) -> None:
+        """While the budget is spent, learn from one /limits call whether usage has fallen."""
+        meter = self.services.salesforce.meter
+        if meter.paused:
+            self.services.salesforce.probe_usage()
+            meter.check()
+
     def _salesforce_reads(self, ledger: Ledger, report: CycleReport) -> None:
         signpost = self.clock.now()
         salesforce = self.services.salesforce
-        potential = PotentialSubscriptions(salesforce, self.mappings.opportunity_to_subscription)
-        edits = SubscriptionEdits(salesforce)
-        self._guarded("salesforce", report, lambda: setattr(
-            report, "generated", _read(ledger, potential, signpost)))
-        self._guarded("salesforce", report, lambda: setattr(
-            report, "edits", _read(ledger, edits, signpost)))
+        bulk = BulkQueries(salesforce, self.config.salesforce.bulk_threshold)
+        potential = PotentialSubscriptions(salesforce, self.mappings.opportunity_to_subscription,
+                                           bulk)
+        edits = SubscriptionEdits(salesforce, bulk)
+        interval = timedelta(seconds=self.config.salesforce.deletes_interval)
+        for step, sobject, slot in ((potential, "Opportunity", "generated"),
+                                    (edits, "Subscription__c", "edits")):
+            checks = DeleteChecks(salesforce, sobject, interval, bulk)
+            self._guarded("salesforce", report, lambda checks=checks: self._count_deleted(
+                report, checks.run(ledger, signpost)))
+            self._guarded("salesforce", report, lambda step=step, slot=slot: setattr(
+                report, slot, _read(ledger, step, signpost)))
+
+    @staticmethod
+    def _count_deleted(report: CycleReport, deleted: Deleted) -> None:
+        report.deleted += deleted.deleted
 
     def _stripe_reads(self, ledger: Ledger, report: CycleReport) -> None:
         report.events = StripeInbound(ledger, self.services.stripe, self.mappings,
@@ -175,7 +223,9 @@ class SyncEngine:
                                        self.config.stripe).dispatch()
 
     def _write(self, ledger: Ledger, report: CycleReport) -> None:
-        report.written = SalesforceWrites(ledger, self.services.salesforce).dispatch()
+        salesforce = self.services.salesforce
+        bulk = BulkUpserts(salesforce, self.config.salesforce.bulk_write_threshold)
+        report.written = SalesforceWrites(ledger, salesforce, bulk).dispatch()
 
     def _notify(self, ledger: Ledger, report: CycleReport) -> None:
         report.sent = Notifications(ledger, self.services.mailer, self.services.renderer,
@@ -199,11 +249,21 @@ class SyncEngine:
 
 
 def _read(ledger: Ledger, step: ReadStep, signpost: datetime) -> Any:
+    """Read ``step``'s stream chunk by chunk; each chunk commits with the cursor covering it."""
     name = step.stream.name
     with ledger.unit() as uow:
         cursor = Cursor.loads(uow.cursor(name))
-    rows, advanced = step.read(cursor, signpost)
-    with ledger.unit() as uow:
-        result = step.apply(uow, rows)
-        uow.set_cursor(name, advanced.dumps())
-    return result
+    total = None
+    for rows, advanced in step.batches(cursor, signpost):
+        with ledger.unit() as uow:
+            result = step.apply(uow, rows)
+            uow.set_cursor(name, advanced.dumps())
+        total = result if total is None else _combined(total, result)
+    return total
+
+
+def _combined(first: Any, second: Any) -> Any:
+    """Two step results (dataclasses of counts and lists) added field by field."""
+    for item in dataclasses.fields(first):
+        setattr(first, item.name, getattr(first, item.name) + getattr(second, item.name))
+    return first

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from connector.ledger.journal import diff
-from connector.ledger.models import ChangeKind, System
+from connector.ledger.models import ChangeKind, System, new_ledger_id
 from connector.sync.unit_of_work import UnitOfWork
 
 
@@ -29,10 +29,17 @@ ENTITY_TYPES: dict[str, str] = {
     "Subscription__c": "subscription",
 }
 
+# The ledger id prefix of each mirrored entity type (as the models' defaults use them).
+ID_PREFIXES = {"account": "acc", "opportunity": "opp", "line_item": "oli", "product": "prod",
+               "subscription": "sub"}
+
 
 def upsert_mirror(uow: UnitOfWork, model: type[E], sobject: str, salesforce_id: str,
                   values: Mapping[str, Any], *, source_ts: datetime | None = None) -> E:
     """Create or update the ledger row linked to ``salesforce_id``; journal what changed.
+
+    A row soft-deleted earlier comes back (``deleted_at`` cleared): the record was read, so
+    it was restored from Salesforce's recycle bin.
 
     Args:
         uow: the open transaction.
@@ -44,16 +51,17 @@ def upsert_mirror(uow: UnitOfWork, model: type[E], sobject: str, salesforce_id: 
     """
     entity_type = ENTITY_TYPES[sobject]
     existing_id = uow.entity_for(System.SALESFORCE, sobject, salesforce_id)
-    row = uow.session.get(model, existing_id) if existing_id else None
+    row = uow.get(model, existing_id) if existing_id else None
     if row is None:
-        row = model(**{**values, "created_at": uow.now, "updated_at": uow.now})
-        uow.session.add(row)
-        uow.session.flush()
+        row = uow.add(model(**{**values, "id": new_ledger_id(ID_PREFIXES[entity_type]),
+                               "created_at": uow.now, "updated_at": uow.now}))
         uow.link(entity_type, str(row.id), System.SALESFORCE, sobject, salesforce_id)
         uow.record(entity_type, str(row.id), "salesforce", ChangeKind.CREATE,
                    diff({}, values), source_ts=source_ts)
         return row
     changes = diff({k: getattr(row, k) for k in values}, values)
+    if getattr(row, "deleted_at", None) is not None:  # read again, so restored from the bin
+        changes["deleted_at"] = [row.deleted_at, None]  # type: ignore[attr-defined]
     for column, (_, new) in changes.items():
         setattr(row, column, new)
     if changes:

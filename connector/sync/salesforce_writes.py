@@ -2,7 +2,11 @@
 
 All due ``upsert:<Object>`` operations are gathered, merged per record (later operations
 override earlier fields of the same record), and sent with sObject Collections, 200 records
-per API call. Each record's result is handled on its own: success marks its operations done
+per API call, or with one Bulk API 2.0 ingest job when an object has more than
+``bulk_write_threshold`` records pending. Writes of entities deleted in Salesforce are
+withdrawn instead of sent (an upsert would recreate the record).
+
+Each record's result is handled on its own: success marks its operations done
 and links the Salesforce id; a rejection dead-letters them with Salesforce's error code while
 the rest of the batch lands.
 """
@@ -14,12 +18,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from connector.errors import BudgetExhaustedError, RetriableError, ValidationRejectedError
-from connector.ledger.models import OutboxOperation, System
+from connector.ledger.models import Opportunity, OutboxOperation, Subscription, System
+from connector.salesforce.bulk_ingest import BulkUpserts
 from connector.salesforce.client import SalesforceClient, WriteResult
 from connector.sync import outbox
+from connector.sync.deletions import withdraw_writes
 from connector.sync.unit_of_work import Ledger, UnitOfWork
 
 EXTERNAL_ID = "Ledger_Id__c"
+BATCH = 10_000  # operations claimed per round; a round is one Bulk job or up to 50 calls
+DELETABLE: dict[str, type[Opportunity] | type[Subscription]] = {
+    "opportunity": Opportunity, "subscription": Subscription}
 
 
 @dataclass
@@ -35,28 +44,39 @@ class Written:
 class SalesforceWrites:
     """Sends the pending Salesforce upserts."""
 
-    def __init__(self, ledger: Ledger, client: SalesforceClient) -> None:
+    def __init__(self, ledger: Ledger, client: SalesforceClient,
+                 bulk: BulkUpserts | None = None) -> None:
         self._ledger = ledger
         self._client = client
+        self._bulk = bulk
 
     def dispatch(self) -> Written:
-        """Deliver every due Salesforce upsert, grouped by object."""
+        """Deliver every due Salesforce upsert, grouped by object, ``BATCH`` at a time."""
         result = Written()
+        while self._dispatch_batch(result) == BATCH:
+            pass
+        return result
+
+    def _dispatch_batch(self, result: Written) -> int:
+        """Deliver up to ``BATCH`` due operations; return how many were due."""
         with self._ledger.unit() as uow:
-            ops = outbox.due(uow, "salesforce")
+            due = outbox.due(uow, "salesforce", limit=BATCH)
+            ops = [op for op in due if not _withdrawn(uow, op)]
             groups: dict[str, list[OutboxOperation]] = defaultdict(list)
             for op in ops:
                 groups[op.operation.removeprefix("upsert:")].append(op)
             plans = {sobject: _merge(group) for sobject, group in groups.items()}
         for sobject, records in plans.items():
             self._send(sobject, records, result)
-        return result
+        return len(due)
 
     def _send(self, sobject: str, records: dict[str, _Record], result: Written) -> None:
         payloads = [r.fields for r in records.values()]
         calls_before = self._client.meter.total_calls
+        bulk = self._bulk is not None and len(payloads) > self._bulk.threshold
+        writer = self._bulk.upsert if bulk and self._bulk else self._client.upsert
         try:
-            outcomes = self._client.upsert(sobject, EXTERNAL_ID, payloads)
+            outcomes = writer(sobject, EXTERNAL_ID, payloads)
         except (RetriableError, BudgetExhaustedError) as exc:
             self._defer(records, exc, result)
             return
@@ -73,6 +93,17 @@ class SalesforceWrites:
                 for op_id in record.op_ids:
                     outbox.mark_retry(uow, uow.session.get_one(OutboxOperation, op_id), exc)
                 result.deferred += 1
+
+
+def _withdrawn(uow: UnitOfWork, op: OutboxOperation) -> bool:
+    """Withdraw (and say so) a write of an entity deleted in Salesforce: an upsert by
+    ``Ledger_Id__c`` would bring the record back."""
+    model = DELETABLE.get(op.entity_type or "")
+    row = uow.session.get(model, op.entity_id) if model and op.entity_id else None
+    if row is None or getattr(row, "deleted_at", None) is None:
+        return False
+    withdraw_writes(uow, str(op.entity_type), [str(op.entity_id)])
+    return True
 
 
 @dataclass

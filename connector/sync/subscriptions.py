@@ -8,7 +8,7 @@ status became Active or Trialing and that has no Stripe subscription yet gets on
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,8 +24,15 @@ from connector.ledger.models import (
     SubscriptionItem,
     System,
 )
+from connector.salesforce.bulk import BulkQueries
 from connector.salesforce.client import SalesforceClient
-from connector.salesforce.reader import Cursor, Stream, parse_modstamp, read_changes
+from connector.salesforce.reader import (
+    Cursor,
+    Stream,
+    parse_modstamp,
+    read_batches,
+    read_changes,
+)
 from connector.sync import subscription_fields as fields
 from connector.sync.entities import salesforce_json
 from connector.sync.unit_of_work import UnitOfWork
@@ -59,13 +66,20 @@ class SubscriptionEdits:
 
     stream = Stream("Subscription__c", SUBSCRIPTION_FIELDS)
 
-    def __init__(self, client: SalesforceClient) -> None:
+    def __init__(self, client: SalesforceClient, bulk: BulkQueries | None = None) -> None:
         self._client = client
+        self._bulk = bulk
 
     def read(self, cursor: Cursor, signpost: datetime) -> tuple[list[dict[str, Any]], Cursor]:
         """Read the records changed since ``cursor`` (no ledger I/O)."""
         batch = read_changes(self._client, self.stream, cursor, signpost)
         return batch.records, batch.cursor
+
+    def batches(self, cursor: Cursor,
+                signpost: datetime) -> Iterator[tuple[list[dict[str, Any]], Cursor]]:
+        """:meth:`read` in chunks, each with the cursor covering it."""
+        for batch in read_batches(self._client, self.stream, cursor, signpost, bulk=self._bulk):
+            yield batch.records, batch.cursor
 
     def apply(self, uow: UnitOfWork, records: Iterable[dict[str, Any]]) -> Applied:
         """Apply the records to the ledger; dead-letter the ones that cannot be applied."""

@@ -7,11 +7,12 @@
 
 The data model is the shipped SFDX metadata plus the standard objects the connector uses.
 The REST surface (OAuth grants, query/queryAll, sObject rows and upserts, Collections,
-getUpdated/getDeleted, describe, limits, Bulk API 2.0 queries) answers in Salesforce's shapes,
-with its error arrays, ``Sforce-Limit-Info`` and daily limit; :attr:`SalesforceEmulator.faults`
-injects failures. Modules: ``ids``, ``errors``, ``objects`` (schema), ``values``, ``derived``,
-``record_store``, ``upserts``, ``state``, ``faults``, ``gateway``, ``oauth``, ``rest_*``,
-``bulk``, ``routes`` and the SOQL engine in ``soql``.
+getUpdated/getDeleted, describe, limits, Bulk API 2.0 query and ingest jobs) answers in
+Salesforce's shapes, with its error arrays, ``Sforce-Limit-Info`` and daily limit;
+:attr:`SalesforceEmulator.faults` injects failures. Modules: ``ids``, ``errors``,
+``objects`` (schema), ``values``, ``derived``, ``record_store``, ``upserts``, ``state``,
+``faults``, ``gateway``, ``oauth``, ``rest_*``,
+``bulk``, ``bulk_ingest``, ``routes`` and the SOQL engine in ``soql``.
 """
 
 from __future__ import annotations
@@ -152,6 +153,10 @@ class SalesforceEmulator:
         """Soft-delete a record (queryAll and getDeleted still see it)."""
         self._org.store.delete(sobject, record_id, self._default_user())
 
+    def undelete(self, sobject: str, record_id: str) -> None:
+        """Restore a soft-deleted record from the recycle bin, as Salesforce's undelete does."""
+        self._org.store.undelete(sobject, record_id, self._default_user())
+
     def get(self, sobject: str, record_id: str) -> Record:
         """A copy of a live record. Raises ApiError NOT_FOUND or ENTITY_IS_DELETED."""
         return dict(self._org.store.locate(sobject, record_id))
@@ -185,6 +190,11 @@ class SalesforceEmulator:
     def api_usage(self) -> int:
         """API calls counted against the daily limit so far."""
         return self._org.meter.used
+
+    def set_api_usage(self, used: int, daily_limit: int | None = None) -> None:
+        """Pretend ``used`` calls were spent today (by us or other integrations), and change
+        the daily limit if given; usage above the limit answers 403 REQUEST_LIMIT_EXCEEDED."""
+        self._org.meter.set(used, daily_limit)
 
     def _default_user(self) -> str | None:
         user = self._org.directory.first_user()

@@ -9,7 +9,9 @@ from __future__ import annotations
 import random
 import threading
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 RESET = 0  # the status of a fault that drops the connection instead of answering
 
@@ -39,14 +41,34 @@ class Fault:
         return {"message": message, "errorCode": code}
 
 
+# Salesforce's wording of the per-record errors tests usually make records fail with.
+_RECORD_MESSAGES = {
+    "UNABLE_TO_LOCK_ROW": "unable to obtain exclusive access to this record or 1 records",
+    "FIELD_CUSTOM_VALIDATION_EXCEPTION": "Quantity must be positive",
+    "DUPLICATE_VALUE": "duplicate value found: Ledger_Id__c duplicates value on record",
+}
+
+
+@dataclass
+class _Rejection:
+    field: str
+    value: Any
+    code: str
+    message: str
+    remaining: int | None
+
+
 class Faults:
     """Scheduled and random failures plus added latency; thread-safe.
 
     Scheduled failures (:meth:`fail_next`, :meth:`reset_next`) come first, in the order they
     were scheduled; otherwise a request fails with probability :meth:`fail_fraction`.
+    :meth:`reject_record` makes single records of sObject Collections and Bulk API ingest
+    jobs fail with a chosen error while the rest of the batch is written.
     """
 
     def __init__(self) -> None:
+        self._rejections: list[_Rejection] = []
         self._scheduled: deque[int] = deque()
         self._fraction = 0.0
         self._status = 503
@@ -76,9 +98,28 @@ class Faults:
         with self._lock:
             self._latency = max(0.0, seconds)
 
+    def reject_record(self, field: str, value: Any, code: str, message: str | None = None,
+                      times: int | None = None) -> None:
+        """Fail each written record whose ``field`` is ``value`` with ``code`` (``times`` times,
+        or always), as a validation rule, a lock or a trigger would."""
+        text = message or _RECORD_MESSAGES.get(code, f"{code} on {field} = {value}")
+        with self._lock:
+            self._rejections.append(_Rejection(field, value, code, text, times))
+
+    def rejection(self, record: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The per-record error a write of ``record`` suffers, if any (counts one use)."""
+        with self._lock:
+            for rule in self._rejections:
+                if rule.remaining != 0 and record.get(rule.field) == rule.value:
+                    rule.remaining = None if rule.remaining is None else rule.remaining - 1
+                    return {"statusCode": rule.code, "message": rule.message,
+                            "fields": [] if rule.code == "UNABLE_TO_LOCK_ROW" else [rule.field]}
+        return None
+
     def clear(self) -> None:
         """Behave normally again."""
         with self._lock:
+            self._rejections.clear()
             self._scheduled.clear()
             self._fraction, self._latency = 0.0, 0.0
 

@@ -172,6 +172,17 @@ class Store:
             self._after_write(spec.name, record, user_id)
             return record
 
+    def undelete(self, sobject: str, record_id: str, user_id: str | None) -> Record:
+        """Restore a record from the recycle bin (its SystemModstamp moves)."""
+        with self.lock:
+            spec = self.spec(sobject)
+            record = self.get(spec.name, record_id)
+            if record is None or not record["IsDeleted"]:
+                raise errors.no_such_resource()
+            record["IsDeleted"] = False
+            self._touch(record, user_id)
+            return record
+
     # -- checks ----------------------------------------------------------------------------
 
     def _checked(self, spec: ObjectSpec, fields: Mapping[str, Any], *, creating: bool,

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 
 from connector.sandbox.salesforce import errors, ids
 from connector.sandbox.salesforce.errors import ApiError
+from connector.sandbox.salesforce.faults import Faults
 from connector.sandbox.salesforce.gateway import Call, json_object
 from connector.sandbox.salesforce.record_store import Store
 from connector.sandbox.salesforce.upserts import MultipleMatchesError, key_field, upsert
@@ -38,13 +39,13 @@ async def collection(request: Request, call: Call) -> Response:
         _check_size(targets)
         all_or_none = request.query_params.get("allOrNone", "false").lower() == "true"
         return _run(store, [{"Id": i} for i in targets], lambda r: _delete(store, r, call),
-                    all_or_none)
+                    all_or_none, call.org.faults)
     body = await json_object(request)
     records = _records(body)
     _read_ahead(store, records)
     write = (lambda r: _create(store, r, call)) if request.method == "POST" \
         else (lambda r: _update(store, r, call))
-    return _run(store, records, write, bool(body.get("allOrNone")))
+    return _run(store, records, write, bool(body.get("allOrNone")), call.org.faults)
 
 
 async def collection_upsert(request: Request, call: Call) -> Response:
@@ -62,18 +63,28 @@ async def collection_upsert(request: Request, call: Call) -> Response:
         outcome = upsert(store, spec, field, key, fields=record, user_id=call.user_id)
         return {"id": outcome.id, "success": True, "errors": [], "created": outcome.created}
 
-    return _run(store, records, write, bool(body.get("allOrNone")))
+    return _run(store, records, write, bool(body.get("allOrNone")), call.org.faults)
 
 
-def _run(store: Store, records: list[dict[str, Any]], write: Write,
-         all_or_none: bool) -> Response:
+def _run(store: Store, records: list[dict[str, Any]], write: Write, all_or_none: bool,
+         faults: Faults) -> Response:
     with store.lock:
         before = store.snapshot() if all_or_none else None
-        results = [_attempt(write, record) for record in records]
+        results = [_attempt(_rejecting(faults, write), record) for record in records]
         if before is not None and not all(r["success"] for r in results):
             store.restore(before)
             results = [_rolled_back(r, record) for r, record in zip(results, records, strict=True)]
     return JSONResponse(results)
+
+
+def _rejecting(faults: Faults, write: Write) -> Write:
+    """``write``, unless :meth:`Faults.reject_record` says the record fails."""
+    def attempt(record: dict[str, Any]) -> Result:
+        error = faults.rejection(record)
+        if error is None:
+            return write(record)
+        return {"success": False, "errors": [error]}
+    return attempt
 
 
 def _attempt(write: Write, record: dict[str, Any]) -> Result:

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp
 
 from connector.sandbox.salesforce import (
     bulk,
+    bulk_ingest,
     oauth,
     rest_collections,
     rest_metadata,
@@ -49,6 +50,12 @@ _API: Sequence[tuple[str, Endpoint, list[str]]] = (
     ("/jobs/query", bulk.create_job, ["POST"]),
     ("/jobs/query/{job_id}", bulk.job_status, ["GET"]),
     ("/jobs/query/{job_id}/results", bulk.job_results, ["GET"]),
+    ("/jobs/ingest", bulk_ingest.create_job, ["POST"]),
+    ("/jobs/ingest/{job_id}", bulk_ingest.job_status, ["GET"]),
+    ("/jobs/ingest/{job_id}", bulk_ingest.change_state, ["PATCH"]),
+    ("/jobs/ingest/{job_id}/batches", bulk_ingest.upload, ["PUT"]),
+    ("/jobs/ingest/{job_id}/successfulResults", bulk_ingest.successful, ["GET"]),
+    ("/jobs/ingest/{job_id}/failedResults", bulk_ingest.failed, ["GET"]),
 )
 
 

@@ -140,6 +140,13 @@ class ApiMeter:
                 raise errors.request_limit_exceeded()
             self._used += 1
 
+    def set(self, used: int, limit: int | None = None) -> None:
+        """Pretend ``used`` calls were spent today (and change the allocation if given)."""
+        with self._lock:
+            self._used = max(0, used)
+            if limit is not None:
+                self.limit = limit
+
     def header(self) -> str:
         """The ``Sforce-Limit-Info`` header value, ``api-usage=USED/LIMIT``."""
         return f"api-usage={self._used}/{self.limit}"
@@ -188,6 +195,25 @@ class BulkQueryJob:
     rows: list[dict[str, Any]]
 
 
+@dataclass
+class BulkIngestJob:
+    """A Bulk API 2.0 ingest job: its settings, the CSV uploaded and, once closed, the
+    outcome of each row (``(sf__Id, sf__Created or sf__Error, row)``)."""
+
+    id: str
+    operation: str
+    sobject: str
+    external_id_field: str | None
+    created_by: str
+    created_date: str
+    api_version: str
+    state: str = "Open"
+    uploads: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    succeeded: list[tuple[str, bool, list[str]]] = field(default_factory=list)
+    failed: list[tuple[str, str, list[str]]] = field(default_factory=list)
+
+
 class ResultSets:
     """Query results kept for their later pages (query locators), by locator."""
 
@@ -224,6 +250,7 @@ class Org:
         url: where the org is served (set once the server has its port).
         cursors: query results awaiting their next pages.
         jobs: Bulk API 2.0 query jobs by id.
+        ingest_jobs: Bulk API 2.0 ingest jobs by id.
     """
 
     store: Store
@@ -239,3 +266,4 @@ class Org:
     url: str = ""
     cursors: ResultSets = field(default_factory=ResultSets)
     jobs: dict[str, BulkQueryJob] = field(default_factory=dict)
+    ingest_jobs: dict[str, BulkIngestJob] = field(default_factory=dict)

@@ -1,0 +1,108 @@
+"""Bulk API 2.0 query jobs: the daemon's way to read more than ``bulk_threshold`` records.
+
+A job is created for the SOQL, polled until ``JobComplete``, and its results are fetched one
+CSV page at a time (``maxRecords`` rows, the next page named by ``Sforce-Locator``). Rows are
+yielded as they are parsed, so memory holds one page, not the whole result. Every HTTP call
+goes through :class:`~connector.salesforce.client.SalesforceClient`, which meters it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from connector.errors import FatalError, RetriableError
+from connector.salesforce.client import SalesforceClient
+from connector.salesforce.csv_records import RecordShape
+
+JOBS = "jobs/query"
+PAGE_ROWS = 50_000
+FINISHED = "JobComplete"
+FAILED = frozenset({"Failed", "Aborted"})
+
+
+class BulkQueries:
+    """Runs Bulk API 2.0 query jobs and streams their rows as REST-shaped records.
+
+    Args:
+        client: the Salesforce adapter (meters and retries every call).
+        threshold: a read of more records than this goes through Bulk (``bulk_threshold``).
+        sleep: waits between job polls (injected so tests do not sleep).
+        poll_interval: seconds between polls of a job still running.
+        timeout: seconds after which a job that has not finished is given up.
+        page_rows: rows per results page.
+    """
+
+    def __init__(self, client: SalesforceClient, threshold: int, *,
+                 sleep: Callable[[float], None] = time.sleep, poll_interval: float = 2.0,
+                 timeout: float = 1800.0, page_rows: int = PAGE_ROWS) -> None:
+        self.threshold = threshold
+        self._client = client
+        self._sleep = sleep
+        self._poll_interval = poll_interval
+        self._timeout = timeout
+        self._page_rows = page_rows
+        self._describes: dict[str, Mapping[str, Any]] = {}
+
+    def records(self, sobject: str, soql: str,
+                include_deleted: bool = False) -> Iterator[dict[str, Any]]:
+        """Every record ``soql`` selects, in the query's order, one results page at a time.
+
+        Raises:
+            FatalError: Salesforce failed or aborted the job.
+            RetriableError: the job did not finish within the timeout.
+        """
+        job_id = self._create(soql, include_deleted)
+        self._wait_until_complete(job_id)
+        locator: str | None = ""
+        while locator is not None:
+            text, locator = self._page(job_id, locator)
+            yield from self._parse(sobject, text)
+
+    def _create(self, soql: str, include_deleted: bool) -> str:
+        operation = "queryAll" if include_deleted else "query"
+        answer = self._client.request("bulk_create", "POST", JOBS, json={
+            "operation": operation, "query": soql, "contentType": "CSV",
+            "columnDelimiter": "COMMA", "lineEnding": "LF"})
+        return str(answer.json()["id"])
+
+    def _wait_until_complete(self, job_id: str) -> None:
+        deadline = time.monotonic() + self._timeout
+        while True:
+            job = self._client.request("bulk_status", "GET", f"{JOBS}/{job_id}").json()
+            state = str(job.get("state"))
+            if state == FINISHED:
+                return
+            if state in FAILED:
+                raise FatalError(f"Salesforce Bulk API job {job_id} {state}: "
+                                 f"{job.get('errorMessage') or 'no reason given'}")
+            if time.monotonic() >= deadline:
+                raise RetriableError(f"Salesforce Bulk API job {job_id} still {state} "
+                                     f"after {self._timeout:.0f} s")
+            self._sleep(self._poll_interval)
+
+    def _page(self, job_id: str, locator: str) -> tuple[str, str | None]:
+        params: dict[str, str | int] = {"maxRecords": self._page_rows}
+        if locator:
+            params["locator"] = locator
+        answer = self._client.request("bulk_results", "GET", f"{JOBS}/{job_id}/results",
+                                      params=params)
+        following = answer.headers.get("Sforce-Locator") or "null"
+        return answer.text, None if following == "null" else following
+
+    def _parse(self, sobject: str, text: str) -> Iterator[dict[str, Any]]:
+        rows = csv.reader(io.StringIO(text))
+        header = next(rows, None)
+        if header is None:
+            return
+        shape = RecordShape(sobject, header, self._describe)
+        for row in rows:
+            yield shape.record(row)
+
+    def _describe(self, sobject: str) -> Mapping[str, Any]:
+        if sobject not in self._describes:
+            self._describes[sobject] = self._client.describe(sobject)
+        return self._describes[sobject]
