@@ -19,6 +19,7 @@ import stripe
 from stripe.params import (
     CustomerCreateParams,
     EventListParams,
+    SubscriptionCancelParams,
     SubscriptionCreateParams,
     SubscriptionListParams,
     SubscriptionUpdateParams,
@@ -102,6 +103,12 @@ class StripeGateway:
                             key: str) -> stripe.Subscription:
         """Update a subscription idempotently."""
         return self._call(lambda: self.client.v1.subscriptions.update(
+            subscription_id, params, options={"idempotency_key": key}))
+
+    def cancel_subscription(self, subscription_id: str, params: SubscriptionCancelParams,
+                            key: str) -> stripe.Subscription:
+        """Cancel a subscription now, idempotently."""
+        return self._call(lambda: self.client.v1.subscriptions.cancel(
             subscription_id, params, options={"idempotency_key": key}))
 
     def retrieve_subscription(self, subscription_id: str) -> stripe.Subscription:

@@ -21,7 +21,7 @@ from connector.sync.entities import salesforce_json
 from connector.sync.unit_of_work import UnitOfWork
 
 FACTS = ("status", "customer_id", "cancel_at_period_end", "current_period_start",
-         "current_period_end", "canceled_at", "mrr_minor", "arr_minor")
+         "current_period_end", "canceled_at", "end_date", "mrr_minor", "arr_minor")
 
 
 def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
@@ -43,6 +43,8 @@ def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
     before = _facts(subscription)
     _apply(uow, subscription, values, stripe_sub)
     changes = diff(before, _facts(subscription))
+    if "Status__c" in values:  # a scheduled cancellation shows as Canceled (see shown_status)
+        values["Status__c"] = fields.salesforce_status(subscription)
     if changes:
         subscription.updated_at = uow.now
         uow.record("subscription", subscription.id, "stripe", ChangeKind.UPDATE, changes,
@@ -72,6 +74,8 @@ def _apply(uow: UnitOfWork, subscription: Subscription, values: dict[str, Any],
     subscription.current_period_end = _timestamp(item[0].get("current_period_end"))
     subscription.mrr_minor = _minor(values.get("MRR__c"), currency)
     subscription.arr_minor = _minor(values.get("ARR__c"), currency)
+    if "End_Date__c" in values:
+        subscription.end_date = values["End_Date__c"]
 
 
 def _timestamp(value: Any) -> datetime | None:

@@ -28,6 +28,8 @@ from connector.notify.templates import TemplateRenderer
 from connector.salesforce.client import SalesforceClient
 from connector.salesforce.reader import Cursor, Stream
 from connector.sync.activation import Activated, Activations
+from connector.sync.lifecycle_dispatch import LifecycleUpdates, Updated
+from connector.sync.lifecycle_edits import LifecycleEdits
 from connector.sync.notifications import Notifications, Sent
 from connector.sync.potential import Generated, PotentialSubscriptions
 from connector.sync.salesforce_writes import SalesforceWrites, Written
@@ -65,6 +67,7 @@ class CycleReport:
     edits: Applied = field(default_factory=Applied)
     events: EventsApplied = field(default_factory=EventsApplied)
     activated: Activated = field(default_factory=Activated)
+    updated: Updated = field(default_factory=Updated)
     written: Written = field(default_factory=Written)
     sent: Sent = field(default_factory=Sent)
     paused: list[str] = field(default_factory=list)
@@ -81,10 +84,13 @@ class CycleReport:
             "stripe_events_applied": self.events.applied,
             "stripe_customers": len(self.activated.customers),
             "stripe_subscriptions": len(self.activated.subscriptions),
+            "stripe_updates": self.updated.delivered,
+            "conflicts": self.edits.conflicts,
             "salesforce_records_written": self.written.records,
             "emails_sent": len(self.sent.sent),
             "dead_letters": (self.generated.dead_letters + self.edits.dead_letters
                              + self.events.dead_letters + self.activated.dead_letters
+                             + self.updated.dead_letters
                              + self.written.dead_letters + self.sent.failed),
             "paused": self.paused, "deferred": self.deferred,
         }
@@ -124,6 +130,7 @@ class SyncEngine:
             self._salesforce_reads(ledger, report)
             self._guarded("stripe", report, lambda: self._stripe_reads(ledger, report))
             self._guarded("stripe", report, lambda: self._activate(ledger, report))
+            self._guarded("stripe", report, lambda: self._update_stripe(ledger, report))
             self._guarded("salesforce", report, lambda: self._write(ledger, report))
             self._guarded("email", report, lambda: self._notify(ledger, report))
             log.info("sync run finished", **report.summary())
@@ -133,7 +140,8 @@ class SyncEngine:
         signpost = self.clock.now()
         salesforce = self.services.salesforce
         potential = PotentialSubscriptions(salesforce, self.mappings.opportunity_to_subscription)
-        edits = SubscriptionEdits(salesforce)
+        edits = SubscriptionEdits(salesforce, LifecycleEdits(self.mappings, self.config.stripe),
+                                  self.mappings.stripe_to_subscription)
         self._guarded("salesforce", report, lambda: setattr(
             report, "generated", _read(ledger, potential, signpost)))
         self._guarded("salesforce", report, lambda: setattr(
@@ -151,6 +159,9 @@ class SyncEngine:
     def _activate(self, ledger: Ledger, report: CycleReport) -> None:
         report.activated = Activations(ledger, self.services.stripe, self.mappings,
                                        self.config.stripe).dispatch()
+
+    def _update_stripe(self, ledger: Ledger, report: CycleReport) -> None:
+        report.updated = LifecycleUpdates(ledger, self.services.stripe, self.mappings).dispatch()
 
     def _write(self, ledger: Ledger, report: CycleReport) -> None:
         report.written = SalesforceWrites(ledger, self.services.salesforce).dispatch()

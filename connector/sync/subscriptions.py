@@ -3,7 +3,10 @@
 Each run reads the ``Subscription__c`` records changed since the cursor, converts each to
 ledger values and applies the difference (none for an echo of our own write). A record whose
 status became Active or Trialing and that has no Stripe subscription yet gets one outbox
-``activate`` operation, keyed by the subscription, in the same transaction.
+``activate`` operation, keyed by the subscription, in the same transaction. Edits of an
+activated subscription go through :class:`~connector.sync.lifecycle_edits.LifecycleEdits`
+(one Stripe operation per change), and a CSM's edit of a field Stripe owns is recorded as a
+conflict (:mod:`connector.sync.conflicts`).
 """
 
 from __future__ import annotations
@@ -24,17 +27,21 @@ from connector.ledger.models import (
     SubscriptionItem,
     System,
 )
+from connector.mapping import ObjectMapping
 from connector.salesforce.client import SalesforceClient
 from connector.salesforce.reader import Cursor, Stream, parse_modstamp, read_changes
+from connector.sync import conflicts
 from connector.sync import subscription_fields as fields
 from connector.sync.entities import salesforce_json
+from connector.sync.lifecycle_edits import PRODUCT_FIELDS, LifecycleEdits
 from connector.sync.unit_of_work import UnitOfWork
 
 SUBSCRIPTION_FIELDS = (
     "Ledger_Id__c", "Status__c", "Quantity__c", "Unit_Price__c", "Currency__c",
     "Start_Date__c", "End_Date__c", "Term_Months__c", "CSM__c", "Account__c",
     "Opportunity__c", "Product__c", "Trial_End_Date__c", "Cancel_At_Period_End__c",
-    "Stripe_Customer_Id__c", "Stripe_Subscription_Id__c",
+    "Stripe_Customer_Id__c", "Stripe_Subscription_Id__c", *conflicts.STRIPE_FACTS,
+    *PRODUCT_FIELDS,
 )
 ACTIVATE = "activate_subscription"
 
@@ -47,6 +54,7 @@ class Applied:
     changed: int = 0
     activations: int = 0
     dead_letters: int = 0
+    conflicts: int = 0
 
 
 def activation_key(ledger_id: str) -> str:
@@ -59,8 +67,11 @@ class SubscriptionEdits:
 
     stream = Stream("Subscription__c", SUBSCRIPTION_FIELDS)
 
-    def __init__(self, client: SalesforceClient) -> None:
+    def __init__(self, client: SalesforceClient, lifecycle: LifecycleEdits | None = None,
+                 owners: ObjectMapping | None = None) -> None:
         self._client = client
+        self._lifecycle = lifecycle
+        self._owners = owners
 
     def read(self, cursor: Cursor, signpost: datetime) -> tuple[list[dict[str, Any]], Cursor]:
         """Read the records changed since ``cursor`` (no ledger I/O)."""
@@ -90,19 +101,33 @@ class SubscriptionEdits:
         uow.link("subscription", subscription.id, System.SALESFORCE, "Subscription__c",
                  record["Id"])
         item = _item(uow, subscription)
-        incoming = fields.from_salesforce(record)
-        changes = diff(fields.from_ledger(subscription, item).as_dict(), incoming.as_dict())
-        if changes:
-            fields.apply_to_ledger(incoming, subscription, item)
-            subscription.updated_at = uow.now
-            uow.record("subscription", subscription.id, "salesforce", ChangeKind.UPDATE, changes,
-                       source_ts=parse_modstamp(record["SystemModstamp"]))
-            result.changed += 1
+        stripe_id = uow.external_for("subscription", subscription.id, System.STRIPE,
+                                     "subscription")
+        if stripe_id is not None and self._lifecycle is not None:
+            result.changed += self._lifecycle.apply(uow, record, subscription, item, stripe_id)
+            if self._owners is not None:
+                result.conflicts += conflicts.check_salesforce(
+                    uow, record, subscription, self._owners,
+                    parse_modstamp(record["SystemModstamp"]))
+        else:
+            result.changed += _apply_potential(uow, record, subscription, item)
         if _wants_activation(uow, subscription):
             added = uow.enqueue(OutboxTarget.STRIPE, ACTIVATE, activation_key(subscription.id),
                                 {"salesforce_id": record["Id"]},
                                 ("subscription", subscription.id))
             result.activations += int(added)
+
+
+def _apply_potential(uow: UnitOfWork, record: Mapping[str, Any], subscription: Subscription,
+                     item: SubscriptionItem) -> bool:
+    incoming = fields.from_salesforce(record)
+    changes = diff(fields.from_ledger(subscription, item).as_dict(), incoming.as_dict())
+    if changes:
+        fields.apply_to_ledger(incoming, subscription, item)
+        subscription.updated_at = uow.now
+        uow.record("subscription", subscription.id, "salesforce", ChangeKind.UPDATE, changes,
+                   source_ts=parse_modstamp(record["SystemModstamp"]))
+    return bool(changes)
 
 
 def _find(uow: UnitOfWork, record: Mapping[str, Any]) -> Subscription | None:

@@ -22,6 +22,7 @@ from connector.ledger.models import (
     Cursor,
     Customer,
     DeadLetter,
+    JournalEntry,
     OutboxOperation,
     OutboxTarget,
     System,
@@ -37,11 +38,12 @@ class UnitOfWork:
         self.run_id = run_id
 
     def record(self, entity_type: str, entity_id: str, source: str, kind: ChangeKind,
-               changes: Mapping[str, list[Any]], *, source_ts: datetime | None = None) -> None:
-        """Append a journal entry (skipped for an update that changed nothing)."""
+               changes: Mapping[str, list[Any]], *,
+               source_ts: datetime | None = None) -> JournalEntry | None:
+        """Append a journal entry and return it (None for an update that changed nothing)."""
         if kind == ChangeKind.UPDATE and not changes:
-            return
-        journal.record_change(
+            return None
+        return journal.record_change(
             self.session, entity_type=entity_type, entity_id=entity_id, source=source,
             source_ts=source_ts, kind=kind, diff=changes, recorded_at=self.now,
             run_id=self.run_id,
