@@ -1,0 +1,293 @@
+"""Subscription lifecycle after activation, both directions, with echoes and conflicts.
+
+Every change is asserted on the emulators (Stripe's subscription, Salesforce's record), the
+number of Stripe writes it took (one), and a fixed point: two more cycles write nothing to
+Salesforce or Stripe.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from connector.cli import main
+from connector.config import load_config
+from connector.ledger.models import OutboxOperation
+from connector.retry import NO_WAIT
+from connector.secrets import Secrets
+from connector.sync.wiring import build_engine, open_ledger
+from e2e.world import START, World
+
+WRITES = ("POST", "PATCH", "DELETE")
+RECORD = (
+    "SELECT Id, Status__c, Quantity__c, Unit_Price__c, Product__c, Product__r.ProductCode, "
+    "End_Date__c, Term_Months__c, Cancel_At_Period_End__c, Next_Renewal_Date__c, MRR__c, "
+    "ARR__c, Stripe_Subscription_Id__c, Sync_Error__c, Ledger_Id__c FROM Subscription__c "
+    "WHERE Product__r.ProductCode = '{code}'"
+)
+
+
+def _record(world: World, code: str = "PLATFORM-MONTHLY") -> dict[str, Any]:
+    [record] = world.admin().query_all(RECORD.format(code=code))["records"]
+    return dict(record)
+
+
+def _stripe(world: World, stripe_id: str) -> dict[str, Any]:
+    return next(s for s in world.stack.stripe.objects("subscription") if s["id"] == stripe_id)
+
+
+def _edit(world: World, record_id: str, **values: Any) -> None:
+    world.admin().restful(f"sobjects/Subscription__c/{record_id}", method="PATCH",
+                          data=json.dumps(values))
+    world.clock.advance(timedelta(seconds=1))
+
+
+def _activated(world: World, code: str = "PLATFORM-MONTHLY") -> dict[str, Any]:
+    world.cycle()
+    world.set_status(_record(world, code)["Id"], "Active")
+    world.cycle()
+    world.cycle()  # reads back the activation's write-back
+    return _record(world, code)
+
+
+def _stripe_writes(world: World) -> int:
+    return sum(world.stack.stripe.request_count(method=m) for m in ("POST", "DELETE"))
+
+
+def _salesforce_writes(world: World) -> int:
+    return sum(1 for method, path in world.stack.salesforce.request_log
+               if method in WRITES and "/oauth2/" not in path)
+
+
+def _change(world: World, record_id: str, **values: Any) -> int:
+    """Edit as a CSM, run the cycle that carries it; return the Stripe writes it made."""
+    _edit(world, record_id, **values)
+    world.stack.stripe.reset_counters()
+    world.cycle()
+    return _stripe_writes(world)
+
+
+def _assert_fixed_point(world: World) -> None:
+    world.stack.salesforce.reset_counters()
+    world.stack.stripe.reset_counters()
+    world.cycle()
+    world.cycle()
+    assert _salesforce_writes(world) == 0
+    assert _stripe_writes(world) == 0
+
+
+def _midnight(day: date) -> int:
+    return int(datetime.combine(day, datetime.min.time(), UTC).timestamp())
+
+
+def test_an_upsell_updates_the_quantity_with_one_call_and_settles(world: World) -> None:
+    sub = _activated(world)
+
+    assert _change(world, sub["Id"], Quantity__c=3) == 1
+
+    stripe_sub = _stripe(world, sub["Stripe_Subscription_Id__c"])
+    assert stripe_sub["items"]["data"][0]["quantity"] == 3
+    after = _record(world)
+    assert (after["Quantity__c"], after["MRR__c"], after["ARR__c"]) == (3, 1497.0, 17964.0)
+    _assert_fixed_point(world)
+
+
+def test_a_downgrade_uses_the_configured_proration_and_a_key_per_change(world: World) -> None:
+    sub = _activated(world)
+    _change(world, sub["Id"], Quantity__c=4)
+
+    assert _change(world, sub["Id"], Quantity__c=2) == 1
+
+    assert _stripe(world, sub["Stripe_Subscription_Id__c"])["items"]["data"][0]["quantity"] == 2
+    assert _record(world)["MRR__c"] == 998.0
+    _, sessions = open_ledger(world.engine.config)
+    with sessions() as session:
+        keys = session.scalars(select(OutboxOperation.key).where(
+            OutboxOperation.operation == "update_subscription")).all()
+    assert len(keys) == 2 and len(set(keys)) == 2  # one per journal entry
+    assert all(k.startswith(f"stripe:update_subscription:{sub['Ledger_Id__c']}:") for k in keys)
+    _assert_fixed_point(world)
+
+
+def test_a_product_change_moves_the_item_to_the_other_price(world: World) -> None:
+    sub = _activated(world)
+    support = world.org.products["SUPPORT-PREMIUM"]
+
+    assert _change(world, sub["Id"], Product__c=support, Unit_Price__c=1200) == 1
+
+    item = _stripe(world, sub["Stripe_Subscription_Id__c"])["items"]["data"][0]
+    assert item["price"]["lookup_key"] == "SUPPORT-PREMIUM"
+    [after] = [r for r in world.admin().query_all(RECORD.format(code="SUPPORT-PREMIUM"))[
+        "records"] if r["Id"] == sub["Id"]]
+    assert after["MRR__c"] == 1200.0
+    _assert_fixed_point(world)
+
+
+def test_a_product_without_a_price_is_dead_lettered_with_the_reason(world: World) -> None:
+    sub = _activated(world)
+
+    assert _change(world, sub["Id"], Product__c=world.org.products["LEGACY-ONPREM"]) == 0
+    world.cycle()
+
+    assert _stripe(world, sub["Stripe_Subscription_Id__c"])["items"]["data"][0][
+        "price"]["lookup_key"] == "PLATFORM-MONTHLY"
+    [after] = [r for r in world.admin().query_all(RECORD.format(code="LEGACY-ONPREM"))[
+        "records"] if r["Id"] == sub["Id"]]
+    assert "lookup_key 'LEGACY-ONPREM'" in after["Sync_Error__c"]
+
+
+def test_a_unit_price_change_without_a_new_price_is_refused(
+        world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    sub = _activated(world)
+
+    assert _change(world, sub["Id"], Unit_Price__c=450) == 0
+
+    config = str(world.folder / "config.toml")
+    capsys.readouterr()
+    assert main(["deadletter", "list", "--config", config]) == 0
+    assert "UNIT_PRICE_WITHOUT_PRICE" in capsys.readouterr().out
+    assert _stripe(world, sub["Stripe_Subscription_Id__c"])["items"]["data"][0][
+        "price"]["unit_amount"] == 49900
+
+
+def test_canceled_cancels_at_period_end_and_ends_when_the_period_does(world: World) -> None:
+    sub = _activated(world)
+    period_end = date.fromisoformat(sub["Next_Renewal_Date__c"])
+
+    assert _change(world, sub["Id"], Status__c="Canceled") == 1
+
+    stripe_sub = _stripe(world, sub["Stripe_Subscription_Id__c"])
+    assert (stripe_sub["status"], stripe_sub["cancel_at_period_end"]) == ("active", True)
+    after = _record(world)
+    world.cycle()  # reads the settled values written back
+    after = _record(world)
+    assert (after["Status__c"], after["End_Date__c"], after["Cancel_At_Period_End__c"]) == (
+        "Canceled", period_end.isoformat(), True)
+    _assert_fixed_point(world)
+
+    world.stack.stripe.advance(timedelta(days=32))
+    world.cycle()
+
+    assert _stripe(world, sub["Stripe_Subscription_Id__c"])["status"] == "canceled"
+    ended = _record(world)
+    assert (ended["Status__c"], ended["End_Date__c"]) == ("Canceled", period_end.isoformat())
+    _assert_fixed_point(world)
+
+
+def test_reactivating_before_the_end_clears_the_cancellation(world: World) -> None:
+    sub = _activated(world)
+    _change(world, sub["Id"], Status__c="Canceled")
+    world.cycle()
+
+    assert _change(world, sub["Id"], Status__c="Active") == 1
+
+    stripe_sub = _stripe(world, sub["Stripe_Subscription_Id__c"])
+    assert (stripe_sub["cancel_at_period_end"], stripe_sub["cancel_at"]) == (False, None)
+    world.cycle()
+    after = _record(world)
+    assert (after["Status__c"], after["End_Date__c"], after["Cancel_At_Period_End__c"]) == (
+        "Active", None, False)
+    _assert_fixed_point(world)
+
+
+def test_cancel_immediately_when_configured(world: World) -> None:
+    path = world.folder / "config.toml"
+    path.write_text(path.read_text().replace("[stripe]\n",
+                                             '[stripe]\ncancel_behavior = "immediately"\n'))
+    world.engine = build_engine(load_config(path), Secrets(world.stack.environment()),
+                                world.clock, retry=NO_WAIT)
+    sub = _activated(world)
+
+    assert _change(world, sub["Id"], Status__c="Canceled") == 1
+
+    assert _stripe(world, sub["Stripe_Subscription_Id__c"])["status"] == "canceled"
+    assert world.stack.stripe.request_count(method="DELETE") == 1
+    after = _record(world)
+    assert (after["Status__c"], after["End_Date__c"]) == ("Canceled", START.date().isoformat())
+    _assert_fixed_point(world)
+
+
+def test_a_term_change_sets_the_end_date_in_stripe(world: World) -> None:
+    sub = _activated(world)
+    end = date(2027, 5, 23)  # starts 2026-11-23, six months
+
+    assert _change(world, sub["Id"], Term_Months__c=6) == 1
+
+    stripe_sub = _stripe(world, sub["Stripe_Subscription_Id__c"])
+    assert stripe_sub["cancel_at"] == _midnight(end)
+    world.cycle()
+    after = _record(world)
+    assert (after["Status__c"], after["End_Date__c"], after["Term_Months__c"]) == (
+        "Active", end.isoformat(), 6)
+    _assert_fixed_point(world)
+
+
+def test_a_renewal_in_stripe_moves_the_next_renewal_date(world: World) -> None:
+    sub = _activated(world)
+    before = date.fromisoformat(sub["Next_Renewal_Date__c"])
+
+    world.stack.stripe.advance(timedelta(days=31))
+    world.cycle()
+
+    after = _record(world)
+    assert date.fromisoformat(after["Next_Renewal_Date__c"]) > before
+    assert after["Status__c"] == "Active"
+    _assert_fixed_point(world)
+
+
+def test_a_trial_that_ends_in_stripe_makes_the_subscription_active(world: World) -> None:
+    world.cycle()
+    record = _record(world, "SUPPORT-PREMIUM")
+    _edit(world, record["Id"], Status__c="Trialing",
+          Trial_End_Date__c=(START + timedelta(days=7)).date().isoformat())
+    world.cycle()
+    world.cycle()
+    assert _record(world, "SUPPORT-PREMIUM")["Status__c"] == "Trialing"
+
+    world.stack.stripe.advance(timedelta(days=8))
+    world.cycle()
+
+    assert _record(world, "SUPPORT-PREMIUM")["Status__c"] == "Active"
+    _assert_fixed_point(world)
+
+
+def test_an_edit_of_a_stripe_owned_field_is_a_conflict_reasserted_once(
+        world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    sub = _activated(world)
+    config = str(world.folder / "config.toml")
+
+    _change(world, sub["Id"], MRR__c=1.0, Next_Renewal_Date__c="2030-01-01")
+    world.cycle()
+
+    after = _record(world)
+    assert (after["MRR__c"], after["Next_Renewal_Date__c"]) == (
+        499.0, sub["Next_Renewal_Date__c"])
+    _assert_fixed_point(world)
+    capsys.readouterr()
+    assert main(["conflicts", "list", "--config", config]) == 0
+    listing = capsys.readouterr().out
+    assert "MRR__c" in listing and "Next_Renewal_Date__c" in listing
+    assert "2030-01-01" in listing
+    assert main(["status", "--config", config]) == 0
+    assert "conflicts:     2 open" in capsys.readouterr().out
+
+    conflict_id = listing.split("#", 1)[1].split(" ", 1)[0]
+    assert main(["conflicts", "resolve", conflict_id, "--take", "stripe",
+                 "--config", config]) == 0
+    assert main(["status", "--config", config]) == 0
+    assert "conflicts:     1 open" in capsys.readouterr().out
+
+
+def test_a_status_stripe_cannot_make_is_refused_as_a_conflict(world: World) -> None:
+    sub = _activated(world)
+
+    assert _change(world, sub["Id"], Status__c="Past Due") == 0
+    world.cycle()
+
+    assert _record(world)["Status__c"] == "Active"
+    assert _stripe(world, sub["Stripe_Subscription_Id__c"])["status"] == "active"
+    _assert_fixed_point(world)
