@@ -16,6 +16,7 @@ from connector.ledger.journal import diff
 from connector.ledger.models import ChangeKind, OutboxTarget, Subscription, System
 from connector.mapping import MappingSet
 from connector.mapping.money import to_minor
+from connector.sync import conflicts
 from connector.sync import subscription_fields as fields
 from connector.sync.entities import salesforce_json
 from connector.sync.unit_of_work import UnitOfWork
@@ -40,6 +41,9 @@ def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
         Whether anything changed in the ledger.
     """
     values = mappings.stripe_to_subscription.apply(stripe_sub)
+    if source_ts is not None:  # an event, not the answer to our own call
+        conflicts.check_stripe(uow, subscription, stripe_sub, mappings.subscription_to_stripe,
+                               source_ts)
     before = _facts(subscription)
     _apply(uow, subscription, values, stripe_sub)
     changes = diff(before, _facts(subscription))

@@ -26,6 +26,7 @@ from connector.ledger.models import (
     OutboxStatus,
     OutboxTarget,
     Subscription,
+    SubscriptionItem,
 )
 from connector.mapping import ObjectMapping
 from connector.mapping.money import from_minor
@@ -91,6 +92,50 @@ def check_salesforce(uow: UnitOfWork, record_: Mapping[str, Any], subscription: 
             reassert_in_salesforce(uow, subscription.id, {field: ours}, f"conflict:{conflict.id}")
             recorded += 1
     return recorded
+
+
+def check_stripe(uow: UnitOfWork, subscription: Subscription, stripe_sub: Mapping[str, Any],
+                 owners: ObjectMapping, reported_at: datetime) -> int:
+    """Record a conflict when Stripe reports a quantity Salesforce owns but did not ask for.
+
+    Only for an event newer than our last Stripe operation on the subscription and with
+    none on its way (an older event shows the state before our change, not an edit). The
+    ledger's quantity is sent to Stripe again, once, without prorations (undoing an edit
+    nobody asked for bills nothing). Returns how many conflicts were recorded.
+    """
+    if _owner(owners, "items.0.quantity") != "salesforce" or _stale(uow, subscription.id,
+                                                                    reported_at):
+        return 0
+    items = (stripe_sub.get("items") or {}).get("data") or []
+    item = _first_item(uow, subscription.id)
+    if not items or item is None or items[0].get("quantity") in (None, item.quantity):
+        return 0
+    conflict = record(uow, subscription.id, "Quantity__c", owner="salesforce",
+                      ours=item.quantity, theirs=items[0]["quantity"], their_source="stripe",
+                      their_ts=reported_at)
+    if conflict is None:
+        return 0
+    uow.enqueue(OutboxTarget.STRIPE, "update_subscription",
+                f"stripe:update_subscription:{subscription.id}:conflict:{conflict.id}",
+                {"stripe_subscription": stripe_sub["id"],
+                 "params": {"items.0.quantity": item.quantity}, "proration_behavior": "none"},
+                ("subscription", subscription.id))
+    return 1
+
+
+def _stale(uow: UnitOfWork, subscription_id: str, reported_at: datetime) -> bool:
+    if _writes_pending(uow, OutboxTarget.STRIPE, subscription_id):
+        return True
+    query = select(OutboxOperation.id).where(
+        OutboxOperation.target == OutboxTarget.STRIPE,
+        OutboxOperation.entity_type == "subscription",
+        OutboxOperation.entity_id == subscription_id, OutboxOperation.done_at >= reported_at)
+    return uow.session.scalar(query.limit(1)) is not None
+
+
+def _first_item(uow: UnitOfWork, subscription_id: str) -> SubscriptionItem | None:
+    query = select(SubscriptionItem).where(SubscriptionItem.subscription_id == subscription_id)
+    return uow.session.scalars(query.order_by(SubscriptionItem.created_at).limit(1)).first()
 
 
 def reassert_in_salesforce(uow: UnitOfWork, subscription_id: str, values: Mapping[str, Any],

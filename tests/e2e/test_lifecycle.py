@@ -108,7 +108,8 @@ def test_a_downgrade_uses_the_configured_proration_and_a_key_per_change(world: W
     with sessions() as session:
         keys = session.scalars(select(OutboxOperation.key).where(
             OutboxOperation.operation == "update_subscription")).all()
-    assert len(keys) == 2 and len(set(keys)) == 2  # one per journal entry
+    assert len(keys) == 2
+    assert len(set(keys)) == 2
     assert all(k.startswith(f"stripe:update_subscription:{sub['Ledger_Id__c']}:") for k in keys)
     _assert_fixed_point(world)
 
@@ -270,7 +271,8 @@ def test_an_edit_of_a_stripe_owned_field_is_a_conflict_reasserted_once(
     capsys.readouterr()
     assert main(["conflicts", "list", "--config", config]) == 0
     listing = capsys.readouterr().out
-    assert "MRR__c" in listing and "Next_Renewal_Date__c" in listing
+    assert "MRR__c" in listing
+    assert "Next_Renewal_Date__c" in listing
     assert "2030-01-01" in listing
     assert main(["status", "--config", config]) == 0
     assert "conflicts:     2 open" in capsys.readouterr().out
