@@ -6,8 +6,9 @@
   cannot make): ``stripe`` writes Stripe's value to Salesforce again; ``salesforce`` is
   refused, because Stripe derives the value (change the quantity, price or status instead);
 * a Salesforce-owned field changed in Stripe (the quantity): ``salesforce`` sends the
-  ledger's quantity to Stripe again; ``stripe`` keeps Stripe's, in the ledger (journaled as
-  the admin's change) and in Salesforce.
+  ledger's quantity to Stripe again; ``stripe`` makes Stripe's the quantity everywhere: in
+  the ledger (journaled as the admin's change), in Salesforce and, since the conflict had
+  Salesforce's re-asserted there, in Stripe.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from connector.ledger.models import (
     ChangeKind,
     Conflict,
     ConflictStatus,
+    OutboxOperation,
     OutboxTarget,
     Source,
     Subscription,
@@ -47,7 +49,15 @@ def resolve(uow: UnitOfWork, conflict: Conflict, take: str) -> str:
     else:
         done = _stripe_fact(uow, conflict, subscription, take)
     conflict.status, conflict.resolved_at = ConflictStatus.RESOLVED, uow.now
+    _due_at_once(uow, conflict)
     return done
+
+
+def _due_at_once(uow: UnitOfWork, conflict: Conflict) -> None:
+    """Make the queued operations due whatever clock the daemon runs on (never ahead)."""
+    queued = select(OutboxOperation).where(OutboxOperation.key.like(f"%:resolve:{conflict.id}"))
+    for op in uow.session.scalars(queued):
+        op.next_attempt_at = min(op.next_attempt_at, conflict.created_at)
 
 
 def _stripe_fact(uow: UnitOfWork, conflict: Conflict, subscription: Subscription,
@@ -67,23 +77,22 @@ def _stripe_fact(uow: UnitOfWork, conflict: Conflict, subscription: Subscription
 
 def _quantity(uow: UnitOfWork, conflict: Conflict, subscription: Subscription,
               take: str) -> str:
+    """Both systems and the ledger get the chosen quantity (Stripe had ours re-asserted)."""
     item = _item(uow, subscription.id)
+    quantity = item.quantity if take == "salesforce" else int(conflict.theirs)
+    stripe_id = uow.external_for("subscription", subscription.id, System.STRIPE, "subscription")
+    uow.enqueue(OutboxTarget.STRIPE, lifecycle.UPDATE,
+                f"stripe:{lifecycle.UPDATE}:{subscription.id}:resolve:{conflict.id}",
+                {"stripe_subscription": stripe_id, "params": {"items.0.quantity": quantity},
+                 "proration_behavior": "none"}, ("subscription", subscription.id))
     if take == "salesforce":
-        stripe_id = uow.external_for("subscription", subscription.id, System.STRIPE,
-                                     "subscription")
-        uow.enqueue(OutboxTarget.STRIPE, lifecycle.UPDATE,
-                    f"stripe:{lifecycle.UPDATE}:{subscription.id}:resolve:{conflict.id}",
-                    {"stripe_subscription": stripe_id,
-                     "params": {"items.0.quantity": item.quantity},
-                     "proration_behavior": "none"}, ("subscription", subscription.id))
-        return f"Stripe gets quantity {item.quantity} again on the next sync"
-    theirs = int(conflict.theirs)
-    changes = diff({"quantity": item.quantity}, {"quantity": theirs})
-    item.quantity, item.updated_at = theirs, uow.now
+        return f"Stripe gets Salesforce's quantity {quantity} on the next sync"
+    changes = diff({"quantity": item.quantity}, {"quantity": quantity})
+    item.quantity, item.updated_at = quantity, uow.now
     uow.record("subscription", subscription.id, Source.ADMIN, ChangeKind.UPDATE, changes)
-    conflicts.reassert_in_salesforce(uow, subscription.id, {QUANTITY: theirs},
+    conflicts.reassert_in_salesforce(uow, subscription.id, {QUANTITY: quantity},
                                      f"resolve:{conflict.id}")
-    return f"the ledger and Salesforce take Stripe's quantity {theirs} on the next sync"
+    return f"the ledger, Salesforce and Stripe take Stripe's quantity {quantity} on the next sync"
 
 
 def _item(uow: UnitOfWork, subscription_id: str) -> SubscriptionItem:

@@ -22,6 +22,8 @@ from connector.errors import SkippableError
 from connector.ledger.journal import diff
 from connector.ledger.models import (
     ChangeKind,
+    OutboxOperation,
+    OutboxStatus,
     OutboxTarget,
     Subscription,
     SubscriptionItem,
@@ -44,6 +46,7 @@ SUBSCRIPTION_FIELDS = (
     *PRODUCT_FIELDS,
 )
 ACTIVATE = "activate_subscription"
+UNCOMPARED = ("Ledger_Id__c", "Sync_Error__c")
 
 
 @dataclass
@@ -101,6 +104,7 @@ class SubscriptionEdits:
         uow.link("subscription", subscription.id, System.SALESFORCE, "Subscription__c",
                  record["Id"])
         item = _item(uow, subscription)
+        record = _as_it_will_be(uow, record, subscription.id)
         stripe_id = uow.external_for("subscription", subscription.id, System.STRIPE,
                                      "subscription")
         if stripe_id is not None and self._lifecycle is not None:
@@ -116,6 +120,28 @@ class SubscriptionEdits:
                                 {"salesforce_id": record["Id"]},
                                 ("subscription", subscription.id))
             result.activations += int(added)
+
+
+def _as_it_will_be(uow: UnitOfWork, record: Mapping[str, Any],
+                   subscription_id: str) -> Mapping[str, Any]:
+    """The record with our Salesforce writes that have not landed yet applied to it.
+
+    A record read while a write of ours is still queued (written later in the cycle, or held
+    back by a fault or the API budget) shows the old values; compared as they are, they
+    would look like a CSM's edit undoing ours.
+    """
+    query = select(OutboxOperation).where(
+        OutboxOperation.target == OutboxTarget.SALESFORCE,
+        OutboxOperation.entity_type == "subscription",
+        OutboxOperation.entity_id == subscription_id,
+        OutboxOperation.status == OutboxStatus.PENDING)
+    pending = list(uow.session.scalars(query.order_by(OutboxOperation.id)))
+    if not pending:
+        return record
+    merged = dict(record)
+    for op in pending:
+        merged.update({k: v for k, v in op.payload.items() if k not in UNCOMPARED})
+    return merged
 
 
 def _apply_potential(uow: UnitOfWork, record: Mapping[str, Any], subscription: Subscription,

@@ -293,3 +293,69 @@ def test_a_status_stripe_cannot_make_is_refused_as_a_conflict(world: World) -> N
     assert _record(world)["Status__c"] == "Active"
     assert _stripe(world, sub["Stripe_Subscription_Id__c"])["status"] == "active"
     _assert_fixed_point(world)
+
+
+def _quantity_in_stripe(world: World, stripe_id: str, quantity: int) -> None:
+    item = _stripe(world, stripe_id)["items"]["data"][0]
+    world.stack.stripe.client().v1.subscriptions.update(
+        stripe_id, {"items": [{"id": item["id"], "quantity": quantity}],
+                    "proration_behavior": "none"})
+    world.clock.advance(timedelta(seconds=1))
+
+
+def test_a_quantity_changed_in_stripe_is_a_conflict_and_salesforce_wins_once(
+        world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    sub = _activated(world)
+    stripe_id = sub["Stripe_Subscription_Id__c"]
+
+    _quantity_in_stripe(world, stripe_id, 7)
+    world.stack.stripe.reset_counters()
+    world.cycle()
+
+    assert _stripe(world, stripe_id)["items"]["data"][0]["quantity"] == 1  # re-asserted
+    assert world.stack.stripe.request_count(method="POST") == 1
+    assert _record(world)["Quantity__c"] == 1
+    _assert_fixed_point(world)
+    config = str(world.folder / "config.toml")
+    capsys.readouterr()
+    assert main(["conflicts", "list", "--config", config]) == 0
+    listing = capsys.readouterr().out
+    assert "Quantity__c (owner salesforce)" in listing
+    assert "stripe (" in listing
+
+
+def test_resolving_a_quantity_conflict_by_taking_stripe_applies_it_everywhere(
+        world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    sub = _activated(world)
+    stripe_id = sub["Stripe_Subscription_Id__c"]
+    _quantity_in_stripe(world, stripe_id, 7)
+    world.cycle()
+    config = str(world.folder / "config.toml")
+    capsys.readouterr()
+    main(["conflicts", "list", "--config", config])
+    conflict_id = capsys.readouterr().out.split("#", 1)[1].split(" ", 1)[0]
+
+    assert main(["conflicts", "resolve", conflict_id, "--take", "stripe",
+                 "--config", config]) == 0
+    world.cycle()
+
+    assert _stripe(world, stripe_id)["items"]["data"][0]["quantity"] == 7
+    assert _record(world)["Quantity__c"] == 7
+    _assert_fixed_point(world)
+    main(["conflicts", "list", "--config", config])
+    assert "no open conflicts" in capsys.readouterr().out
+
+
+def test_taking_salesforce_for_a_stripe_computed_value_is_refused(
+        world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    sub = _activated(world)
+    _change(world, sub["Id"], MRR__c=1.0)
+    config = str(world.folder / "config.toml")
+    capsys.readouterr()
+    main(["conflicts", "list", "--config", config])
+    conflict_id = capsys.readouterr().out.split("#", 1)[1].split(" ", 1)[0]
+
+    assert main(["conflicts", "resolve", conflict_id, "--take", "salesforce",
+                 "--config", config]) == 2
+
+    assert "reported by Stripe" in capsys.readouterr().err
