@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from connector.cli import main
 from connector.config import load_config
+from connector.ledger.history import subscription_history
 from connector.ledger.models import OutboxOperation
 from connector.retry import NO_WAIT
 from connector.secrets import Secrets
@@ -359,3 +360,28 @@ def test_taking_salesforce_for_a_stripe_computed_value_is_refused(
                  "--config", config]) == 2
 
     assert "reported by Stripe" in capsys.readouterr().err
+
+
+def test_the_journal_tells_the_subscription_history(world: World) -> None:
+    sub = _activated(world)
+    _change(world, sub["Id"], Quantity__c=3)
+    world.clock.advance(timedelta(days=40))  # into January: a renewal in between
+    world.stack.stripe.advance(timedelta(0))
+    world.cycle()
+    _change(world, sub["Id"], Quantity__c=2)
+    _change(world, sub["Id"], Status__c="Canceled")
+    world.stack.stripe.advance(timedelta(days=31))
+    world.cycle()
+
+    _, sessions = open_ledger(world.engine.config)
+    with sessions() as session:
+        history = subscription_history(session, sub["Ledger_Id__c"],
+                                       until=world.clock.now().date())
+
+    assert history.status_by_month == [
+        ("2026-11", "active"), ("2026-12", "active"),
+        ("2027-01", "canceled"),  # billing ended with the period, on 23 January
+        ("2027-02", "canceled")]
+    assert [(e.kind, e.old, e.new) for e in history.quantity_changes] == [
+        ("created", None, 1), ("upsell", 1, 3), ("downgrade", 3, 2)]
+    assert "cancel_scheduled" in [e.kind for e in history.events]
