@@ -385,3 +385,34 @@ def test_the_journal_tells_the_subscription_history(world: World) -> None:
     assert [(e.kind, e.old, e.new) for e in history.quantity_changes] == [
         ("created", None, 1), ("upsell", 1, 3), ("downgrade", 3, 2)]
     assert "cancel_scheduled" in [e.kind for e in history.events]
+
+
+def test_a_failed_renewal_is_past_due_and_a_recovered_payment_active_again(
+        world: World) -> None:
+    sub = _activated(world)
+    customer = _stripe(world, sub["Stripe_Subscription_Id__c"])["customer"]
+    world.stack.stripe.fail_payments_for(customer)
+
+    world.stack.stripe.advance(timedelta(days=31))
+    world.cycle()
+
+    assert _record(world)["Status__c"] == "Past Due"
+    _assert_fixed_point(world)
+    world.stack.stripe.fail_payments_for(customer, failing=False)
+    world.stack.stripe.advance(timedelta(days=4))  # the first automatic retry
+    world.cycle()
+
+    assert _record(world)["Status__c"] == "Active"
+    _assert_fixed_point(world)
+
+
+def test_a_cancellation_made_in_stripe_shows_in_salesforce(world: World) -> None:
+    sub = _activated(world)
+
+    world.stack.stripe.client().v1.subscriptions.cancel(sub["Stripe_Subscription_Id__c"])
+    world.clock.advance(timedelta(seconds=1))
+    world.cycle()
+
+    after = _record(world)
+    assert (after["Status__c"], after["End_Date__c"]) == ("Canceled", START.date().isoformat())
+    _assert_fixed_point(world)
