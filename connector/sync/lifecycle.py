@@ -10,7 +10,9 @@ operation for it, keyed by that entry, so a re-read or a rerun never sends it tw
 
 Status transitions Stripe cannot make on request (``Past Due``, ``Expired``, ``Potential``,
 or reviving a subscription that has ended) are refused: the ledger keeps Stripe's status and
-the caller records a conflict and shows Stripe's status again.
+the caller records a conflict and shows Stripe's status again. A subscription that has ended
+in Stripe takes no more billing edits (quantity, product, dates): the ledger's values are
+shown again.
 """
 
 from __future__ import annotations
@@ -44,12 +46,15 @@ class Settled:
         status: the ledger's billing status afterwards (Stripe's, unless canceled now).
         cancel_now: the edit cancels the Stripe subscription immediately.
         refused: ``Status__c`` was set to something Stripe cannot do; it is shown again.
+        ended: the Stripe subscription has ended: billing edits are not applied, the
+            ledger's values are shown again.
     """
 
     values: SubscriptionValues
     status: str
     cancel_now: bool = False
     refused: bool = False
+    ended: bool = False
 
 
 def settle(before: SubscriptionValues, incoming: SubscriptionValues,
@@ -62,6 +67,9 @@ def settle(before: SubscriptionValues, incoming: SubscriptionValues,
         subscription: the ledger row (its Stripe status and current period).
         cancel_immediately: ``stripe.cancel_behavior = "immediately"``.
     """
+    if subscription.status not in fields.LIVE:
+        return Settled(replace(before, csm_user_id=incoming.csm_user_id), subscription.status,
+                       refused=incoming.status != before.status, ended=True)
     status_edit = incoming.status != before.status
     cancel_edit = incoming.cancel_at_period_end != before.cancel_at_period_end
     asks_cancel = incoming.status == CANCELED if status_edit else (
@@ -69,7 +77,7 @@ def settle(before: SubscriptionValues, incoming: SubscriptionValues,
     if asks_cancel:
         return _cancel(incoming, subscription, cancel_immediately)
     if before.status == CANCELED and (status_edit or cancel_edit):
-        return _reactivate(before, incoming, subscription)
+        return _reactivate(incoming, subscription)
     if status_edit:
         return Settled(_term(before, replace(incoming, status=before.status)),
                        subscription.status, refused=True)
@@ -78,9 +86,6 @@ def settle(before: SubscriptionValues, incoming: SubscriptionValues,
 
 def _cancel(incoming: SubscriptionValues, subscription: Subscription,
             immediately: bool) -> Settled:
-    if subscription.status not in fields.LIVE:
-        return Settled(replace(incoming, status=fields.shown_status(subscription)),
-                       subscription.status, refused=incoming.status != subscription.status)
     if immediately:
         return Settled(replace(incoming, status=CANCELED, cancel_at_period_end=False),
                        CANCELED, cancel_now=True)
@@ -90,12 +95,7 @@ def _cancel(incoming: SubscriptionValues, subscription: Subscription,
                    subscription.status)
 
 
-def _reactivate(before: SubscriptionValues, incoming: SubscriptionValues,
-                subscription: Subscription) -> Settled:
-    if subscription.status not in fields.LIVE:  # it has ended: Stripe cannot revive it
-        return Settled(replace(incoming, status=before.status,
-                               cancel_at_period_end=before.cancel_at_period_end),
-                       subscription.status, refused=True)
+def _reactivate(incoming: SubscriptionValues, subscription: Subscription) -> Settled:
     return Settled(replace(incoming, status=subscription.status, cancel_at_period_end=False,
                            end_date=None), subscription.status)
 

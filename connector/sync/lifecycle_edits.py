@@ -111,6 +111,8 @@ class LifecycleEdits:
         if not differing:
             return
         reason = f"settled:{entry_id}" if entry_id is not None else None
+        if settled.ended:
+            reason = f"ended:{edit.record['SystemModstamp']}"
         if settled.refused:
             conflict = conflicts.record(
                 edit.uow, edit.subscription.id, "Status__c",

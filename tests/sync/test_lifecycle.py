@@ -152,3 +152,13 @@ def test_a_term_end_is_cancel_at_midnight_utc(to_stripe: Any) -> None:
 
     assert stripe_change(to_stripe, _row(), after, _NoLinks()) == {
         "cancel_at": int(datetime(2027, 5, 23, tzinfo=UTC).timestamp())}
+
+
+def test_an_ended_subscription_takes_no_more_billing_edits() -> None:
+    sub = _subscription(status="canceled")
+
+    settled = settle(_values(sub), _values(sub, quantity=5, csm_user_id="005X"), sub,
+                     cancel_immediately=False)
+
+    assert (settled.values.quantity, settled.values.csm_user_id, settled.ended,
+            settled.refused) == (1, "005X", True, False)
