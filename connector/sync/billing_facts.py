@@ -45,7 +45,12 @@ def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
         conflicts.check_stripe(uow, subscription, stripe_sub, mappings.subscription_to_stripe,
                                source_ts)
     before = _facts(subscription)
+    newer = conflicts.newer_salesforce_intent(uow, subscription, source_ts)
     _apply(uow, subscription, values, stripe_sub)
+    for name, value in newer.items():  # "latest": a CSM's later change is still on its way
+        setattr(subscription, name, value)
+    if newer and "End_Date__c" in values:
+        values["End_Date__c"] = subscription.end_date
     changes = diff(before, _facts(subscription))
     if "Status__c" in values:  # a scheduled cancellation shows as Canceled (see shown_status)
         values["Status__c"] = fields.salesforce_status(subscription)

@@ -36,6 +36,7 @@ STRIPE_FACTS = ("MRR__c", "ARR__c", "Next_Renewal_Date__c")
 """``Subscription__c`` fields Stripe reports; checked on every Salesforce read."""
 
 UNSETTLED = (OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT, OutboxStatus.FAILED)
+LIFECYCLE_OPERATIONS = ("update_subscription", "cancel_subscription")
 
 
 def record(uow: UnitOfWork, subscription_id: str, field: str, *, owner: str, ours: Any,
@@ -136,6 +137,29 @@ def _stale(uow: UnitOfWork, subscription_id: str, reported_at: datetime) -> bool
 def _first_item(uow: UnitOfWork, subscription_id: str) -> SubscriptionItem | None:
     query = select(SubscriptionItem).where(SubscriptionItem.subscription_id == subscription_id)
     return uow.session.scalars(query.order_by(SubscriptionItem.created_at).limit(1)).first()
+
+
+def newer_salesforce_intent(uow: UnitOfWork, subscription: Subscription,
+                            reported_at: datetime | None) -> dict[str, Any]:
+    """The lifecycle values a Stripe event must not overwrite, because they are newer.
+
+    ``Status__c`` and ``End_Date__c`` go to the latest writer: while a CSM's change that
+    came after the event (a cancellation, a reactivation, a new end date) is still waiting
+    for its Stripe call, the event's status, cancellation flag and end date are older news.
+    Returns those ledger values to keep (empty when the event is the latest word).
+    """
+    if reported_at is None:
+        return {}
+    query = select(OutboxOperation.id).where(
+        OutboxOperation.target == OutboxTarget.STRIPE,
+        OutboxOperation.operation.in_(LIFECYCLE_OPERATIONS),
+        OutboxOperation.entity_type == "subscription",
+        OutboxOperation.entity_id == subscription.id,
+        OutboxOperation.status.in_(UNSETTLED), OutboxOperation.created_at >= reported_at)
+    if uow.session.scalar(query.limit(1)) is None:
+        return {}
+    return {"status": subscription.status, "end_date": subscription.end_date,
+            "cancel_at_period_end": subscription.cancel_at_period_end}
 
 
 def reassert_in_salesforce(uow: UnitOfWork, subscription_id: str, values: Mapping[str, Any],

@@ -416,3 +416,30 @@ def test_a_cancellation_made_in_stripe_shows_in_salesforce(world: World) -> None
     after = _record(world)
     assert (after["Status__c"], after["End_Date__c"]) == ("Canceled", START.date().isoformat())
     _assert_fixed_point(world)
+
+
+def test_a_cancel_made_after_a_stripe_event_is_not_undone_by_that_event(world: World) -> None:
+    sub = _activated(world)
+    world.stack.stripe.advance(timedelta(days=31))  # a renewal event, not read yet
+    _edit(world, sub["Id"], Status__c="Canceled")
+    world.stack.salesforce.reset_counters()
+
+    world.cycle()
+
+    upserts = [p for m, p in world.stack.salesforce.request_log
+               if m == "PATCH" and "/composite/sobjects/" in p]
+    assert len(upserts) == 1  # the renewal and the settled cancellation, together
+    stripe_sub = _stripe(world, sub["Stripe_Subscription_Id__c"])
+    assert stripe_sub["cancel_at_period_end"] is True
+    world.cycle()
+    after = _record(world)
+    assert (after["Status__c"], after["Cancel_At_Period_End__c"]) == ("Canceled", True)
+    assert after["End_Date__c"] == after["Next_Renewal_Date__c"]
+    _assert_fixed_point(world)
+    _, sessions = open_ledger(world.engine.config)
+    with sessions() as session:
+        history = subscription_history(session, sub["Ledger_Id__c"],
+                                       until=world.clock.now().date())
+    kinds = [e.kind for e in history.events]
+    assert kinds.count("cancel_scheduled") == 1  # the older event did not undo it meanwhile
+    assert "reactivated" not in kinds
