@@ -6,7 +6,9 @@ to an id, the first item by its id, with the proration behaviour queued with it)
 a retry after a crash or a timeout changes nothing twice. Stripe's answer goes straight into
 the ledger (:func:`~connector.sync.billing_facts.apply_stripe_subscription`), so the event
 that follows it finds nothing new. A rejection dead-letters the operation with Stripe's
-reason and shows it in ``Sync_Error__c``.
+reason and shows it in ``Sync_Error__c``, unless the subscription has ended in Stripe
+meanwhile: then nothing is left to change, and the ledger and Salesforce take Stripe's last
+quantity and product.
 """
 
 from __future__ import annotations
@@ -15,13 +17,24 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import stripe
+from sqlalchemy import select
 from stripe.params import SubscriptionCancelParams, SubscriptionUpdateParams
 
 from connector.billing.client import StripeGateway
 from connector.errors import RetriableError, SkippableError, ValidationRejectedError
-from connector.ledger.models import OutboxOperation, OutboxTarget, Subscription
-from connector.mapping import MappingSet
-from connector.sync import lifecycle, outbox
+from connector.ledger.journal import diff
+from connector.ledger.models import (
+    ChangeKind,
+    OutboxOperation,
+    OutboxTarget,
+    Product,
+    Subscription,
+    SubscriptionItem,
+    System,
+)
+from connector.mapping import MappingError, MappingSet
+from connector.sync import conflicts, lifecycle, outbox
+from connector.sync import subscription_fields as fields
 from connector.sync.billing_facts import apply_stripe_subscription
 from connector.sync.unit_of_work import Ledger, UnitOfWork
 
@@ -68,35 +81,63 @@ class LifecycleUpdates:
 
     def _deliver(self, op: _Op, result: Updated) -> None:
         try:
-            answer = self._send(op)
+            answer, ended = self._send(op)
         except RetriableError as exc:
             with self._uow() as uow:
                 outbox.mark_retry(uow, _row(uow, op), exc)
             result.retries += 1
             return
         except SkippableError as exc:
-            with self._uow() as uow:
-                outbox.mark_dead(uow, _row(uow, op), exc)
-                _report_sync_error(uow, op, str(exc))
-            result.dead_letters += 1
+            self._rejected(op, exc, result)
             return
-        with self._uow() as uow:
-            subscription = uow.session.get_one(Subscription, op.subscription_id)
-            apply_stripe_subscription(
-                uow, subscription, answer.to_dict(), self._mappings,
-                write_key=f"salesforce:Subscription__c:{subscription.id}:change:{op.id}")
-            outbox.mark_done(uow, _row(uow, op), {"stripe_subscription": answer.id})
+        self._settle(op, answer, ended=ended)
         result.delivered += 1
 
-    def _send(self, op: _Op) -> stripe.Subscription:
+    def _rejected(self, op: _Op, exc: SkippableError, result: Updated) -> None:
+        """Dead-letter a rejected change, unless Stripe refused it because the subscription
+        has ended meanwhile: then Stripe's last state is taken (nothing is left to bill)."""
+        try:
+            current = self._gateway.retrieve_subscription(str(op.payload["stripe_subscription"]))
+        except RetriableError:
+            current = None
+        if current is not None and current.status not in fields.LIVE:
+            self._settle(op, current, ended=True)
+            result.delivered += 1
+            return
+        with self._uow() as uow:
+            outbox.mark_dead(uow, _row(uow, op), exc)
+            _report_sync_error(uow, op, str(exc))
+        result.dead_letters += 1
+
+    def _settle(self, op: _Op, answer: stripe.Subscription, *, ended: bool) -> None:
+        """Apply Stripe's answer; for an ended subscription also take back its items."""
+        stripe_sub = answer.to_dict()
+        with self._uow() as uow:
+            subscription = uow.session.get_one(Subscription, op.subscription_id)
+            if ended:
+                _take_items(uow, subscription, stripe_sub, self._mappings, op.id)
+            apply_stripe_subscription(
+                uow, subscription, stripe_sub, self._mappings, always_write=ended,
+                write_key=f"salesforce:Subscription__c:{subscription.id}:change:{op.id}")
+            outbox.mark_done(uow, _row(uow, op), {"stripe_subscription": answer.id,
+                                                  "ended": ended})
+
+    def _send(self, op: _Op) -> tuple[stripe.Subscription, bool]:
+        """Make the one Stripe call; return its answer and whether the subscription had
+        already ended (then nothing is sent and Stripe's state is read instead)."""
         stripe_id = str(op.payload["stripe_subscription"])
+        with self._uow() as uow:
+            status = uow.session.get_one(Subscription, op.subscription_id).status
+        if status not in fields.LIVE:
+            return self._gateway.retrieve_subscription(stripe_id), True
         if op.operation == lifecycle.CANCEL:
             prorate = op.payload["proration_behavior"] != "none"
             return self._gateway.cancel_subscription(
-                stripe_id, cast(SubscriptionCancelParams, {"prorate": prorate}), key=op.key)
+                stripe_id, cast(SubscriptionCancelParams, {"prorate": prorate}),
+                key=op.key), False
         params = self._params(stripe_id, op.payload)
         return self._gateway.update_subscription(
-            stripe_id, cast(SubscriptionUpdateParams, params), key=op.key)
+            stripe_id, cast(SubscriptionUpdateParams, params), key=op.key), False
 
     def _params(self, stripe_id: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Stripe's parameters for the queued change (``""`` clears a value)."""
@@ -129,6 +170,43 @@ class LifecycleUpdates:
 
 def _row(uow: UnitOfWork, op: _Op) -> OutboxOperation:
     return uow.session.get_one(OutboxOperation, op.id)
+
+
+def _take_items(uow: UnitOfWork, subscription: Subscription, stripe_sub: dict[str, Any],
+               mappings: MappingSet, op_id: int) -> None:
+    """The ledger and Salesforce take the quantity and product Stripe billed last."""
+    [stripe_item, *_] = stripe_sub["items"]["data"]
+    item = uow.session.scalars(select(SubscriptionItem).where(
+        SubscriptionItem.subscription_id == subscription.id)
+        .order_by(SubscriptionItem.created_at).limit(1)).one()
+    product = _product_of(uow, mappings, (stripe_item.get("price") or {}).get("lookup_key"))
+    quantity = int(stripe_item["quantity"])
+    product_id = product.id if product else item.product_id
+    changes = diff({"quantity": item.quantity, "product_id": item.product_id},
+                   {"quantity": quantity, "product_id": product_id})
+    if not changes:
+        return
+    item.quantity, item.product_id, item.updated_at = quantity, product_id, uow.now
+    uow.record("subscription", subscription.id, "stripe", ChangeKind.UPDATE, changes)
+    shown: dict[str, Any] = {"Quantity__c": item.quantity}
+    if product is not None:
+        shown["Product__c"] = uow.external_for("product", product.id, System.SALESFORCE,
+                                               "Product2")
+    conflicts.reassert_in_salesforce(uow, subscription.id, shown, f"ended:{op_id}")
+
+
+def _product_of(uow: UnitOfWork, mappings: MappingSet, lookup_key: str | None) -> Product | None:
+    if not lookup_key:
+        return None
+    for product in uow.session.scalars(select(Product).where(Product.product_code.is_not(None))):
+        try:
+            key = mappings.catalog.lookup_key({"ProductCode": product.product_code,
+                                               "Name": product.name})
+        except MappingError:
+            continue
+        if key == lookup_key:
+            return product
+    return None
 
 
 def _report_sync_error(uow: UnitOfWork, op: _Op, reason: str) -> None:

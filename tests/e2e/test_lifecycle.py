@@ -443,3 +443,18 @@ def test_a_cancel_made_after_a_stripe_event_is_not_undone_by_that_event(world: W
     kinds = [e.kind for e in history.events]
     assert kinds.count("cancel_scheduled") == 1  # the older event did not undo it meanwhile
     assert "reactivated" not in kinds
+
+
+def test_an_edit_racing_a_cancellation_in_stripe_ends_with_stripe_s_last_state(
+        world: World) -> None:
+    sub = _activated(world)
+    world.stack.stripe.client().v1.subscriptions.cancel(sub["Stripe_Subscription_Id__c"])
+    world.clock.advance(timedelta(seconds=1))
+
+    _change(world, sub["Id"], Quantity__c=4)  # saved before the daemon saw the cancellation
+    world.cycle()
+
+    after = _record(world)
+    assert (after["Status__c"], after["Quantity__c"]) == ("Canceled", 1)
+    assert after["Sync_Error__c"] is None
+    _assert_fixed_point(world)
