@@ -126,15 +126,15 @@ class LifecycleUpdates:
         """Make the one Stripe call; return its answer and whether the subscription had
         already ended (then nothing is sent and Stripe's state is read instead)."""
         stripe_id = str(op.payload["stripe_subscription"])
-        with self._uow() as uow:
-            status = uow.session.get_one(Subscription, op.subscription_id).status
-        if status not in fields.LIVE:
-            return self._gateway.retrieve_subscription(stripe_id), True
-        if op.operation == lifecycle.CANCEL:
+        if op.operation == lifecycle.CANCEL:  # the ledger already shows it canceled
             prorate = op.payload["proration_behavior"] != "none"
             return self._gateway.cancel_subscription(
                 stripe_id, cast(SubscriptionCancelParams, {"prorate": prorate}),
                 key=op.key), False
+        with self._uow() as uow:
+            status = uow.session.get_one(Subscription, op.subscription_id).status
+        if status not in fields.LIVE:
+            return self._gateway.retrieve_subscription(stripe_id), True
         params = self._params(stripe_id, op.payload)
         return self._gateway.update_subscription(
             stripe_id, cast(SubscriptionUpdateParams, params), key=op.key), False
