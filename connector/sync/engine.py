@@ -1,8 +1,8 @@
 """One sync cycle: read Salesforce, apply the workflows, dispatch the outbox, notify.
 
 Order within a cycle: opportunities → potential subscriptions; ``Subscription__c`` edits →
-ledger and activations; Stripe subscription events → ledger; Stripe activations; Salesforce
-writes; emails. Each read commits
+ledger, activations and lifecycle changes; Stripe subscription events → ledger; Stripe
+activations; Stripe lifecycle updates; Salesforce writes; emails. Each read commits
 with its cursor; each effect is delivered from the outbox. A spent Salesforce budget pauses
 the Salesforce steps only; a transient failure leaves the step for the next cycle; a fatal
 error stops the cycle.

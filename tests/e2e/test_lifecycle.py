@@ -458,3 +458,29 @@ def test_an_edit_racing_a_cancellation_in_stripe_ends_with_stripe_s_last_state(
     assert (after["Status__c"], after["Quantity__c"]) == ("Canceled", 1)
     assert after["Sync_Error__c"] is None
     _assert_fixed_point(world)
+
+
+def test_a_change_stripe_rejects_is_dead_lettered_with_stripe_s_reason(
+        world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    sub = _activated(world)
+    client = world.stack.stripe.client()
+    product = client.v1.products.create({"name": "Setup fee"})
+    client.v1.prices.create({"product": product.id, "currency": "usd", "unit_amount": 10000,
+                             "lookup_key": "SETUP-FEE"})  # one-time: no subscription bills it
+    setup = world.stack.salesforce.insert("Product2", {"Name": "Setup fee",
+                                                        "ProductCode": "SETUP-FEE",
+                                                        "IsActive": True})
+
+    assert _change(world, sub["Id"], Product__c=setup, Unit_Price__c=100) == 1  # refused
+    world.cycle()
+
+    assert _stripe(world, sub["Stripe_Subscription_Id__c"])["items"]["data"][0]["price"][
+        "lookup_key"] == "PLATFORM-MONTHLY"
+    [after] = world.admin().query_all(RECORD.format(code="SETUP-FEE"))["records"]
+    assert "type=one_time" in after["Sync_Error__c"]
+    config = str(world.folder / "config.toml")
+    capsys.readouterr()
+    assert main(["deadletter", "list", "--config", config]) == 0
+    listing = capsys.readouterr().out
+    assert "outbox.stripe" in listing
+    assert "type=one_time" in listing
