@@ -14,7 +14,13 @@ from typing import Any
 import structlog
 
 from connector import __version__
-from connector.commands import ledger_commands, mapping_commands, plan_command, sync_commands
+from connector.commands import (
+    conflict_commands,
+    ledger_commands,
+    mapping_commands,
+    plan_command,
+    sync_commands,
+)
 from connector.errors import ConfigError, ConnectorError, NotAvailableError
 from connector.log import configure_logging
 from connector.secrets import Secrets
@@ -98,7 +104,8 @@ def _conflicts_args(parser: argparse.ArgumentParser) -> None:
     _action(actions, "list", "show open conflicts")
     resolve = _action(actions, "resolve", "settle a conflict")
     resolve.add_argument("id", type=int)
-    resolve.add_argument("--take", choices=["ours", "theirs"], required=True)
+    resolve.add_argument("--take", choices=["salesforce", "stripe"], required=True,
+                         help="the system whose value wins")
 
 
 def _report_args(parser: argparse.ArgumentParser) -> None:
@@ -147,7 +154,7 @@ def _handlers() -> dict[str, Handler]:
         "plan": plan_command.plan,
         "status": ledger_commands.status,
         "deadletter": ledger_commands.deadletter,
-        "conflicts": _not_yet("conflicts", 7),
+        "conflicts": conflict_commands.conflicts,
         "report": _not_yet("reports"),
         "demo": _demo,
         "backfill": sync_commands.backfill,

@@ -80,6 +80,7 @@ class StripeConfig(Section):
     proration_behavior: Literal["create_prorations", "always_invoice", "none"] = (
         "create_prorations"
     )
+    cancel_behavior: Literal["at_period_end", "immediately"] = "at_period_end"
     collection_method: Literal["charge_automatically", "send_invoice"] = "charge_automatically"
     days_until_due: Annotated[int, Field(ge=0, le=365)] = 30
 

@@ -26,6 +26,7 @@ from stripe.params import (
     InvoicePaymentListParams,
     PriceListParams,
     RefundListParams,
+    SubscriptionCancelParams,
     SubscriptionCreateParams,
     SubscriptionListParams,
     SubscriptionUpdateParams,
@@ -116,6 +117,12 @@ class StripeGateway:
                             key: str) -> stripe.Subscription:
         """Update a subscription idempotently."""
         return self._call(lambda: self.client.v1.subscriptions.update(
+            subscription_id, params, options={"idempotency_key": key}))
+
+    def cancel_subscription(self, subscription_id: str, params: SubscriptionCancelParams,
+                            key: str) -> stripe.Subscription:
+        """Cancel a subscription now, idempotently."""
+        return self._call(lambda: self.client.v1.subscriptions.cancel(
             subscription_id, params, options={"idempotency_key": key}))
 
     def retrieve_subscription(self, subscription_id: str) -> stripe.Subscription:

@@ -17,6 +17,8 @@ from connector.errors import ConfigError
 from connector.ledger import daemon_state
 from connector.ledger.database import current_revision, head_revision
 from connector.ledger.models import (
+    Conflict,
+    ConflictStatus,
     Cursor,
     DeadLetter,
     DeadLetterStatus,
@@ -92,6 +94,10 @@ def _print_counts(session: Session) -> None:
         DeadLetter.status == DeadLetterStatus.OPEN)) or 0
     print(f"dead letters:  {open_letters} open"
           + (" (see 'crm-connector deadletter list')" if open_letters else ""))
+    conflicts = session.scalar(select(func.count()).select_from(Conflict).where(
+        Conflict.status == ConflictStatus.OPEN)) or 0
+    print(f"conflicts:     {conflicts} open"
+          + (" (see 'crm-connector conflicts list')" if conflicts else ""))
     notes = _count_by(session, Notification.status)
     print("notifications: " + (", ".join(f"{s}: {n}" for (s,), n in notes) or "none"))
     inbox = _count_by(session, StripeInboxEvent.status)

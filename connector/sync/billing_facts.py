@@ -17,12 +17,13 @@ from connector.ledger.journal import diff
 from connector.ledger.models import ChangeKind, OutboxTarget, Subscription, System
 from connector.mapping import MappingSet
 from connector.mapping.money import to_minor
+from connector.sync import conflicts
 from connector.sync import subscription_fields as fields
 from connector.sync.entities import salesforce_json
 from connector.sync.unit_of_work import UnitOfWork
 
 FACTS = ("status", "customer_id", "cancel_at_period_end", "current_period_start",
-         "current_period_end", "canceled_at", "mrr_minor", "arr_minor")
+         "current_period_end", "canceled_at", "end_date", "mrr_minor", "arr_minor")
 
 
 def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
@@ -41,9 +42,19 @@ def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
         Whether anything changed in the ledger.
     """
     values = mappings.stripe_to_subscription.apply(stripe_sub)
+    if source_ts is not None:  # an event, not the answer to our own call
+        conflicts.check_stripe(uow, subscription, stripe_sub, mappings.subscription_to_stripe,
+                               source_ts)
     before = _facts(subscription)
+    newer = conflicts.newer_salesforce_intent(uow, subscription, source_ts)
     _apply(uow, subscription, values, stripe_sub)
+    for name, value in newer.items():  # "latest": a CSM's later change is still on its way
+        setattr(subscription, name, value)
+    if newer and "End_Date__c" in values:
+        values["End_Date__c"] = subscription.end_date
     changes = diff(before, _facts(subscription))
+    if "Status__c" in values:  # a scheduled cancellation shows as Canceled (see shown_status)
+        values["Status__c"] = fields.salesforce_status(subscription)
     if changes:
         subscription.updated_at = uow.now
         uow.record("subscription", subscription.id, "stripe", ChangeKind.UPDATE, changes,
@@ -72,6 +83,8 @@ def _apply(uow: UnitOfWork, subscription: Subscription, values: dict[str, Any],
     subscription.current_period_start, subscription.current_period_end = period.start, period.end
     subscription.mrr_minor = _minor(values.get("MRR__c"), currency)
     subscription.arr_minor = _minor(values.get("ARR__c"), currency)
+    if "End_Date__c" in values:
+        subscription.end_date = values["End_Date__c"]
     _link_first_item(uow, subscription, stripe_sub)
 
 

@@ -1,14 +1,15 @@
 """One sync cycle: read Salesforce, apply the workflows, dispatch the outbox, notify.
 
 Order within a cycle: opportunities → potential subscriptions; ``Subscription__c`` edits →
-ledger and activations; Stripe ``/v1/events`` backstop → inbox (or reconciliation past the
-30-day window), then pending inbox events (webhooks too) → ledger; Stripe activations;
-Salesforce writes; emails. Each Salesforce object's delete check runs before its read. Reads
-commit chunk by chunk, each chunk with the cursor covering it (Bulk API 2.0 above
-``bulk_threshold``); each effect is delivered from the outbox. A spent Salesforce budget
-pauses the Salesforce steps only (one ``/limits`` probe per cycle notices when it recovers);
-a transient failure leaves the step for the next cycle; a fatal error stops the cycle. The
-cycle's Salesforce calls are added to the day's ``api_usage`` at its end.
+ledger, activations and lifecycle changes; Stripe ``/v1/events`` backstop → inbox (or
+reconciliation past the 30-day window), then pending inbox events (webhooks too) → ledger;
+Stripe activations; Stripe lifecycle updates; Salesforce writes; emails. Each Salesforce
+object's delete check runs before its read. Reads commit chunk by chunk, each chunk with the
+cursor covering it (Bulk API 2.0 above ``bulk_threshold``); each effect is delivered from the
+outbox. A spent Salesforce budget pauses the Salesforce steps only (one ``/limits`` probe per
+cycle notices when it recovers); a transient failure leaves the step for the next cycle; a
+fatal error stops the cycle. The cycle's Salesforce calls are added to the day's
+``api_usage`` at its end.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from connector.salesforce.reader import Cursor, Stream
 from connector.sync.activation import Activated, Activations
 from connector.sync.api_budget import save_usage
 from connector.sync.deletions import DeleteChecks, Deleted
+from connector.sync.lifecycle_dispatch import LifecycleUpdates, Updated
+from connector.sync.lifecycle_edits import LifecycleEdits
 from connector.sync.notifications import Notifications, Sent
 from connector.sync.potential import Generated, PotentialSubscriptions
 from connector.sync.salesforce_writes import SalesforceWrites, Written
@@ -82,6 +85,7 @@ class CycleReport:
     edits: Applied = field(default_factory=Applied)
     events: EventsApplied = field(default_factory=EventsApplied)
     activated: Activated = field(default_factory=Activated)
+    updated: Updated = field(default_factory=Updated)
     written: Written = field(default_factory=Written)
     sent: Sent = field(default_factory=Sent)
     deleted: int = 0
@@ -101,11 +105,14 @@ class CycleReport:
             "stripe_objects_reconciled": self.events.reconciled,
             "stripe_customers": len(self.activated.customers),
             "stripe_subscriptions": len(self.activated.subscriptions),
+            "stripe_updates": self.updated.delivered,
+            "conflicts": self.edits.conflicts,
             "salesforce_records_written": self.written.records,
             "salesforce_records_deleted": self.deleted,
             "emails_sent": len(self.sent.sent),
             "dead_letters": (self.generated.dead_letters + self.edits.dead_letters
                              + self.events.dead_letters + self.activated.dead_letters
+                             + self.updated.dead_letters
                              + self.written.dead_letters + self.sent.failed),
             "paused": self.paused, "deferred": self.deferred,
         }
@@ -144,6 +151,7 @@ class SyncEngine:
         with structlog.contextvars.bound_contextvars(run_id=report.run_id):
             self.read_and_apply(ledger, report)
             self._guarded("stripe", report, lambda: self._activate(ledger, report))
+            self._guarded("stripe", report, lambda: self._update_stripe(ledger, report))
             self._guarded("salesforce", report, lambda: self._write(ledger, report))
             self._guarded("email", report, lambda: self._notify(ledger, report))
             with ledger.unit() as uow:
@@ -200,7 +208,9 @@ class SyncEngine:
         bulk = BulkQueries(salesforce, self.config.salesforce.bulk_threshold)
         potential = PotentialSubscriptions(salesforce, self.mappings.opportunity_to_subscription,
                                            bulk)
-        edits = SubscriptionEdits(salesforce, bulk)
+        edits = SubscriptionEdits(salesforce, bulk,
+                                  LifecycleEdits(self.mappings, self.config.stripe),
+                                  self.mappings.stripe_to_subscription)
         interval = timedelta(seconds=self.config.salesforce.deletes_interval)
         for step, sobject, slot in ((potential, "Opportunity", "generated"),
                                     (edits, "Subscription__c", "edits")):
@@ -221,6 +231,9 @@ class SyncEngine:
     def _activate(self, ledger: Ledger, report: CycleReport) -> None:
         report.activated = Activations(ledger, self.services.stripe, self.mappings,
                                        self.config.stripe).dispatch()
+
+    def _update_stripe(self, ledger: Ledger, report: CycleReport) -> None:
+        report.updated = LifecycleUpdates(ledger, self.services.stripe, self.mappings).dispatch()
 
     def _write(self, ledger: Ledger, report: CycleReport) -> None:
         salesforce = self.services.salesforce

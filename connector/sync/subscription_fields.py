@@ -34,6 +34,10 @@ STATUS_TO_SALESFORCE.update({
     SubscriptionStatus.PAUSED: "Active",
 })
 BILLABLE = frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING})
+LIVE = frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING,
+                  SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID,
+                  SubscriptionStatus.PAUSED})
+"""Stripe statuses of a subscription that is still billing (and can still be canceled)."""
 
 
 @dataclass(frozen=True)
@@ -84,9 +88,13 @@ def from_salesforce(record: Mapping[str, Any]) -> SubscriptionValues:
 
 
 def from_ledger(subscription: Subscription, item: SubscriptionItem | None) -> SubscriptionValues:
-    """The values the ledger holds for ``subscription`` and its (single) item."""
+    """The values the ledger holds for ``subscription`` and its (single) item.
+
+    A live subscription whose cancellation is scheduled shows as ``canceled``: that is what
+    the CSM asked for and what ``Status__c`` says until the period ends.
+    """
     return SubscriptionValues(
-        status=subscription.status,
+        status=shown_status(subscription),
         quantity=item.quantity if item else 1,
         unit_amount_minor=item.unit_amount_minor if item else None,
         currency=subscription.currency or "usd",
@@ -97,6 +105,18 @@ def from_ledger(subscription: Subscription, item: SubscriptionItem | None) -> Su
         trial_end=subscription.trial_end,
         cancel_at_period_end=subscription.cancel_at_period_end,
     )
+
+
+def shown_status(subscription: Subscription) -> str:
+    """The status Salesforce shows: ``canceled`` once a cancellation is scheduled."""
+    if subscription.cancel_at_period_end and subscription.status in LIVE:
+        return SubscriptionStatus.CANCELED.value
+    return subscription.status
+
+
+def salesforce_status(subscription: Subscription) -> str:
+    """``Status__c`` for the subscription (see :func:`shown_status`)."""
+    return STATUS_TO_SALESFORCE[SubscriptionStatus(shown_status(subscription))]
 
 
 def to_salesforce(values: SubscriptionValues) -> dict[str, Any]:

@@ -3,7 +3,10 @@
 Each run reads the ``Subscription__c`` records changed since the cursor, converts each to
 ledger values and applies the difference (none for an echo of our own write). A record whose
 status became Active or Trialing and that has no Stripe subscription yet gets one outbox
-``activate`` operation, keyed by the subscription, in the same transaction.
+``activate`` operation, keyed by the subscription, in the same transaction. Edits of an
+activated subscription go through :class:`~connector.sync.lifecycle_edits.LifecycleEdits`
+(one Stripe operation per change), and a CSM's edit of a field Stripe owns is recorded as a
+conflict (:mod:`connector.sync.conflicts`).
 """
 
 from __future__ import annotations
@@ -19,11 +22,14 @@ from connector.errors import SkippableError
 from connector.ledger.journal import diff
 from connector.ledger.models import (
     ChangeKind,
+    OutboxOperation,
+    OutboxStatus,
     OutboxTarget,
     Subscription,
     SubscriptionItem,
     System,
 )
+from connector.mapping import ObjectMapping
 from connector.salesforce.bulk import BulkQueries
 from connector.salesforce.client import SalesforceClient
 from connector.salesforce.reader import (
@@ -33,17 +39,21 @@ from connector.salesforce.reader import (
     read_batches,
     read_changes,
 )
+from connector.sync import conflicts
 from connector.sync import subscription_fields as fields
 from connector.sync.entities import salesforce_json
+from connector.sync.lifecycle_edits import PRODUCT_FIELDS, LifecycleEdits
 from connector.sync.unit_of_work import UnitOfWork
 
 SUBSCRIPTION_FIELDS = (
     "Ledger_Id__c", "Status__c", "Quantity__c", "Unit_Price__c", "Currency__c",
     "Start_Date__c", "End_Date__c", "Term_Months__c", "CSM__c", "Account__c",
     "Opportunity__c", "Product__c", "Trial_End_Date__c", "Cancel_At_Period_End__c",
-    "Stripe_Customer_Id__c", "Stripe_Subscription_Id__c",
+    "Stripe_Customer_Id__c", "Stripe_Subscription_Id__c", *conflicts.STRIPE_FACTS,
+    *PRODUCT_FIELDS,
 )
 ACTIVATE = "activate_subscription"
+UNCOMPARED = ("Ledger_Id__c", "Sync_Error__c")
 
 
 @dataclass
@@ -54,6 +64,7 @@ class Applied:
     changed: int = 0
     activations: int = 0
     dead_letters: int = 0
+    conflicts: int = 0
 
 
 def activation_key(ledger_id: str) -> str:
@@ -66,9 +77,13 @@ class SubscriptionEdits:
 
     stream = Stream("Subscription__c", SUBSCRIPTION_FIELDS)
 
-    def __init__(self, client: SalesforceClient, bulk: BulkQueries | None = None) -> None:
+    def __init__(self, client: SalesforceClient, bulk: BulkQueries | None = None,
+                 lifecycle: LifecycleEdits | None = None,
+                 owners: ObjectMapping | None = None) -> None:
         self._client = client
         self._bulk = bulk
+        self._lifecycle = lifecycle
+        self._owners = owners
 
     def read(self, cursor: Cursor, signpost: datetime) -> tuple[list[dict[str, Any]], Cursor]:
         """Read the records changed since ``cursor`` (no ledger I/O)."""
@@ -104,19 +119,56 @@ class SubscriptionEdits:
         uow.link("subscription", subscription.id, System.SALESFORCE, "Subscription__c",
                  record["Id"])
         item = _item(uow, subscription)
-        incoming = fields.from_salesforce(record)
-        changes = diff(fields.from_ledger(subscription, item).as_dict(), incoming.as_dict())
-        if changes:
-            fields.apply_to_ledger(incoming, subscription, item)
-            subscription.updated_at = uow.now
-            uow.record("subscription", subscription.id, "salesforce", ChangeKind.UPDATE, changes,
-                       source_ts=parse_modstamp(record["SystemModstamp"]))
-            result.changed += 1
+        record = _as_it_will_be(uow, record, subscription.id)
+        stripe_id = uow.external_for("subscription", subscription.id, System.STRIPE,
+                                     "subscription")
+        if stripe_id is not None and self._lifecycle is not None:
+            result.changed += self._lifecycle.apply(uow, record, subscription, item, stripe_id)
+            if self._owners is not None:
+                result.conflicts += conflicts.check_salesforce(
+                    uow, record, subscription, self._owners,
+                    parse_modstamp(record["SystemModstamp"]))
+        else:
+            result.changed += _apply_potential(uow, record, subscription, item)
         if _wants_activation(uow, subscription):
             added = uow.enqueue(OutboxTarget.STRIPE, ACTIVATE, activation_key(subscription.id),
                                 {"salesforce_id": record["Id"]},
                                 ("subscription", subscription.id))
             result.activations += int(added)
+
+
+def _as_it_will_be(uow: UnitOfWork, record: Mapping[str, Any],
+                   subscription_id: str) -> Mapping[str, Any]:
+    """The record with our Salesforce writes that have not landed yet applied to it.
+
+    A record read while a write of ours is still queued (written later in the cycle, or held
+    back by a fault or the API budget) shows the old values; compared as they are, they
+    would look like a CSM's edit undoing ours.
+    """
+    query = select(OutboxOperation).where(
+        OutboxOperation.target == OutboxTarget.SALESFORCE,
+        OutboxOperation.entity_type == "subscription",
+        OutboxOperation.entity_id == subscription_id,
+        OutboxOperation.status == OutboxStatus.PENDING)
+    pending = list(uow.session.scalars(query.order_by(OutboxOperation.id)))
+    if not pending:
+        return record
+    merged = dict(record)
+    for op in pending:
+        merged.update({k: v for k, v in op.payload.items() if k not in UNCOMPARED})
+    return merged
+
+
+def _apply_potential(uow: UnitOfWork, record: Mapping[str, Any], subscription: Subscription,
+                     item: SubscriptionItem) -> bool:
+    incoming = fields.from_salesforce(record)
+    changes = diff(fields.from_ledger(subscription, item).as_dict(), incoming.as_dict())
+    if changes:
+        fields.apply_to_ledger(incoming, subscription, item)
+        subscription.updated_at = uow.now
+        uow.record("subscription", subscription.id, "salesforce", ChangeKind.UPDATE, changes,
+                   source_ts=parse_modstamp(record["SystemModstamp"]))
+    return bool(changes)
 
 
 def _find(uow: UnitOfWork, record: Mapping[str, Any]) -> Subscription | None:

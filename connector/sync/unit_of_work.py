@@ -22,6 +22,7 @@ from connector.ledger.models import (
     Cursor,
     Customer,
     DeadLetter,
+    JournalEntry,
     Link,
     OutboxOperation,
     OutboxTarget,
@@ -50,14 +51,33 @@ class UnitOfWork:
         event.listen(session, "before_flush", self._before_flush)
 
     def record(self, entity_type: str, entity_id: str, source: str, kind: ChangeKind,
-               changes: Mapping[str, list[Any]], *, source_ts: datetime | None = None) -> None:
-        """Append a journal entry (skipped for an update that changed nothing)."""
+               changes: Mapping[str, list[Any]], *,
+               source_ts: datetime | None = None) -> None:
+        """Append a journal entry (skipped for an update that changed nothing); it is written
+        with the unit's other new rows, in one INSERT, before the unit commits."""
         if kind == ChangeKind.UPDATE and not changes:
             return
         self._journal.append({
             "entity_type": entity_type, "entity_id": entity_id, "source": source,
             "source_ts": source_ts, "kind": kind, "diff": dict(changes),
             "recorded_at": self.now, "run_id": self.run_id})
+
+    def record_now(self, entity_type: str, entity_id: str, source: str, kind: ChangeKind,
+                   changes: Mapping[str, list[Any]], *,
+                   source_ts: datetime | None = None) -> JournalEntry | None:
+        """Like :meth:`record`, but written at once and returned, for callers that key
+        effects on the entry's id (None for an update that changed nothing).
+
+        Entries gathered by :meth:`record` are written first, so the journal keeps its order.
+        """
+        if kind == ChangeKind.UPDATE and not changes:
+            return None
+        self._flush_journal()
+        return journal.record_change(
+            self.session, entity_type=entity_type, entity_id=entity_id, source=source,
+            source_ts=source_ts, kind=kind, diff=changes, recorded_at=self.now,
+            run_id=self.run_id,
+        )
 
     def flush_pending(self) -> None:
         """Write the journal entries and new links gathered so far, in multi-row INSERTs.
@@ -68,6 +88,9 @@ class UnitOfWork:
         if self._new_links:
             self.session.execute(insert(metadata.tables["links"]), self._new_links)
             self._new_links = []
+        self._flush_journal()
+
+    def _flush_journal(self) -> None:
         journal.append_all(self.session, self._journal)
         self._journal = []
 

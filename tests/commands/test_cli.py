@@ -44,7 +44,6 @@ def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]
 
 @pytest.mark.parametrize(("argv", "capability"), [
     (["report", "mrr"], "reports"),
-    (["conflicts", "list"], "conflicts"),
 ])
 def test_later_capabilities_say_not_available_yet(
         argv: list[str], capability: str, tmp_path: Path,

@@ -188,6 +188,7 @@ def test_source_paths_list_every_read_once_in_file_order(mappings: MappingSet) -
         "Account__r.Name",
         "Id",
         "Ledger_Id__c",
+        "End_Date__c",
     ]
     assert mappings.account_to_customer.source_paths() == ["Name", "Id"]
 
@@ -278,6 +279,7 @@ def test_salesforce_subscription_to_stripe_parameters(mappings: MappingSet) -> N
         "cancel_at_period_end": False,
         "description": "Pro for Acme",
         "metadata": {"salesforce_id": "a001", "ledger_id": "led_1"},
+        "cancel_at": None,  # no End_Date__c: renews until canceled
     }
     assert links.asked == [("account", "stripe", "customer")]
     assert mappings.subscription_to_stripe.owner_of("items.0.quantity") == "salesforce"
