@@ -97,7 +97,7 @@ def test_a_field_removed_from_the_org_is_reported_only_online(
 
     out = capsys.readouterr().out
     assert code == 2
-    assert (f"{mappings}/stripe_to_subscription.toml:35: fields.End_Date__c: "
+    assert (f"{mappings}/stripe_to_subscription.toml:34: fields.End_Date__c: "
             "Subscription__c has no field 'End_Date__c'") in out
     assert "checked against the describe of the org" in out
 

@@ -136,7 +136,10 @@ def test_plan_compares_a_salesforce_update_with_the_record_as_it_is(world: World
     assert update.action == "update"
     assert update.key.endswith(f"(Id {platform['Id']})")
     changed = {f.name: (f.old, f.new) for f in update.fields if f.changed}
-    assert list(changed) == ["End_Date__c"]
+    # A cancellation scheduled in Stripe shows in Salesforce as Canceled with its end date.
+    assert list(changed) == ["Status__c", "End_Date__c", "Cancel_At_Period_End__c"]
+    assert changed["Status__c"] == ("Active", "Canceled")
+    assert changed["Cancel_At_Period_End__c"] == (False, True)
     assert changed["End_Date__c"][0] is None
     text = render_text(plan)
     assert f"End_Date__c: (none) → '{changed['End_Date__c'][1]}'" in text
