@@ -243,8 +243,10 @@ def test_stripe_subscription_to_salesforce(mappings: MappingSet) -> None:
         "End_Date__c": None,
         "MRR__c": Decimal("300.00"),
         "ARR__c": Decimal("3600.00"),
+        "Cancel_At_Period_End__c": False,
     }
     assert mappings.stripe_to_subscription.owner_of("MRR__c") == "stripe"
+    assert mappings.stripe_to_subscription.owner_of("Cancel_At_Period_End__c") == "latest"
     assert mappings.stripe_to_subscription.owner_of("Status__c") == "latest"
 
 
