@@ -38,7 +38,8 @@ DEMO_SECRETS = (DEMO_CLIENT_SECRET, DEMO_STRIPE_KEY)
 SUBSCRIPTION_QUERY = (
     "SELECT Id, Name, Account__r.Name, Product__r.Name, Quantity__c, Unit_Price__c, "
     "Status__c, CSM__r.Name, Stripe_Customer_Id__c, Stripe_Subscription_Id__c, MRR__c, "
-    "Next_Renewal_Date__c, Sync_Error__c FROM Subscription__c ORDER BY Name"
+    "Next_Renewal_Date__c, Last_Payment_Status__c, Sync_Error__c FROM Subscription__c "
+    "ORDER BY Name"
 )
 
 
@@ -71,7 +72,7 @@ class Narrator:
 def run_demo(args: argparse.Namespace) -> int:
     """Run the narrated demo; exit 0 when every step did what it should."""
     configure_logging("warning", secrets=DEMO_SECRETS)  # the narration is the output
-    say = Narrator(total=8)
+    say = Narrator(total=9)
     print("crm-connector demo: the real daemon against local emulators; nothing leaves this "
           "machine and no credentials are needed.")
     with _workspace() as folder, _stack() as stack:
@@ -122,9 +123,12 @@ def _walk_through(say: Narrator, stack: EmulatorStack, engine: SyncEngine) -> bo
     second = _cycle(say, engine, "The daemon syncs the activations to Stripe")
     _show_subscriptions(say, stack)
     _show_stripe(say, stack)
+    third = _cycle(say, engine, "Stripe's first invoices are paid: billing facts flow back")
+    _show_billing(say, stack)
     writes = _quiet_cycle(say, stack, engine)
     return (len(first.generated.subscriptions) == 4 and len(second.activated.subscriptions) == 3
-            and second.activated.dead_letters == 1 and writes == 0)
+            and second.activated.dead_letters == 1 and third.events.applied > 0
+            and writes == 0)
 
 
 def _seed(say: Narrator, stack: EmulatorStack) -> SampleOrg:
@@ -163,6 +167,18 @@ def _show_subscriptions(say: Narrator, stack: EmulatorStack) -> None:
                      r["Status__c"], (r["CSM__r"] or {}).get("Name", ""),
                      r["Stripe_Subscription_Id__c"] or "-", (r["Sync_Error__c"] or "-")[:48]])
     say.say("Subscription__c in Salesforce:")
+    say.table(rows)
+
+
+def _show_billing(say: Narrator, stack: EmulatorStack) -> None:
+    sf = _client(stack, stack.salesforce.issue_session_token())
+    rows = [["Subscription", "Product", "Status", "Last payment", "MRR", "Next renewal"]]
+    for r in sf.query_all(SUBSCRIPTION_QUERY)["records"]:
+        if r["Stripe_Subscription_Id__c"]:
+            rows.append([r["Name"], (r["Product__r"] or {}).get("Name", ""), r["Status__c"],
+                         r["Last_Payment_Status__c"] or "-", f"{r['MRR__c'] or 0:,.2f}",
+                         r["Next_Renewal_Date__c"] or "-"])
+    say.say("Subscription__c in Salesforce, as Stripe reports it:")
     say.table(rows)
 
 
