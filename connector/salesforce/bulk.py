@@ -14,14 +14,12 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from connector.errors import FatalError, RetriableError
+from connector.salesforce.bulk_jobs import JobWaiter
 from connector.salesforce.client import SalesforceClient
 from connector.salesforce.csv_records import RecordShape
 
 JOBS = "jobs/query"
 PAGE_ROWS = 50_000
-FINISHED = "JobComplete"
-FAILED = frozenset({"Failed", "Aborted"})
 
 
 class BulkQueries:
@@ -56,7 +54,8 @@ class BulkQueries:
             RetriableError: the job did not finish within the timeout.
         """
         job_id = self._create(soql, include_deleted)
-        self._wait_until_complete(job_id)
+        JobWaiter(self._client, JOBS, self._sleep, self._poll_interval,
+                  self._timeout).wait(job_id)
         locator: str | None = ""
         while locator is not None:
             text, locator = self._page(job_id, locator)
@@ -69,20 +68,6 @@ class BulkQueries:
             "columnDelimiter": "COMMA", "lineEnding": "LF"})
         return str(answer.json()["id"])
 
-    def _wait_until_complete(self, job_id: str) -> None:
-        deadline = time.monotonic() + self._timeout
-        while True:
-            job = self._client.request("bulk_status", "GET", f"{JOBS}/{job_id}").json()
-            state = str(job.get("state"))
-            if state == FINISHED:
-                return
-            if state in FAILED:
-                raise FatalError(f"Salesforce Bulk API job {job_id} {state}: "
-                                 f"{job.get('errorMessage') or 'no reason given'}")
-            if time.monotonic() >= deadline:
-                raise RetriableError(f"Salesforce Bulk API job {job_id} still {state} "
-                                     f"after {self._timeout:.0f} s")
-            self._sleep(self._poll_interval)
 
     def _page(self, job_id: str, locator: str) -> tuple[str, str | None]:
         params: dict[str, str | int] = {"maxRecords": self._page_rows}

@@ -15,13 +15,11 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from connector.errors import FatalError, RetriableError
+from connector.salesforce.bulk_jobs import JobWaiter
 from connector.salesforce.client import RecordError, SalesforceClient, WriteResult
 
 JOBS = "jobs/ingest"
 NULL = "#N/A"  # what Bulk CSV takes for "set this field to null"; an empty value is ignored
-FINISHED = "JobComplete"
-FAILED = frozenset({"Failed", "Aborted"})
 
 
 class BulkUpserts:
@@ -58,7 +56,8 @@ class BulkUpserts:
                              headers={"Content-Type": "text/csv"})
         self._client.request("bulk_close", "PATCH", f"{JOBS}/{job_id}",
                              json={"state": "UploadComplete"})
-        self._wait_until_complete(job_id)
+        JobWaiter(self._client, JOBS, self._sleep, self._poll_interval,
+                  self._timeout).wait(job_id)
         outcomes = self._outcomes(job_id, external_id_field)
         missing = WriteResult(None, False, None, (RecordError(
             "UNPROCESSED", "the Bulk API job did not process this record"),))
@@ -70,19 +69,6 @@ class BulkUpserts:
             "contentType": "CSV", "columnDelimiter": "COMMA", "lineEnding": "LF"})
         return str(answer.json()["id"])
 
-    def _wait_until_complete(self, job_id: str) -> None:
-        deadline = time.monotonic() + self._timeout
-        while True:
-            job = self._client.request("bulk_status", "GET", f"{JOBS}/{job_id}").json()
-            state = str(job.get("state"))
-            if state == FINISHED:
-                return
-            if state in FAILED:
-                raise FatalError(f"Salesforce Bulk API ingest job {job_id} {state}: "
-                                 f"{job.get('errorMessage') or 'no reason given'}")
-            if time.monotonic() >= deadline:
-                raise RetriableError(f"Salesforce Bulk API ingest job {job_id} still {state}")
-            self._sleep(self._poll_interval)
 
     def _outcomes(self, job_id: str, key: str) -> dict[str, WriteResult]:
         found: dict[str, WriteResult] = {}
