@@ -17,7 +17,7 @@ from connector.ledger.journal import diff
 from connector.ledger.models import ChangeKind, OutboxTarget, Subscription, System
 from connector.mapping import MappingSet
 from connector.mapping.money import to_minor
-from connector.sync import conflicts
+from connector.sync import conflicts, price_conflicts
 from connector.sync import subscription_fields as fields
 from connector.sync.entities import salesforce_json
 from connector.sync.unit_of_work import UnitOfWork
@@ -43,8 +43,7 @@ def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
     """
     values = mappings.stripe_to_subscription.apply(stripe_sub)
     if source_ts is not None:  # an event, not the answer to our own call
-        conflicts.check_stripe(uow, subscription, stripe_sub, mappings.subscription_to_stripe,
-                               source_ts)
+        _check_conflicts(uow, subscription, stripe_sub, mappings, source_ts)
     before = _facts(subscription)
     newer = conflicts.newer_salesforce_intent(uow, subscription, source_ts)
     _apply(uow, subscription, values, stripe_sub)
@@ -64,6 +63,20 @@ def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
                     {"Ledger_Id__c": subscription.id, **salesforce_json(values),
                      "Sync_Error__c": None}, ("subscription", subscription.id))
     return bool(changes)
+
+
+def _check_conflicts(uow: UnitOfWork, subscription: Subscription, stripe_sub: dict[str, Any],
+                     mappings: MappingSet, reported_at: datetime) -> None:
+    """Salesforce-owned values (quantity, price) Stripe reports differently are conflicts.
+
+    Only for an event newer than our last Stripe operation on the subscription and with
+    none on its way: an older event shows the state before our change, not an edit.
+    """
+    if conflicts.stale(uow, subscription.id, reported_at):
+        return
+    conflicts.check_stripe(uow, subscription, stripe_sub, mappings.subscription_to_stripe,
+                           reported_at)
+    price_conflicts.check_price(uow, subscription, stripe_sub, mappings, reported_at)
 
 
 def _facts(subscription: Subscription) -> dict[str, Any]:

@@ -486,3 +486,90 @@ def test_a_change_stripe_rejects_is_dead_lettered_with_stripe_s_reason(
     listing = capsys.readouterr().out
     assert "outbox.stripe" in listing
     assert "type=one_time" in listing
+
+
+def _price_in_stripe(world: World, stripe_id: str, price_id: str) -> None:
+    """Move the first item to another price directly in Stripe, as a Dashboard user would."""
+    item = _stripe(world, stripe_id)["items"]["data"][0]
+    world.stack.stripe.client().v1.subscriptions.update(
+        stripe_id, {"items": [{"id": item["id"], "price": price_id}],
+                    "proration_behavior": "none"})
+    world.clock.advance(timedelta(seconds=1))
+
+
+def _only_conflict(world: World, capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
+    config = str(world.folder / "config.toml")
+    capsys.readouterr()
+    assert main(["conflicts", "list", "--config", config]) == 0
+    listing = capsys.readouterr().out
+    return listing.split("#", 1)[1].split(" ", 1)[0], listing
+
+
+def test_a_price_changed_in_stripe_is_a_conflict_and_salesforce_s_price_wins_once(
+        world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    sub = _activated(world)
+    stripe_id = sub["Stripe_Subscription_Id__c"]
+
+    _price_in_stripe(world, stripe_id, world.prices["SUPPORT-PREMIUM"])
+    world.stack.stripe.reset_counters()
+    world.cycle()
+
+    item = _stripe(world, stripe_id)["items"]["data"][0]
+    assert item["price"]["lookup_key"] == "PLATFORM-MONTHLY"  # re-asserted
+    assert world.stack.stripe.request_count(method="POST") == 1
+    assert _record(world)["Product__r"]["ProductCode"] == "PLATFORM-MONTHLY"
+    _assert_fixed_point(world)
+    _, listing = _only_conflict(world, capsys)
+    assert "Product__c (owner salesforce)" in listing
+    assert "salesforce: 'PLATFORM-MONTHLY'" in listing
+    assert "'SUPPORT-PREMIUM'" in listing
+
+
+def test_resolving_a_price_conflict_by_taking_stripe_moves_the_product_everywhere(
+        world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    sub = _activated(world)
+    stripe_id = sub["Stripe_Subscription_Id__c"]
+    _price_in_stripe(world, stripe_id, world.prices["SUPPORT-PREMIUM"])
+    world.cycle()
+    conflict_id, _ = _only_conflict(world, capsys)
+
+    assert main(["conflicts", "resolve", conflict_id, "--take", "stripe",
+                 "--config", str(world.folder / "config.toml")]) == 0
+    world.cycle()
+
+    item = _stripe(world, stripe_id)["items"]["data"][0]
+    assert item["price"]["lookup_key"] == "SUPPORT-PREMIUM"
+    [after] = [r for r in world.admin().query_all(RECORD.format(code="SUPPORT-PREMIUM"))[
+        "records"] if r["Id"] == sub["Id"]]
+    assert after["Product__c"] == world.org.products["SUPPORT-PREMIUM"]
+    _assert_fixed_point(world)
+    assert "no open conflicts" in _listing(world, capsys)
+
+
+def _listing(world: World, capsys: pytest.CaptureFixture[str]) -> str:
+    capsys.readouterr()
+    main(["conflicts", "list", "--config", str(world.folder / "config.toml")])
+    return capsys.readouterr().out
+
+
+def test_taking_stripe_for_a_price_of_no_known_product_is_refused(
+        world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    sub = _activated(world)
+    stripe_id = sub["Stripe_Subscription_Id__c"]
+    odd = world.stack.stripe.seed_price("Hand-made price", "HAND-MADE", 777, currency="usd",
+                                        interval="month")
+    _price_in_stripe(world, stripe_id, odd)
+    world.cycle()
+    conflict_id, _ = _only_conflict(world, capsys)
+
+    assert main(["conflicts", "resolve", conflict_id, "--take", "stripe",
+                 "--config", str(world.folder / "config.toml")]) == 2
+
+    assert "not the price of any known Salesforce product" in capsys.readouterr().err
+    assert main(["conflicts", "resolve", conflict_id, "--take", "salesforce",
+                 "--config", str(world.folder / "config.toml")]) == 0
+    world.cycle()
+    assert _stripe(world, stripe_id)["items"]["data"][0]["price"]["lookup_key"] == \
+        "PLATFORM-MONTHLY"
+    _assert_fixed_point(world)
+    assert "no open conflicts" in _listing(world, capsys)
