@@ -29,7 +29,7 @@ FACTS = ("status", "customer_id", "cancel_at_period_end", "current_period_start"
 def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
                               stripe_sub: dict[str, Any], mappings: MappingSet, *,
                               write_key: str, always_write: bool = False,
-                              source_ts: datetime | None = None) -> bool:
+                              source_ts: datetime | None = None, listed: bool = False) -> bool:
     """Bring ``subscription`` in line with ``stripe_sub``; queue the Salesforce update.
 
     Args:
@@ -37,6 +37,9 @@ def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
         always_write: queue the write even when no ledger fact changed (activation, whose
             Stripe ids Salesforce does not have yet).
         source_ts: when Stripe reported this state, for the journal.
+        listed: the copy was listed by reconciliation, so ``source_ts`` is only when we
+            learned of it: an ending or a cancellation is journaled at Stripe's own time
+            (``ended_at``, ``canceled_at``) instead, where Stripe gives one.
 
     Returns:
         Whether anything changed in the ledger.
@@ -56,8 +59,9 @@ def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
         values["Status__c"] = fields.salesforce_status(subscription)
     if changes:
         subscription.updated_at = uow.now
+        stripe_time = _changed_at(changes, stripe_sub) if listed else None
         uow.record("subscription", subscription.id, "stripe", ChangeKind.UPDATE, changes,
-                   source_ts=source_ts)
+                   source_ts=stripe_time or source_ts)
     if changes or always_write:
         uow.enqueue(OutboxTarget.SALESFORCE, "upsert:Subscription__c", write_key,
                     {"Ledger_Id__c": subscription.id, **salesforce_json(values),
@@ -77,6 +81,18 @@ def _check_conflicts(uow: UnitOfWork, subscription: Subscription, stripe_sub: di
     conflicts.check_stripe(uow, subscription, stripe_sub, mappings.subscription_to_stripe,
                            reported_at)
     price_conflicts.check_price(uow, subscription, stripe_sub, mappings, reported_at)
+
+
+def _changed_at(changes: dict[str, list[Any]], stripe_sub: dict[str, Any]) -> datetime | None:
+    """When Stripe says the journaled change happened: the end of a subscription that
+    stopped billing, or the request of a cancellation; None when Stripe does not say."""
+    status = changes.get("status")
+    if status is not None:
+        ended = status[1] not in fields.LIVE
+        return _timestamp(stripe_sub.get("ended_at")) if ended else None
+    if "canceled_at" in changes:
+        return _timestamp(stripe_sub.get("canceled_at"))
+    return None
 
 
 def _facts(subscription: Subscription) -> dict[str, Any]:

@@ -389,6 +389,28 @@ def test_the_journal_tells_the_subscription_history(world: World) -> None:
     assert "cancel_scheduled" in [e.kind for e in history.events]
 
 
+def test_an_end_reconciled_after_the_event_window_is_dated_when_billing_ended(
+        world: World) -> None:
+    sub = _activated(world)
+    _change(world, sub["Id"], Status__c="Canceled")  # at the period end, 23 December
+    world.cycle()
+    # The daemon is away 45 days: past Stripe's 30-day event window, so the end is
+    # reconciled by listing the subscription in January.
+    world.stack.stripe.advance(timedelta(days=45))
+
+    report = world.cycle()
+
+    assert report.events.reconciled > 0
+    _, sessions = open_ledger(world.engine.config)
+    with sessions() as session:
+        history = subscription_history(session, sub["Ledger_Id__c"],
+                                       until=world.clock.now().date())
+    assert history.status_by_month == [
+        ("2026-11", "active"), ("2026-12", "canceled"), ("2027-01", "canceled")]
+    [ended] = [e for e in history.events if e.kind == "status" and e.new == "canceled"]
+    assert ended.at.date() == date.fromisoformat(sub["Next_Renewal_Date__c"])
+
+
 def test_a_failed_renewal_is_past_due_and_a_recovered_payment_active_again(
         world: World) -> None:
     sub = _activated(world)
