@@ -371,8 +371,7 @@ def test_the_journal_tells_the_subscription_history(world: World) -> None:
     _change(world, sub["Id"], Quantity__c=2)
     _change(world, sub["Id"], Status__c="Canceled")
     # Past the period end (23 January) but within Stripe's 30-day event window, so the end
-    # arrives as its event, stamped when it happened (a longer gap is reconciled by listing,
-    # which can only say when the daemon learned of it).
+    # arrives as its event, stamped when it happened (a longer gap: see the reconciled test).
     world.stack.stripe.advance(timedelta(days=25))
     world.cycle()
 
