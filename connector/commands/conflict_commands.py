@@ -13,20 +13,23 @@ from connector.errors import ConfigError
 from connector.ledger.models import Conflict, ConflictStatus
 from connector.sync.conflict_resolution import resolve
 from connector.sync.unit_of_work import unit_of_work
-from connector.sync.wiring import open_ledger
+from connector.sync.wiring import load_mapping_set, open_ledger
 
 
 def conflicts(args: argparse.Namespace) -> int:
     """List the open conflicts, or resolve one by taking a side."""
-    _, sessions = open_ledger(load(args))
+    config = load(args)
+    _, sessions = open_ledger(config)
     if args.action == "list":
         with sessions() as session:
             return _list(session)
+    mappings = load_mapping_set(config)
     with unit_of_work(sessions, SystemClock(), "admin") as uow:
         conflict = uow.session.get(Conflict, args.id)
         if conflict is None:
             raise ConfigError([f"conflicts: no conflict #{args.id}"])
-        print(f"#{conflict.id} resolved: {resolve(uow, conflict, args.take)}")
+        done = resolve(uow, conflict, args.take, mappings)
+        print(f"#{conflict.id} resolved: {done}")
     return 0
 
 

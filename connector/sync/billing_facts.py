@@ -17,7 +17,7 @@ from connector.ledger.journal import diff
 from connector.ledger.models import ChangeKind, OutboxTarget, Subscription, System
 from connector.mapping import MappingSet
 from connector.mapping.money import to_minor
-from connector.sync import conflicts
+from connector.sync import conflicts, price_conflicts
 from connector.sync import subscription_fields as fields
 from connector.sync.entities import salesforce_json
 from connector.sync.unit_of_work import UnitOfWork
@@ -29,7 +29,7 @@ FACTS = ("status", "customer_id", "cancel_at_period_end", "current_period_start"
 def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
                               stripe_sub: dict[str, Any], mappings: MappingSet, *,
                               write_key: str, always_write: bool = False,
-                              source_ts: datetime | None = None) -> bool:
+                              source_ts: datetime | None = None, listed: bool = False) -> bool:
     """Bring ``subscription`` in line with ``stripe_sub``; queue the Salesforce update.
 
     Args:
@@ -37,14 +37,16 @@ def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
         always_write: queue the write even when no ledger fact changed (activation, whose
             Stripe ids Salesforce does not have yet).
         source_ts: when Stripe reported this state, for the journal.
+        listed: the copy was listed by reconciliation, so ``source_ts`` is only when we
+            learned of it: an ending or a cancellation is journaled at Stripe's own time
+            (``ended_at``, ``canceled_at``) instead, where Stripe gives one.
 
     Returns:
         Whether anything changed in the ledger.
     """
     values = mappings.stripe_to_subscription.apply(stripe_sub)
     if source_ts is not None:  # an event, not the answer to our own call
-        conflicts.check_stripe(uow, subscription, stripe_sub, mappings.subscription_to_stripe,
-                               source_ts)
+        _check_conflicts(uow, subscription, stripe_sub, mappings, source_ts)
     before = _facts(subscription)
     newer = conflicts.newer_salesforce_intent(uow, subscription, source_ts)
     _apply(uow, subscription, values, stripe_sub)
@@ -57,13 +59,40 @@ def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
         values["Status__c"] = fields.salesforce_status(subscription)
     if changes:
         subscription.updated_at = uow.now
+        stripe_time = _changed_at(changes, stripe_sub) if listed else None
         uow.record("subscription", subscription.id, "stripe", ChangeKind.UPDATE, changes,
-                   source_ts=source_ts)
+                   source_ts=stripe_time or source_ts)
     if changes or always_write:
         uow.enqueue(OutboxTarget.SALESFORCE, "upsert:Subscription__c", write_key,
                     {"Ledger_Id__c": subscription.id, **salesforce_json(values),
                      "Sync_Error__c": None}, ("subscription", subscription.id))
     return bool(changes)
+
+
+def _check_conflicts(uow: UnitOfWork, subscription: Subscription, stripe_sub: dict[str, Any],
+                     mappings: MappingSet, reported_at: datetime) -> None:
+    """Salesforce-owned values (quantity, price) Stripe reports differently are conflicts.
+
+    Only for an event newer than our last Stripe operation on the subscription and with
+    none on its way: an older event shows the state before our change, not an edit.
+    """
+    if conflicts.stale(uow, subscription.id, reported_at):
+        return
+    conflicts.check_stripe(uow, subscription, stripe_sub, mappings.subscription_to_stripe,
+                           reported_at)
+    price_conflicts.check_price(uow, subscription, stripe_sub, mappings, reported_at)
+
+
+def _changed_at(changes: dict[str, list[Any]], stripe_sub: dict[str, Any]) -> datetime | None:
+    """When Stripe says the journaled change happened: the end of a subscription that
+    stopped billing, or the request of a cancellation; None when Stripe does not say."""
+    status = changes.get("status")
+    if status is not None:
+        ended = status[1] not in fields.LIVE
+        return _timestamp(stripe_sub.get("ended_at")) if ended else None
+    if "canceled_at" in changes:
+        return _timestamp(stripe_sub.get("canceled_at"))
+    return None
 
 
 def _facts(subscription: Subscription) -> dict[str, Any]:

@@ -8,7 +8,12 @@
 * a Salesforce-owned field changed in Stripe (the quantity): ``salesforce`` sends the
   ledger's quantity to Stripe again; ``stripe`` makes Stripe's the quantity everywhere: in
   the ledger (journaled as the admin's change), in Salesforce and, since the conflict had
-  Salesforce's re-asserted there, in Stripe.
+  Salesforce's re-asserted there, in Stripe;
+* a price changed in Stripe (``Product__c``): ``salesforce`` sends the ledger product's
+  price to Stripe again; ``stripe`` makes the product whose price has Stripe's lookup key
+  the subscription's product in the ledger and Salesforce, and Stripe's price again in
+  Stripe. A price whose lookup key names no known product is refused (there is nothing to
+  sell it as in Salesforce).
 """
 
 from __future__ import annotations
@@ -23,20 +28,27 @@ from connector.ledger.models import (
     ConflictStatus,
     OutboxOperation,
     OutboxTarget,
+    Product,
     Source,
     Subscription,
     SubscriptionItem,
     System,
 )
-from connector.sync import conflicts, lifecycle
+from connector.mapping import MappingSet
+from connector.sync import conflicts, lifecycle, price_conflicts
 from connector.sync import subscription_fields as fields
 from connector.sync.unit_of_work import UnitOfWork
 
 QUANTITY = "Quantity__c"
 
 
-def resolve(uow: UnitOfWork, conflict: Conflict, take: str) -> str:
+def resolve(uow: UnitOfWork, conflict: Conflict, take: str,
+            mappings: MappingSet | None = None) -> str:
     """Settle ``conflict`` with ``take``'s value; return what was queued, for the admin.
+
+    Args:
+        mappings: the mapping set; ``catalog.toml`` finds the product of a Stripe price
+            (needed for ``Product__c`` conflicts).
 
     Raises:
         ConfigError: the conflict is not open, or that side's value cannot be applied.
@@ -46,6 +58,8 @@ def resolve(uow: UnitOfWork, conflict: Conflict, take: str) -> str:
     subscription = uow.session.get_one(Subscription, conflict.entity_id)
     if conflict.field == QUANTITY:
         done = _quantity(uow, conflict, subscription, take)
+    elif conflict.field == price_conflicts.PRODUCT:
+        done = _price(uow, conflict, subscription, take, mappings)
     else:
         done = _stripe_fact(uow, conflict, subscription, take)
     conflict.status, conflict.resolved_at = ConflictStatus.RESOLVED, uow.now
@@ -93,6 +107,51 @@ def _quantity(uow: UnitOfWork, conflict: Conflict, subscription: Subscription,
     conflicts.reassert_in_salesforce(uow, subscription.id, {QUANTITY: quantity},
                                      f"resolve:{conflict.id}")
     return f"the ledger, Salesforce and Stripe take Stripe's quantity {quantity} on the next sync"
+
+
+def _price(uow: UnitOfWork, conflict: Conflict, subscription: Subscription, take: str,
+           mappings: MappingSet | None) -> str:
+    """Both systems and the ledger get the chosen product's price (Stripe had ours)."""
+    if mappings is None:
+        raise ConfigError([f"conflicts: #{conflict.id}: the mappings are needed to settle "
+                           f"{conflict.field}"])
+    item = _item(uow, subscription.id)
+    if take == "salesforce":
+        product = uow.session.get(Product, item.product_id) if item.product_id else None
+        key = price_conflicts.lookup_key(mappings, product) if product else None
+        _send_price(uow, conflict, subscription, key or str(conflict.ours))
+        return f"Stripe gets Salesforce's price {key or conflict.ours!r} on the next sync"
+    product = _product_of_price(uow, conflict, mappings)
+    changes = diff({"product_id": item.product_id}, {"product_id": product.id})
+    item.product_id, item.updated_at = product.id, uow.now
+    uow.record("subscription", subscription.id, Source.ADMIN, ChangeKind.UPDATE, changes)
+    conflicts.reassert_in_salesforce(
+        uow, subscription.id,
+        {price_conflicts.PRODUCT: uow.external_for("product", product.id, System.SALESFORCE,
+                                                   "Product2")}, f"resolve:{conflict.id}")
+    _send_price(uow, conflict, subscription, str(conflict.theirs))
+    return (f"the ledger, Salesforce and Stripe take Stripe's price {conflict.theirs!r} "
+            f"(product {product.name}) on the next sync")
+
+
+def _product_of_price(uow: UnitOfWork, conflict: Conflict, mappings: MappingSet) -> Product:
+    product = price_conflicts.product_for(uow, mappings, str(conflict.theirs))
+    if product is None or uow.external_for("product", product.id, System.SALESFORCE,
+                                           "Product2") is None:
+        raise ConfigError([
+            f"conflicts: #{conflict.id}: Stripe's price {conflict.theirs!r} is not the price "
+            "of any known Salesforce product (by lookup key, mappings/catalog.toml); give "
+            "the price a product's lookup key, or take salesforce"])
+    return product
+
+
+def _send_price(uow: UnitOfWork, conflict: Conflict, subscription: Subscription,
+                key: str) -> None:
+    stripe_id = uow.external_for("subscription", subscription.id, System.STRIPE, "subscription")
+    uow.enqueue(OutboxTarget.STRIPE, lifecycle.UPDATE,
+                f"stripe:{lifecycle.UPDATE}:{subscription.id}:resolve:{conflict.id}",
+                {"stripe_subscription": stripe_id, "params": {price_conflicts.PRICE: key},
+                 "proration_behavior": "none"}, ("subscription", subscription.id))
 
 
 def _item(uow: UnitOfWork, subscription_id: str) -> SubscriptionItem:

@@ -84,7 +84,7 @@ def check_salesforce(uow: UnitOfWork, record_: Mapping[str, Any], subscription: 
         return 0
     recorded = 0
     for field, ours in stripe_facts(subscription).items():
-        if _owner(owners, field) != "stripe" or _same(ours, record_.get(field)):
+        if owner_of(owners, field) != "stripe" or _same(ours, record_.get(field)):
             continue
         conflict = record(uow, subscription.id, field, owner="stripe", ours=ours,
                           theirs=record_.get(field), their_source="salesforce",
@@ -99,16 +99,14 @@ def check_stripe(uow: UnitOfWork, subscription: Subscription, stripe_sub: Mappin
                  owners: ObjectMapping, reported_at: datetime) -> int:
     """Record a conflict when Stripe reports a quantity Salesforce owns but did not ask for.
 
-    Only for an event newer than our last Stripe operation on the subscription and with
-    none on its way (an older event shows the state before our change, not an edit). The
-    ledger's quantity is sent to Stripe again, once, without prorations (undoing an edit
-    nobody asked for bills nothing). Returns how many conflicts were recorded.
+    The caller has checked the event is not :func:`stale`. The ledger's quantity is sent to
+    Stripe again, once, without prorations (undoing an edit nobody asked for bills nothing).
+    Returns how many conflicts were recorded.
     """
-    if _owner(owners, "items.0.quantity") != "salesforce" or _stale(uow, subscription.id,
-                                                                    reported_at):
+    if owner_of(owners, "items.0.quantity") != "salesforce":
         return 0
     items = (stripe_sub.get("items") or {}).get("data") or []
-    item = _first_item(uow, subscription.id)
+    item = first_item(uow, subscription.id)
     if not items or item is None or items[0].get("quantity") in (None, item.quantity):
         return 0
     conflict = record(uow, subscription.id, "Quantity__c", owner="salesforce",
@@ -124,7 +122,12 @@ def check_stripe(uow: UnitOfWork, subscription: Subscription, stripe_sub: Mappin
     return 1
 
 
-def _stale(uow: UnitOfWork, subscription_id: str, reported_at: datetime) -> bool:
+def stale(uow: UnitOfWork, subscription_id: str, reported_at: datetime) -> bool:
+    """Whether a Stripe event may predate our own change (then it shows no edit).
+
+    True while a Stripe operation on the subscription is on its way, or when one finished
+    at or after ``reported_at``.
+    """
     if _writes_pending(uow, OutboxTarget.STRIPE, subscription_id):
         return True
     query = select(OutboxOperation.id).where(
@@ -134,7 +137,8 @@ def _stale(uow: UnitOfWork, subscription_id: str, reported_at: datetime) -> bool
     return uow.session.scalar(query.limit(1)) is not None
 
 
-def _first_item(uow: UnitOfWork, subscription_id: str) -> SubscriptionItem | None:
+def first_item(uow: UnitOfWork, subscription_id: str) -> SubscriptionItem | None:
+    """The subscription's first item (the one Stripe's ``items.0`` is)."""
     query = select(SubscriptionItem).where(SubscriptionItem.subscription_id == subscription_id)
     return uow.session.scalars(query.order_by(SubscriptionItem.created_at).limit(1)).first()
 
@@ -178,7 +182,8 @@ def _writes_pending(uow: UnitOfWork, target: OutboxTarget, subscription_id: str)
     return uow.session.scalar(query.limit(1)) is not None
 
 
-def _owner(owners: ObjectMapping, field: str) -> str | None:
+def owner_of(owners: ObjectMapping, field: str) -> str | None:
+    """The owner of ``field`` in ``owners``; None when it is not mapped."""
     try:
         return owners.owner_of(field)
     except KeyError:

@@ -27,13 +27,12 @@ from connector.ledger.models import (
     ChangeKind,
     OutboxOperation,
     OutboxTarget,
-    Product,
     Subscription,
     SubscriptionItem,
     System,
 )
-from connector.mapping import MappingError, MappingSet
-from connector.sync import conflicts, lifecycle, outbox
+from connector.mapping import MappingSet
+from connector.sync import conflicts, lifecycle, outbox, price_conflicts
 from connector.sync import subscription_fields as fields
 from connector.sync.billing_facts import apply_stripe_subscription
 from connector.sync.unit_of_work import Ledger, UnitOfWork
@@ -179,7 +178,8 @@ def _take_items(uow: UnitOfWork, subscription: Subscription, stripe_sub: dict[st
     item = uow.session.scalars(select(SubscriptionItem).where(
         SubscriptionItem.subscription_id == subscription.id)
         .order_by(SubscriptionItem.created_at).limit(1)).one()
-    product = _product_of(uow, mappings, (stripe_item.get("price") or {}).get("lookup_key"))
+    product = price_conflicts.product_for(uow, mappings,
+                                          (stripe_item.get("price") or {}).get("lookup_key"))
     quantity = int(stripe_item["quantity"])
     product_id = product.id if product else item.product_id
     changes = diff({"quantity": item.quantity, "product_id": item.product_id},
@@ -193,20 +193,6 @@ def _take_items(uow: UnitOfWork, subscription: Subscription, stripe_sub: dict[st
         shown["Product__c"] = uow.external_for("product", product.id, System.SALESFORCE,
                                                "Product2")
     conflicts.reassert_in_salesforce(uow, subscription.id, shown, f"ended:{op_id}")
-
-
-def _product_of(uow: UnitOfWork, mappings: MappingSet, lookup_key: str | None) -> Product | None:
-    if not lookup_key:
-        return None
-    for product in uow.session.scalars(select(Product).where(Product.product_code.is_not(None))):
-        try:
-            key = mappings.catalog.lookup_key({"ProductCode": product.product_code,
-                                               "Name": product.name})
-        except MappingError:
-            continue
-        if key == lookup_key:
-            return product
-    return None
 
 
 def _report_sync_error(uow: UnitOfWork, op: _Op, reason: str) -> None:

@@ -32,15 +32,18 @@ class Origin:
     Attributes:
         tag: ``event:<evt id>`` or ``reconciled:<run id>``; part of each write's outbox key.
         at: when Stripe reported it (None: now).
+        listed: a copy listed by reconciliation (``at`` is when we learned of it, not
+            when it changed).
     """
 
     tag: str
     at: datetime | None = None
+    listed: bool = False
 
     @classmethod
     def reconciled(cls, uow: UnitOfWork) -> Origin:
         """A copy listed by reconciliation in this run."""
-        return cls(f"reconciled:{uow.run_id}", uow.now)
+        return cls(f"reconciled:{uow.run_id}", uow.now, listed=True)
 
 
 class StripeObjects:
@@ -62,6 +65,7 @@ class StripeObjects:
             return False
         return apply_stripe_subscription(
             uow, subscription, current, self._mappings, source_ts=origin.at or uow.now,
+            listed=origin.listed,
             write_key=f"salesforce:Subscription__c:{subscription.id}:{origin.tag}")
 
     def invoice(self, uow: UnitOfWork, invoice: Json, failures: list[FailedAttempt],

@@ -371,8 +371,7 @@ def test_the_journal_tells_the_subscription_history(world: World) -> None:
     _change(world, sub["Id"], Quantity__c=2)
     _change(world, sub["Id"], Status__c="Canceled")
     # Past the period end (23 January) but within Stripe's 30-day event window, so the end
-    # arrives as its event, stamped when it happened (a longer gap is reconciled by listing,
-    # which can only say when the daemon learned of it).
+    # arrives as its event, stamped when it happened (a longer gap: see the reconciled test).
     world.stack.stripe.advance(timedelta(days=25))
     world.cycle()
 
@@ -387,6 +386,28 @@ def test_the_journal_tells_the_subscription_history(world: World) -> None:
     assert [(e.kind, e.old, e.new) for e in history.quantity_changes] == [
         ("created", None, 1), ("upsell", 1, 3), ("downgrade", 3, 2)]
     assert "cancel_scheduled" in [e.kind for e in history.events]
+
+
+def test_an_end_reconciled_after_the_event_window_is_dated_when_billing_ended(
+        world: World) -> None:
+    sub = _activated(world)
+    _change(world, sub["Id"], Status__c="Canceled")  # at the period end, 23 December
+    world.cycle()
+    # The daemon is away 45 days: past Stripe's 30-day event window, so the end is
+    # reconciled by listing the subscription in January.
+    world.stack.stripe.advance(timedelta(days=45))
+
+    report = world.cycle()
+
+    assert report.events.reconciled > 0
+    _, sessions = open_ledger(world.engine.config)
+    with sessions() as session:
+        history = subscription_history(session, sub["Ledger_Id__c"],
+                                       until=world.clock.now().date())
+    assert history.status_by_month == [
+        ("2026-11", "active"), ("2026-12", "canceled"), ("2027-01", "canceled")]
+    [ended] = [e for e in history.events if e.kind == "status" and e.new == "canceled"]
+    assert ended.at.date() == date.fromisoformat(sub["Next_Renewal_Date__c"])
 
 
 def test_a_failed_renewal_is_past_due_and_a_recovered_payment_active_again(
@@ -486,3 +507,90 @@ def test_a_change_stripe_rejects_is_dead_lettered_with_stripe_s_reason(
     listing = capsys.readouterr().out
     assert "outbox.stripe" in listing
     assert "type=one_time" in listing
+
+
+def _price_in_stripe(world: World, stripe_id: str, price_id: str) -> None:
+    """Move the first item to another price directly in Stripe, as a Dashboard user would."""
+    item = _stripe(world, stripe_id)["items"]["data"][0]
+    world.stack.stripe.client().v1.subscriptions.update(
+        stripe_id, {"items": [{"id": item["id"], "price": price_id}],
+                    "proration_behavior": "none"})
+    world.clock.advance(timedelta(seconds=1))
+
+
+def _only_conflict(world: World, capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
+    config = str(world.folder / "config.toml")
+    capsys.readouterr()
+    assert main(["conflicts", "list", "--config", config]) == 0
+    listing = capsys.readouterr().out
+    return listing.split("#", 1)[1].split(" ", 1)[0], listing
+
+
+def test_a_price_changed_in_stripe_is_a_conflict_and_salesforce_s_price_wins_once(
+        world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    sub = _activated(world)
+    stripe_id = sub["Stripe_Subscription_Id__c"]
+
+    _price_in_stripe(world, stripe_id, world.prices["SUPPORT-PREMIUM"])
+    world.stack.stripe.reset_counters()
+    world.cycle()
+
+    item = _stripe(world, stripe_id)["items"]["data"][0]
+    assert item["price"]["lookup_key"] == "PLATFORM-MONTHLY"  # re-asserted
+    assert world.stack.stripe.request_count(method="POST") == 1
+    assert _record(world)["Product__r"]["ProductCode"] == "PLATFORM-MONTHLY"
+    _assert_fixed_point(world)
+    _, listing = _only_conflict(world, capsys)
+    assert "Product__c (owner salesforce)" in listing
+    assert "salesforce: 'PLATFORM-MONTHLY'" in listing
+    assert "'SUPPORT-PREMIUM'" in listing
+
+
+def test_resolving_a_price_conflict_by_taking_stripe_moves_the_product_everywhere(
+        world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    sub = _activated(world)
+    stripe_id = sub["Stripe_Subscription_Id__c"]
+    _price_in_stripe(world, stripe_id, world.prices["SUPPORT-PREMIUM"])
+    world.cycle()
+    conflict_id, _ = _only_conflict(world, capsys)
+
+    assert main(["conflicts", "resolve", conflict_id, "--take", "stripe",
+                 "--config", str(world.folder / "config.toml")]) == 0
+    world.cycle()
+
+    item = _stripe(world, stripe_id)["items"]["data"][0]
+    assert item["price"]["lookup_key"] == "SUPPORT-PREMIUM"
+    [after] = [r for r in world.admin().query_all(RECORD.format(code="SUPPORT-PREMIUM"))[
+        "records"] if r["Id"] == sub["Id"]]
+    assert after["Product__c"] == world.org.products["SUPPORT-PREMIUM"]
+    _assert_fixed_point(world)
+    assert "no open conflicts" in _listing(world, capsys)
+
+
+def _listing(world: World, capsys: pytest.CaptureFixture[str]) -> str:
+    capsys.readouterr()
+    main(["conflicts", "list", "--config", str(world.folder / "config.toml")])
+    return capsys.readouterr().out
+
+
+def test_taking_stripe_for_a_price_of_no_known_product_is_refused(
+        world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    sub = _activated(world)
+    stripe_id = sub["Stripe_Subscription_Id__c"]
+    odd = world.stack.stripe.seed_price("Hand-made price", "HAND-MADE", 777, currency="usd",
+                                        interval="month")
+    _price_in_stripe(world, stripe_id, odd)
+    world.cycle()
+    conflict_id, _ = _only_conflict(world, capsys)
+
+    assert main(["conflicts", "resolve", conflict_id, "--take", "stripe",
+                 "--config", str(world.folder / "config.toml")]) == 2
+
+    assert "not the price of any known Salesforce product" in capsys.readouterr().err
+    assert main(["conflicts", "resolve", conflict_id, "--take", "salesforce",
+                 "--config", str(world.folder / "config.toml")]) == 0
+    world.cycle()
+    assert _stripe(world, stripe_id)["items"]["data"][0]["price"]["lookup_key"] == \
+        "PLATFORM-MONTHLY"
+    _assert_fixed_point(world)
+    assert "no open conflicts" in _listing(world, capsys)
