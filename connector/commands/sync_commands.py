@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
-from datetime import UTC, datetime
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 import structlog
@@ -54,17 +56,19 @@ def backfill(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run cycles every ``poll_interval`` seconds until SIGTERM or SIGINT.
+    """Run the daemon's jobs on their intervals until SIGTERM or SIGINT.
 
     Between cycles a change of the mapping files is validated and swapped in (SIGHUP forces
     a reload); an invalid set is refused and the last good one stays in force. The Stripe
-    webhook receiver serves alongside (``stripe.webhook_listen``) and stops with the daemon.
+    webhook receiver serves alongside (``stripe.webhook_listen``), wakes the daemon when an
+    event arrives, and stops with it.
     """
     config = load(args)
     secrets = Secrets()
     engine = build_engine(config, secrets)
-    receiver = webhook_server(config.stripe, secrets, engine.sessions, engine.clock)
     daemon = Daemon(engine, config)
+    receiver = webhook_server(config.stripe, secrets, engine.sessions, engine.clock,
+                              on_stored=daemon.wake)
     daemon.install_signal_handlers()
     if receiver is not None:
         receiver.start()
@@ -76,37 +80,89 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-class Daemon:
-    """The scheduled daemon: one sync job, never two at once, stopped between cycles."""
+WAKE_DELAY = timedelta(milliseconds=500)
+"""How long a webhook's wake-up waits before applying the inbox, so a burst is one cycle."""
 
-    def __init__(self, engine: SyncEngine, config: Config) -> None:
+DUE_SLACK = 1.0
+"""Seconds early the events backstop still counts as due (scheduler jitter)."""
+
+
+class Daemon:
+    """The scheduled daemon: three jobs, never two at once, stopped between them.
+
+    * ``sync``, every ``salesforce.poll_interval`` seconds (the first at once): the full
+      cycle. It lists Stripe's ``/v1/events`` only when the backstop is due.
+    * ``stripe-events``, every ``stripe.events_poll_interval`` seconds: the backstop and
+      the inbox without polling Salesforce, unless a full cycle has just listed the events.
+    * ``inbox``, half a second after a webhook delivery (one run for a burst): the inbox
+      without polling Salesforce or listing events, so a Stripe change reaches the ledger
+      and Salesforce in about a second.
+
+    Each job takes the same lock, so cycles never overlap; one that was waiting when the
+    daemon is stopped does not start.
+    """
+
+    def __init__(self, engine: SyncEngine, config: Config,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.engine = engine
         self.config = config
         self.scheduler = BlockingScheduler(timezone=UTC)
         self.reloader = MappingReloader(engine, lambda: load_mapping_set(config),
                                         config.mappings.dir, engine.sessions, engine.clock)
         self._reload = threading.Event()
+        self._stopping = threading.Event()
+        self._busy = threading.Lock()
+        self._monotonic = monotonic
+        self._events_listed: float | None = None
 
     def start(self) -> None:
-        """Run until stopped; the first cycle starts at once."""
+        """Run until stopped; the first full cycle starts at once."""
         self.scheduler.add_job(
             self.cycle, "interval", id="sync", seconds=self.config.salesforce.poll_interval,
             next_run_time=datetime.now(UTC), max_instances=1, coalesce=True,
         )
+        self.scheduler.add_job(
+            self.stripe_cycle, "interval", id="stripe-events",
+            seconds=self.config.stripe.events_poll_interval, max_instances=1, coalesce=True,
+        )
         self.reloader.publish()
         log.info("daemon started", poll_interval=self.config.salesforce.poll_interval,
+                 events_poll_interval=self.config.stripe.events_poll_interval,
                  mappings=self.engine.mappings.digest[:12])
         self.scheduler.start()
         log.info("daemon stopped")
 
     def cycle(self) -> None:
-        """One scheduled cycle: take up changed mappings if valid, then sync; never raises."""
-        self.reload_mappings(force=self._reload.is_set())
-        self._reload.clear()
-        try:
-            self.engine.run_cycle()
-        except FatalError as exc:
-            log.error("sync cycle failed; will try again next interval", error=str(exc))
+        """The ``sync`` job: take up changed mappings if valid, then sync; never raises."""
+        with self._busy:
+            if self._stopping.is_set():
+                return
+            self.reload_mappings(force=self._reload.is_set())
+            self._reload.clear()
+            list_events = self._events_due()
+            self._attempt(lambda: self.engine.run_cycle(list_events=list_events))
+
+    def stripe_cycle(self) -> None:
+        """The ``stripe-events`` job: the events backstop, if due, then the inbox."""
+        with self._busy:
+            if not self._stopping.is_set() and self._events_due():
+                self._attempt(lambda: self.engine.run_stripe_cycle(list_events=True))
+
+    def apply_inbox(self) -> None:
+        """The ``inbox`` job: apply what webhooks delivered, without polling anything."""
+        with self._busy:
+            if not self._stopping.is_set():
+                self._attempt(lambda: self.engine.run_stripe_cycle(list_events=False))
+
+    def wake(self) -> None:
+        """A webhook delivered a new event: run the ``inbox`` job soon. Callable from any
+        thread; while a run is already scheduled this does nothing, so a burst is one run."""
+        if self._stopping.is_set() or self.scheduler.get_job("inbox") is not None:
+            return
+        self.scheduler.add_job(
+            self.apply_inbox, "date", id="inbox", run_date=datetime.now(UTC) + WAKE_DELAY,
+            replace_existing=True, max_instances=2, misfire_grace_time=None,
+        )
 
     def reload_mappings(self, *, force: bool = True) -> bool:
         """Swap in the mapping files if they changed (or ``force``) and are valid.
@@ -124,7 +180,24 @@ class Daemon:
 
     def stop(self) -> None:
         """Stop scheduling; a cycle under way finishes first. Callable from any thread."""
+        self._stopping.set()
         threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True}).start()
+
+    def _events_due(self) -> bool:
+        """Whether the events backstop should run now; if so, it counts as run."""
+        now = self._monotonic()
+        interval = self.config.stripe.events_poll_interval
+        if self._events_listed is not None and now - self._events_listed < interval - DUE_SLACK:
+            return False
+        self._events_listed = now
+        return True
+
+    @staticmethod
+    def _attempt(cycle: Callable[[], object]) -> None:
+        try:
+            cycle()
+        except FatalError as exc:
+            log.error("sync cycle failed; will try again next interval", error=str(exc))
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         log.info("stopping after the current step", signal=signal.Signals(signum).name)

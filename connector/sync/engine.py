@@ -10,6 +10,10 @@ outbox. A spent Salesforce budget pauses the Salesforce steps only (one ``/limit
 cycle notices when it recovers); a transient failure leaves the step for the next cycle; a
 fatal error stops the cycle. The cycle's Salesforce calls are added to the day's
 ``api_usage`` at its end.
+
+A Stripe-only cycle (:meth:`SyncEngine.run_stripe_cycle`) is the same without the Salesforce
+reads: the running daemon uses it to apply webhook deliveries as they arrive and to run the
+events backstop on its own interval, so neither waits for, or spends, a Salesforce poll.
 """
 
 from __future__ import annotations
@@ -140,26 +144,49 @@ class SyncEngine:
         self.services = services
         self.mappings = mappings
 
-    def run_cycle(self) -> CycleReport:
+    def run_cycle(self, *, list_events: bool = True) -> CycleReport:
         """Run one full cycle and return what it did.
+
+        Args:
+            list_events: whether the Stripe step lists ``/v1/events`` first (the backstop);
+                without it only the inbox is applied.
 
         Raises:
             FatalError: a failure that retrying cannot fix (bad credentials, ...).
         """
+        return self._run("full", lambda ledger, report: self.read_and_apply(
+            ledger, report, list_events=list_events))
+
+    def run_stripe_cycle(self, *, list_events: bool) -> CycleReport:
+        """Run a cycle without the Salesforce reads and return what it did.
+
+        It applies the Stripe inbox (after listing ``/v1/events`` when ``list_events``),
+        then dispatches what that queued: Stripe corrections, Salesforce writes (batched as
+        always, and paused with the budget like any Salesforce call) and emails. Salesforce
+        is not polled, so a webhook shows up in Salesforce without waiting for the next poll.
+
+        Raises:
+            FatalError: a failure that retrying cannot fix (bad credentials, ...).
+        """
+        return self._run("stripe", lambda ledger, report: self._guarded(
+            "stripe", report, lambda: self._stripe_reads(ledger, report, list_events)))
+
+    def _run(self, kind: str, read: Callable[[Ledger, CycleReport], None]) -> CycleReport:
         report = CycleReport(uuid.uuid4().hex[:12])
         ledger = Ledger(self.sessions, self.clock, report.run_id)
         with structlog.contextvars.bound_contextvars(run_id=report.run_id):
-            self.read_and_apply(ledger, report)
+            read(ledger, report)
             self._guarded("stripe", report, lambda: self._activate(ledger, report))
             self._guarded("stripe", report, lambda: self._update_stripe(ledger, report))
             self._guarded("salesforce", report, lambda: self._write(ledger, report))
             self._guarded("email", report, lambda: self._notify(ledger, report))
             with ledger.unit() as uow:
                 save_usage(uow, self.services.salesforce.meter)
-            log.info("sync run finished", **report.summary())
+            log.info("sync run finished", cycle=kind, **report.summary())
         return report
 
-    def read_and_apply(self, ledger: Ledger, report: CycleReport) -> None:
+    def read_and_apply(self, ledger: Ledger, report: CycleReport, *,
+                       list_events: bool = True) -> None:
         """The cycle's reading steps: read every stream and apply it to ``ledger``.
 
         They call the APIs only to read; their effects are left queued in the outbox and the
@@ -167,7 +194,7 @@ class SyncEngine:
         """
         self._guarded("salesforce", report, self._probe_budget)
         self._salesforce_reads(ledger, report)
-        self._guarded("stripe", report, lambda: self._stripe_reads(ledger, report))
+        self._guarded("stripe", report, lambda: self._stripe_reads(ledger, report, list_events))
 
     def dry_run(self, inspect: Callable[[Ledger, CycleReport], T]) -> T:
         """Run the reading steps in a ledger transaction that is rolled back afterwards.
@@ -224,9 +251,9 @@ class SyncEngine:
     def _count_deleted(report: CycleReport, deleted: Deleted) -> None:
         report.deleted += deleted.deleted
 
-    def _stripe_reads(self, ledger: Ledger, report: CycleReport) -> None:
+    def _stripe_reads(self, ledger: Ledger, report: CycleReport, list_events: bool) -> None:
         report.events = StripeInbound(ledger, self.services.stripe, self.mappings,
-                                      self.clock).run()
+                                      self.clock).run(list_events=list_events)
 
     def _activate(self, ledger: Ledger, report: CycleReport) -> None:
         report.activated = Activations(ledger, self.services.stripe, self.mappings,

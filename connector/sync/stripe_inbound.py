@@ -5,6 +5,9 @@
 2. If the cursor was older than Stripe's 30-day event window, reconcile by listing objects
    (:mod:`.stripe_reconcile`) before advancing it.
 3. Apply every pending inbox event, webhook deliveries included (:mod:`.stripe_apply`).
+
+Steps 1 and 2 are skipped when the caller only wants the inbox applied (a webhook arrived,
+and the backstop is not due).
 """
 
 from __future__ import annotations
@@ -46,13 +49,22 @@ class StripeInbound:
         self._events = StripeEvents(gateway, clock)
         self._objects = StripeObjects(gateway, mappings)
 
-    def run(self) -> EventsApplied:
+    def run(self, *, list_events: bool = True) -> EventsApplied:
         """Read, reconcile if needed, apply; return the counts.
+
+        Args:
+            list_events: whether to list ``/v1/events`` first; without it only the inbox
+                (webhook deliveries, earlier listings) is applied.
 
         Raises:
             RetriableError: Stripe failed transiently; the rest waits for the next cycle.
         """
         result = EventsApplied()
+        if list_events:
+            self._list(result)
+        return InboxApplier(self._ledger, self._gateway, self._objects).run(result)
+
+    def _list(self, result: EventsApplied) -> None:
         with self._ledger.unit() as uow:
             cursor = EventCursor.loads(uow.cursor(STREAM))
         read = self._events.read(cursor)
@@ -62,7 +74,6 @@ class StripeInbound:
                 uow.set_cursor(STREAM, read.cursor.dumps())
         if read.gap:
             result.reconciled = self._reconcile(cursor, read.cursor)
-        return InboxApplier(self._ledger, self._gateway, self._objects).run(result)
 
     def _reconcile(self, last: EventCursor, advanced: EventCursor) -> int:
         log.warning("stripe events gap exceeds the 30-day window; reconciling",

@@ -3,13 +3,15 @@
 A delivery is verified on its raw bytes, parsed, and committed to the Stripe inbox before it
 is answered 2xx, so an acknowledged event survives a crash. Nothing is applied here: the sync
 cycle applies pending inbox rows, which keeps the answer fast (Stripe waits at most a few
-seconds and retries for days). A bad signature or a body that is not an event gets 400 and
+seconds and retries for days); the daemon is told a new event is waiting, so it applies it
+promptly instead of at its next poll. A bad signature or a body that is not an event gets 400 and
 leaves no trace; a redelivery gets 200 and changes nothing.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
@@ -41,11 +43,14 @@ class Receiver:
         verifier: checks ``Stripe-Signature``.
         sessions: the ledger, where the inbox lives.
         clock: stamps ``received_at``.
+        on_stored: called (without arguments, from the server's thread) after a new event
+            is committed; it must return at once, e.g. by scheduling work.
     """
 
     verifier: SignatureVerifier
     sessions: sessionmaker[Session]
     clock: Clock
+    on_stored: Callable[[], None] | None = None
 
     async def stripe(self, request: Request) -> JSONResponse:
         """``POST /webhooks/stripe``: verify, store (committed), then acknowledge."""
@@ -61,6 +66,8 @@ class Receiver:
         added = await run_in_threadpool(stripe_inbox.store_committed, self.sessions, event,
                                         self.clock.now())
         log.debug("stripe webhook stored", event_id=event.id, type=event.type, new=added)
+        if added and self.on_stored is not None:
+            self.on_stored()
         return JSONResponse({"received": True, "duplicate": not added})
 
     async def health(self, request: Request) -> JSONResponse:

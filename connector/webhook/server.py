@@ -6,6 +6,8 @@ stopped when the daemon stops (SIGTERM), after the requests in flight are answer
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,11 +34,14 @@ class WebhookServer:
         clock: the daemon's clock.
         host: interface to bind.
         port: port to bind.
+        on_stored: called after each new event is committed (see :class:`Receiver`).
     """
 
     def __init__(self, verifier: SignatureVerifier, sessions: sessionmaker[Session],
-                 clock: Clock, host: str, port: int) -> None:
-        self._thread = ServerThread(build_app(Receiver(verifier, sessions, clock)), host, port)
+                 clock: Clock, host: str, port: int, *,
+                 on_stored: Callable[[], None] | None = None) -> None:
+        receiver = Receiver(verifier, sessions, clock, on_stored)
+        self._thread = ServerThread(build_app(receiver), host, port)
 
     @property
     def url(self) -> str:
@@ -61,8 +66,11 @@ class WebhookServer:
 
 
 def webhook_server(settings: StripeConfig, secrets: Secrets, sessions: sessionmaker[Session],
-                   clock: Clock) -> WebhookServer | None:
+                   clock: Clock, on_stored: Callable[[], None] | None = None,
+                   ) -> WebhookServer | None:
     """The receiver ``settings`` ask for, or None when it is off or has no secret.
+
+    ``on_stored`` is called after each new event is committed (the daemon's wake-up).
 
     Raises:
         ConfigError: the address cannot be bound (in use, not an interface of this host).
@@ -77,7 +85,8 @@ def webhook_server(settings: StripeConfig, secrets: Secrets, sessions: sessionma
     keys = [current.get_secret_value()] + ([previous.get_secret_value()] if previous else [])
     try:
         return WebhookServer(SignatureVerifier(keys, clock), sessions, clock,
-                             settings.webhook_host, settings.webhook_port)
+                             settings.webhook_host, settings.webhook_port,
+                             on_stored=on_stored)
     except OSError as exc:
         raise ConfigError([f"stripe.webhook_listen: cannot listen on "
                            f"{settings.webhook_listen}: {exc.strerror or exc}"]) from None

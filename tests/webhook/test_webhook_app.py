@@ -178,3 +178,19 @@ def test_a_rejection_is_logged_with_its_reason(server: WebhookServer) -> None:
 
     [rejected] = [entry for entry in logs if entry["event"] == "stripe webhook rejected"]
     assert (rejected["code"], rejected["log_level"]) == ("bad_signature", "warning")
+
+
+def test_only_a_new_stored_event_wakes_the_daemon(
+        sessions: sessionmaker[Session], clock: ManualClock) -> None:
+    woken: list[str] = []
+    waking = WebhookServer(SignatureVerifier([SECRET], clock), sessions, clock, "127.0.0.1", 0,
+                           on_stored=lambda: woken.append("inbox")).start()
+    try:
+        answers = [_post(waking, _event("evt_new")).status_code,
+                   _post(waking, _event("evt_new")).status_code,  # a redelivery
+                   _post(waking, _event("evt_forged"), secret="whsec_other").status_code]
+    finally:
+        waking.stop()
+
+    assert answers == [200, 200, 400]
+    assert woken == ["inbox"]
