@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 
 from connector.cli import main
-from connector.sync import activation
 from e2e.world import START, World
 
 WRITE_METHODS = ("POST", "PATCH", "DELETE")
@@ -157,15 +156,7 @@ def test_a_crash_between_stripe_create_and_write_back_repeats_nothing(
         world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     world.cycle()
     platform = _by_code(world)["PLATFORM-MONTHLY"]
-    world.set_status(platform["Id"], "Active")
-
-    def crash(*args: object, **kwargs: object) -> None:
-        raise KeyboardInterrupt("power cut after Stripe answered")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(activation, "_record_activation", crash)
-        with pytest.raises(KeyboardInterrupt):
-            world.cycle()
+    world.activate_interrupted(platform["Id"], monkeypatch)
     assert len(world.stack.stripe.objects("subscription")) == 1  # Stripe did create it
     world.restart()
 

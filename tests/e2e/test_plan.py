@@ -29,7 +29,6 @@ from connector.ledger.models import (
 from connector.plan import Change, Plan, plan_next_sync
 from connector.plan.render import render_text
 from connector.sandbox.stack import DEMO_STRIPE_KEY
-from connector.sync import activation
 from e2e.world import World
 
 WRITE_METHODS = ("POST", "PATCH", "DELETE")
@@ -180,15 +179,7 @@ def test_plan_after_an_interrupted_activation_creates_nothing_again(
     world.cycle()
     platform = next(s for s in world.subscriptions()
                     if s["Product__r"]["ProductCode"] == "PLATFORM-MONTHLY")
-    world.set_status(platform["Id"], "Active")
-
-    def crash(*args: object, **kwargs: object) -> None:
-        raise KeyboardInterrupt("power cut after Stripe answered")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(activation, "_record_activation", crash)
-        with pytest.raises(KeyboardInterrupt):
-            world.cycle()
+    world.activate_interrupted(platform["Id"], monkeypatch)
     [created] = world.stack.stripe.objects("subscription")
     world.restart()
 

@@ -28,7 +28,6 @@ from connector.ledger.models import (
     StripeInboxEvent,
     Subscription,
 )
-from connector.sync import activation
 from connector.sync.stripe_apply import InboxApplier
 from connector.sync.stripe_objects import StripeObjects
 from connector.sync.unit_of_work import Ledger
@@ -235,15 +234,7 @@ def test_events_ignored_while_an_activation_was_interrupted_are_applied_after_re
     world.cycle()
     record = next(s for s in world.subscriptions()
                   if s["Product__r"]["ProductCode"] == "PLATFORM-MONTHLY")
-    world.set_status(record["Id"], "Active")
-
-    def crash(*args: object, **kwargs: object) -> None:
-        raise KeyboardInterrupt("power cut after Stripe answered")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(activation, "_record_activation", crash)
-        with pytest.raises(KeyboardInterrupt):
-            world.cycle()
+    world.activate_interrupted(record["Id"], monkeypatch)
     world.restart()
     world.cycle()  # the events are read before activation recovers: not billed yet, ignored
     assert _rows(world, Invoice) == []

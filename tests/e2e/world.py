@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from simple_salesforce.api import Salesforce
 
 from connector.clock import ManualClock
@@ -16,6 +17,7 @@ from connector.retry import NO_WAIT
 from connector.sandbox.seed import SampleOrg, seed_salesforce, seed_stripe
 from connector.sandbox.stack import EmulatorStack
 from connector.secrets import Secrets
+from connector.sync import activation
 from connector.sync.engine import CycleReport, SyncEngine
 from connector.sync.wiring import build_engine
 
@@ -70,6 +72,19 @@ class World:
         self.as_user(username).restful(f"sobjects/Subscription__c/{record_id}", method="PATCH",
                                        data=json.dumps({"Status__c": status}))
         self.clock.advance(timedelta(seconds=1))
+
+    def activate_interrupted(self, record_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Activate ``record_id`` as a CSM, then cut the power in the cycle that syncs it:
+        after Stripe created the subscription, before the ledger recorded it."""
+        self.set_status(record_id, "Active")
+
+        def crash(*args: object, **kwargs: object) -> None:
+            raise KeyboardInterrupt("power cut after Stripe answered")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(activation, "_record_activation", crash)
+            with pytest.raises(KeyboardInterrupt):
+                self.cycle()
 
 
 def build(stack: EmulatorStack, folder: Path, clock: ManualClock) -> SyncEngine:
