@@ -116,6 +116,12 @@ class DirConfig(Section):
     dir: Path
 
 
+class MappingsConfig(DirConfig):
+    """The mapping files, and the Salesforce data model they are checked against."""
+
+    data_model: Path | None = None
+
+
 class Config(Section):
     """The whole configuration.
 
@@ -127,7 +133,7 @@ class Config(Section):
     salesforce: SalesforceConfig = SalesforceConfig()
     stripe: StripeConfig = StripeConfig()
     notifications: NotificationsConfig = NotificationsConfig()
-    mappings: DirConfig = DirConfig(dir=Path("mappings"))
+    mappings: MappingsConfig = MappingsConfig(dir=Path("mappings"))
     templates: DirConfig = DirConfig(dir=Path("templates"))
     source: Path | None = Field(default=None, exclude=True)
 
@@ -212,7 +218,9 @@ def _resolve_paths(config: Config, path: Path) -> Config:
         "source": path.resolve(),
         "ledger": LedgerConfig(url=resolve_sqlite_url(config.ledger.url, base)),
         "salesforce": salesforce,
-        "mappings": DirConfig(dir=base / config.mappings.dir),
+        "mappings": MappingsConfig(
+            dir=base / config.mappings.dir,
+            data_model=base / config.mappings.data_model if config.mappings.data_model else None),
         "templates": DirConfig(dir=base / config.templates.dir),
     })
 

@@ -17,12 +17,12 @@ from simple_salesforce.format import format_soql
 from connector.commands.sync_commands import load
 from connector.config import Config
 from connector.errors import ValidationRejectedError
-from connector.mapping import DataModel, MappingSet, Problem, check_mappings, load_mappings
+from connector.mapping import MappingSet, Problem, check_mappings, load_mappings
 from connector.mapping.catalog_check import CatalogFindings, check_catalog
 from connector.mapping.org_model import Describe, org_data_model
 from connector.salesforce.client import SalesforceClient
 from connector.secrets import Secrets
-from connector.sync.wiring import SHIPPED_METADATA, build_salesforce, build_stripe
+from connector.sync.wiring import build_salesforce, build_stripe, offline_data_model
 
 CREDENTIALS = {
     "password": ("SALESFORCE_CLIENT_ID", "SALESFORCE_CLIENT_SECRET", "SALESFORCE_USERNAME",
@@ -36,7 +36,7 @@ CREDENTIALS = {
 def check(args: argparse.Namespace) -> int:
     """Print ``file:line: key.path: reason`` for every problem; exit 0 only when all are valid."""
     config, secrets = load(args), Secrets()
-    offline = DataModel.offline(SHIPPED_METADATA)
+    offline = offline_data_model(config)
     client = None if args.offline or not _has_credentials(config, secrets) else (
         build_salesforce(config, secrets))
     model = offline if client is None else org_data_model(_describer(client), offline)

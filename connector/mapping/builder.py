@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from connector.mapping.datamodel import DataModel
+from connector.mapping.datamodel import DataModel, did_you_mean
 from connector.mapping.expressions import Expression, ExpressionError, compile_expression
 from connector.mapping.field_builder import FieldBuilder, FieldContext
 from connector.mapping.locate import LineIndex
@@ -31,12 +31,21 @@ from connector.mapping.model import (
     GenerationHeader,
     Header,
     ObjectFile,
+    SubscriptionFieldsFile,
     TriggerTable,
     parse_table,
 )
 from connector.mapping.problems import Loc, Problem
+from connector.mapping.subscription_object import OBJECT, ROLES, SubscriptionFields
 from connector.mapping.templates import TemplateError, compile_template
-from connector.mapping.validate import OWNERS, PER_VALUES, choice, object_problem, read_path
+from connector.mapping.validate import (
+    OWNERS,
+    PER_VALUES,
+    choice,
+    object_problem,
+    read_path,
+    writable_problem,
+)
 
 TRIGGER_OBJECT = "Opportunity"
 MAX_LOOKUP_KEY = 200
@@ -56,7 +65,7 @@ class Role:
     """
 
     file: str
-    kind: Literal["generation", "object", "catalog"]
+    kind: Literal["generation", "object", "catalog", "subscription_fields"]
     source: str | None = None
     target: str | None = None
     default_owner: str = "salesforce"
@@ -77,6 +86,10 @@ class FileBuilder:
         """Record a problem at key path ``loc`` (empty: the whole file)."""
         line = self.index.line_of(loc) if loc else None
         self.problems.append(Problem(self.label, line, loc, reason))
+
+    def _check(self, loc: Loc, reason: str | None) -> None:
+        if reason:
+            self.report(loc, reason)
 
     def parse(self, model: type[BaseModel], raw: Any, loc: Loc) -> Any:
         """``raw`` validated as ``model``, or None after reporting why not."""
@@ -124,6 +137,61 @@ class CatalogBuilder(FileBuilder):
         return template
 
 
+class SubscriptionFieldsBuilder(FileBuilder):
+    """subscription_fields.toml → SubscriptionFields (which org field holds each role)."""
+
+    def build(self) -> SubscriptionFields | None:
+        """The renames, or None when the file has problems."""
+        self.parse(SubscriptionFieldsFile, self.raw, ())
+        renamed: dict[str, str] = {}
+        taken: dict[str, str] = {}
+        for role, name in (self.section("fields") or {}).items():
+            loc: Loc = ("fields", role)
+            if role not in ROLES:
+                self.report(loc, f"unknown role {role!r}{did_you_mean(role, ROLES)}; the roles "
+                                 f"are {', '.join(ROLES)}")
+                continue
+            if not isinstance(name, str):
+                self.report(loc, f"must be the name of a {OBJECT} field, in quotes")
+                continue
+            if name in taken:
+                self.report(loc, f"{name} already holds {taken[name]}; each role needs its own "
+                                 "field")
+                continue
+            taken[name] = role
+            relationship = self._field(loc, role, name)
+            shipped = ROLES[role].shipped
+            if name != shipped:
+                renamed[shipped] = name
+            if relationship is not None and relationship != shipped.replace("__c", "__r"):
+                renamed[shipped.replace("__c", "__r")] = relationship
+        if self.problems:
+            return None
+        return SubscriptionFields(renamed)
+
+    def _field(self, loc: Loc, role: str, name: str) -> str | None:
+        """Check that ``name`` can hold ``role``; return its relationship name if a lookup."""
+        resolved, reason = read_path(self.model, OBJECT, name)
+        if reason or resolved is None or resolved.field is None:
+            self.report(loc, reason or f"{name!r} is not a field of {OBJECT}")
+            return None
+        info, wanted = resolved.field, ROLES[role].kind
+        for writes in ("create", "update"):  # the daemon upserts every role's field
+            self._check(loc, writable_problem(resolved, OBJECT, writes))
+        is_reference = info.type == "reference"
+        if wanted == "reference" and not is_reference:
+            self.report(loc, f"{name} is a {info.type} field; {role} ({ROLES[role].meaning}) "
+                             "needs a lookup")
+        elif wanted != "reference" and (is_reference or info.kind != wanted):
+            self.report(loc, f"{name} is a {info.type} field; {role} ({ROLES[role].meaning}) "
+                             f"needs {_FIELD_KINDS[wanted]} field")
+        return info.relationship_name if is_reference else None
+
+
+_FIELD_KINDS = {"text": "a text or picklist", "number": "a number or currency",
+                "bool": "a checkbox", "date": "a date"}
+
+
 class ObjectBuilder(FileBuilder):
     """An object or generation mapping file → ObjectMapping / GenerationMapping."""
 
@@ -165,10 +233,6 @@ class ObjectBuilder(FileBuilder):
         if isinstance(header, GenerationHeader):
             self._check(("mapping", "per"), choice(header.per, PER_VALUES, "value"))
         return header
-
-    def _check(self, loc: Loc, reason: str | None) -> None:
-        if reason:
-            self.report(loc, reason)
 
     def _check_object(self, key: str, value: str, required: str | None) -> None:
         loc: Loc = ("mapping", key)

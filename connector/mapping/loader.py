@@ -9,16 +9,24 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from connector.errors import ConfigError
-from connector.mapping.builder import CatalogBuilder, ObjectBuilder, Role
+from connector.mapping.builder import (
+    CatalogBuilder,
+    ObjectBuilder,
+    Role,
+    SubscriptionFieldsBuilder,
+)
 from connector.mapping.datamodel import DataModel, did_you_mean
 from connector.mapping.mapping import Catalog, GenerationMapping, MappingSet, ObjectMapping
 from connector.mapping.problems import Problem
+from connector.mapping.subscription_object import SubscriptionFields
 
 CATALOG = "catalog.toml"
+SUBSCRIPTION_FIELDS = "subscription_fields.toml"
 
 ROLES: dict[str, Role] = {role.file: role for role in (
     Role("opportunity_to_subscription.toml", "generation", source="OpportunityLineItem",
@@ -28,6 +36,7 @@ ROLES: dict[str, Role] = {role.file: role for role in (
     Role("stripe_to_subscription.toml", "object", source="stripe.subscription",
          default_owner="stripe"),
     Role(CATALOG, "catalog", source="Product2", target="stripe.price"),
+    Role(SUBSCRIPTION_FIELDS, "subscription_fields", target="Subscription__c"),
 )}
 """Every mapping file the daemon reads, by name; all are required."""
 
@@ -74,17 +83,24 @@ class _Folder:
 
     def build(self) -> MappingSet | None:
         catalog = self._catalog()
-        built = {name: self._object(ROLES[name], catalog) for name in ROLES if name != CATALOG}
-        if self.problems or catalog is None:
+        subscription_fields = self._subscription_fields()
+        built = {name: self._object(role, catalog) for name, role in ROLES.items()
+                 if role.kind in {"generation", "object"}}
+        if self.problems or catalog is None or subscription_fields is None:
             return None
         return MappingSet(
             directory=self.directory,
             digest=digest(self.directory),
-            opportunity_to_subscription=_generation(built["opportunity_to_subscription.toml"]),
+            opportunity_to_subscription=_generation(
+                _required(built["opportunity_to_subscription.toml"])
+                .with_shipped_targets(subscription_fields)),
             account_to_customer=_required(built["account_to_customer.toml"]),
-            subscription_to_stripe=_required(built["subscription_to_stripe.toml"]),
-            stripe_to_subscription=_required(built["stripe_to_subscription.toml"]),
+            subscription_to_stripe=replace(_required(built["subscription_to_stripe.toml"]),
+                                           source_names=subscription_fields),
+            stripe_to_subscription=_required(built["stripe_to_subscription.toml"])
+            .with_shipped_targets(subscription_fields),
             catalog=catalog,
+            subscription_fields=subscription_fields,
         )
 
     def _read(self, name: str) -> str | None:
@@ -119,6 +135,16 @@ class _Folder:
         catalog = builder.build()
         self.problems.extend(builder.problems)
         return catalog
+
+    def _subscription_fields(self) -> SubscriptionFields | None:
+        text, raw = self.texts[SUBSCRIPTION_FIELDS], self.raws[SUBSCRIPTION_FIELDS]
+        if text is None or raw is None:
+            return None
+        builder = SubscriptionFieldsBuilder(self.label(SUBSCRIPTION_FIELDS), text, raw,
+                                            self.model)
+        built = builder.build()
+        self.problems.extend(builder.problems)
+        return built
 
     def _object(self, role: Role, catalog: Catalog | None) -> ObjectMapping | None:
         text, raw = self.texts[role.file], self.raws[role.file]

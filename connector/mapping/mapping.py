@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,6 +17,7 @@ from connector.mapping.expressions import Expression, ExpressionError
 from connector.mapping.paths import get_path, set_path
 from connector.mapping.problems import MappingError
 from connector.mapping.steps import Reader, Step, StepInput, TransformSpec, run_steps
+from connector.mapping.subscription_object import SubscriptionFields
 from connector.mapping.templates import Template
 from connector.mapping.transforms import TransformError
 
@@ -124,6 +125,9 @@ class ObjectMapping:
         target: the object written.
         fields: every mapped field, in file order.
         filter: records for which this is false are not mapped (None: all are).
+        source_names: the org's ``Subscription__c`` field names when this mapping reads
+            ``Subscription__c`` rows: its paths are written in them, the rows it is given
+            carry the shipped names (see :mod:`connector.mapping.subscription_object`).
     """
 
     file: str
@@ -131,6 +135,7 @@ class ObjectMapping:
     target: str
     fields: tuple[FieldMapping, ...]
     filter: Expression | None = None
+    source_names: SubscriptionFields | None = None
 
     def source_paths(self) -> list[str]:
         """Every source path read, in file order without duplicates (for SOQL SELECT lists)."""
@@ -169,7 +174,15 @@ class ObjectMapping:
 
     def reader(self) -> Reader:
         """How this mapping reads a path of its source rows."""
-        return get_path
+        names = self.source_names
+        if names is None or not names.renamed:
+            return get_path
+        return lambda row, path: get_path(row, names.shipped(path))
+
+    def with_shipped_targets(self, names: SubscriptionFields) -> ObjectMapping:
+        """This mapping writing the shipped names of the org's ``Subscription__c`` fields."""
+        renamed = tuple(replace(f, target=names.shipped(f.target)) for f in self.fields)
+        return replace(self, fields=renamed)
 
     def owner_of(self, target_field: str) -> str:
         """The owner of ``target_field``.
@@ -298,6 +311,8 @@ class MappingSet:
     Attributes:
         directory: where the files were read.
         digest: sha256 over the files (name and bytes, sorted by name); shown in ``status``.
+        subscription_fields: the org's names of the ``Subscription__c`` fields the daemon
+            keeps (subscription_fields.toml).
     """
 
     directory: Path
@@ -307,3 +322,4 @@ class MappingSet:
     subscription_to_stripe: ObjectMapping
     stripe_to_subscription: ObjectMapping
     catalog: Catalog
+    subscription_fields: SubscriptionFields = field(default_factory=SubscriptionFields)

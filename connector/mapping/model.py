@@ -95,6 +95,12 @@ class ObjectFile(FileTables):
     fields: dict[str, Any]
 
 
+class SubscriptionFieldsFile(FileTables):
+    """subscription_fields.toml: role → the org's field name (every role optional)."""
+
+    fields: dict[str, Any] = {}
+
+
 class CatalogFile(FileTables):
     """catalog.toml."""
 

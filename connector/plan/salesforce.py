@@ -2,7 +2,8 @@
 
 Operations are merged per record the way the dispatcher merges them (later operations win
 per field). The records' current values are read from Salesforce by external id, one query
-per 200 records, so ``old`` is what the org holds, not what the ledger believes.
+per 200 records, so ``old`` is what the org holds, not what the ledger believes. Field names
+are the org's (``subscription_fields.toml``), as the dispatcher sends them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import select
 
 from connector.errors import ConnectorError
 from connector.ledger.models import OutboxOperation, OutboxStatus, OutboxTarget
+from connector.mapping.subscription_object import SubscriptionFields
 from connector.plan.records import Change, FieldChange
 from connector.salesforce.client import SalesforceClient
 from connector.sync.unit_of_work import Ledger
@@ -32,14 +34,15 @@ class Upsert:
 
     sobject: str
     external_id: str
+    key_field: str = EXTERNAL_ID
     fields: dict[str, Any] = field(default_factory=dict)
     due: bool = True
     next_attempt_at: datetime | None = None
     queued_now: bool = True
 
 
-def salesforce_changes(ledger: Ledger, client: SalesforceClient,
-                       queued_before: int) -> list[Change]:
+def salesforce_changes(ledger: Ledger, client: SalesforceClient, queued_before: int,
+                       names: SubscriptionFields | None = None) -> list[Change]:
     """Every pending Salesforce operation as a change, with old → new per field.
 
     Args:
@@ -52,14 +55,14 @@ def salesforce_changes(ledger: Ledger, client: SalesforceClient,
         pending = list(uow.session.scalars(select(OutboxOperation).where(
             OutboxOperation.target == OutboxTarget.SALESFORCE,
             OutboxOperation.status == OutboxStatus.PENDING).order_by(OutboxOperation.id)))
-        upserts, others = _merge(pending, uow.now, queued_before)
+        upserts, others = _merge(pending, uow.now, queued_before, names or SubscriptionFields())
     current, error = _current(client, upserts)
     note = f"current values unknown: {error}" if error else ""
     return [_change(u, current.get((u.sobject, u.external_id)), note) for u in upserts] + others
 
 
-def _merge(ops: Iterable[OutboxOperation], now: datetime,
-           queued_before: int) -> tuple[list[Upsert], list[Change]]:
+def _merge(ops: Iterable[OutboxOperation], now: datetime, queued_before: int,
+           names: SubscriptionFields) -> tuple[list[Upsert], list[Change]]:
     merged: dict[tuple[str, str], Upsert] = {}
     others: list[Change] = []
     for op in ops:
@@ -68,8 +71,10 @@ def _merge(ops: Iterable[OutboxOperation], now: datetime,
             others.append(_other(op, due))
             continue
         sobject, key = op.operation.removeprefix(UPSERT), str(op.payload[EXTERNAL_ID])
-        upsert = merged.setdefault((sobject, key), Upsert(sobject, key))
-        upsert.fields.update({k: v for k, v in op.payload.items() if k != EXTERNAL_ID})
+        upsert = merged.setdefault((sobject, key),
+                                   Upsert(sobject, key, names.key_field(sobject)))
+        upsert.fields.update({k: v for k, v in names.outbound(sobject, op.payload).items()
+                              if k != upsert.key_field})
         upsert.queued_now = upsert.queued_now and op.id > queued_before
         if not due:
             upsert.due, upsert.next_attempt_at = False, op.next_attempt_at
@@ -91,7 +96,7 @@ def _current(client: SalesforceClient,
     try:
         for sobject, group in by_object.items():
             for record in _query(client, sobject, group):
-                found[(sobject, str(record[EXTERNAL_ID]))] = record
+                found[(sobject, str(record[group[0].key_field]))] = record
     except ConnectorError as exc:
         return found, str(exc)
     return found, ""
@@ -99,19 +104,20 @@ def _current(client: SalesforceClient,
 
 def _query(client: SalesforceClient, sobject: str,
            group: list[Upsert]) -> Iterable[dict[str, Any]]:
-    names = dict.fromkeys(["Id", EXTERNAL_ID, *(n for u in group for n in u.fields)])
+    key_field = group[0].key_field
+    names = dict.fromkeys(["Id", key_field, *(n for u in group for n in u.fields)])
     select_list = ", ".join(names)
     for start in range(0, len(group), IN_CHUNK):
         keys = [u.external_id for u in group[start:start + IN_CHUNK]]
         soql = format_soql(f"SELECT {select_list} FROM {sobject} "  # noqa: S608 (mapped names)
-                           f"WHERE {EXTERNAL_ID} IN {{}}", keys)
+                           f"WHERE {key_field} IN {{}}", keys)
         yield from client.query(soql)
 
 
 def _change(upsert: Upsert, current: Mapping[str, Any] | None, note: str) -> Change:
-    key = f"{EXTERNAL_ID}={upsert.external_id}"
+    key = f"{upsert.key_field}={upsert.external_id}"
     if current is None and upsert.queued_now:
-        key = f"{EXTERNAL_ID}=(new; the sync assigns it)"
+        key = f"{upsert.key_field}=(new; the sync assigns it)"
     if current is None:
         fields = tuple(FieldChange(k, None, v) for k, v in upsert.fields.items())
         action = "create" if not note else "upsert"

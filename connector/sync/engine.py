@@ -233,11 +233,12 @@ class SyncEngine:
         signpost = self.clock.now()
         salesforce = self.services.salesforce
         bulk = BulkQueries(salesforce, self.config.salesforce.bulk_threshold)
+        names = self.mappings.subscription_fields
         potential = PotentialSubscriptions(salesforce, self.mappings.opportunity_to_subscription,
                                            bulk)
         edits = SubscriptionEdits(salesforce, bulk,
                                   LifecycleEdits(self.mappings, self.config.stripe),
-                                  self.mappings.stripe_to_subscription)
+                                  self.mappings.stripe_to_subscription, names)
         interval = timedelta(seconds=self.config.salesforce.deletes_interval)
         for step, sobject, slot in ((potential, "Opportunity", "generated"),
                                     (edits, "Subscription__c", "edits")):
@@ -265,7 +266,8 @@ class SyncEngine:
     def _write(self, ledger: Ledger, report: CycleReport) -> None:
         salesforce = self.services.salesforce
         bulk = BulkUpserts(salesforce, self.config.salesforce.bulk_write_threshold)
-        report.written = SalesforceWrites(ledger, salesforce, bulk).dispatch()
+        report.written = SalesforceWrites(ledger, salesforce, bulk,
+                                          self.mappings.subscription_fields).dispatch()
 
     def _notify(self, ledger: Ledger, report: CycleReport) -> None:
         report.sent = Notifications(ledger, self.services.mailer, self.services.renderer,

@@ -35,6 +35,7 @@ from connector.ledger.models import (
 )
 from connector.mapping import GenerationMapping
 from connector.mapping.money import to_minor
+from connector.mapping.transforms import TransformError
 from connector.salesforce.bulk import BulkQueries
 from connector.salesforce.client import SalesforceClient
 from connector.salesforce.reader import (
@@ -49,14 +50,16 @@ from connector.sync.entities import salesforce_json, upsert_mirror
 from connector.sync.unit_of_work import UnitOfWork
 
 OPPORTUNITY_FIELDS = (
-    "Name", "AccountId", "Account.Name", "Account.CSM__c", "Account.OwnerId", "StageName",
+    "Name", "AccountId", "Account.Name", "Account.OwnerId", "StageName",
     "IsWon", "IsClosed", "CloseDate", "Amount", "CurrencyIsoCode",
-    "Create_Potential_Subscription__c",
 )
+"""What the ledger mirrors of every opportunity; the trigger and the mapping add theirs."""
 LINE_ITEM_FIELDS = ("OpportunityId", "Product2Id", "Product2.Name", "Product2.ProductCode",
                     "Quantity", "UnitPrice", "ServiceDate")
 IN_CHUNK = 200
 CSM_EMAIL_KIND = "csm_potential_subscriptions"
+CSM = "CSM__c"
+"""The subscription field whose mapped value is the CSM who gets the email."""
 
 
 @dataclass
@@ -103,9 +106,24 @@ class PotentialSubscriptions:
     def _rows(self, opportunities: list[dict[str, Any]]) -> list[Row]:
         triggered = [o for o in opportunities if self._triggers(o)]
         items = self._line_items([o["Id"] for o in triggered])
-        users = self._users({_csm_of(o) for o in triggered} - {None})
-        return [Row(o, items.get(o["Id"], []), users.get(_csm_of(o) or "", {}),
+        csms = {o["Id"]: self._csm_of(Row(o, items.get(o["Id"], []), {}, True))
+                for o in triggered}
+        users = self._users(set(csms.values()))
+        return [Row(o, items.get(o["Id"], []), users.get(csms.get(o["Id"]) or "", {}),
                     o in triggered) for o in opportunities]
+
+    def _csm_of(self, row: Row) -> str | None:
+        """The CSM the mapping assigns to the row's first subscription: the email's recipient.
+
+        None when the mapping assigns none or cannot map the row (generation then
+        dead-letters it with the reason).
+        """
+        try:
+            csm = self._mapping.mapping_of(CSM)
+            value = csm.value(row.sources(self._mapping.per)[0], None, self._mapping.reader())
+        except (KeyError, TransformError):
+            return None
+        return str(value) if value else None
 
     def apply(self, uow: UnitOfWork, rows: Iterable[Row]) -> Generated:
         """Mirror the rows into the ledger and generate what the trigger asks for."""
@@ -233,11 +251,6 @@ def _prefetch(uow: UnitOfWork, rows: list[Row]) -> None:
     uow.prefetch(System.SALESFORCE, "Account", Account,
                  [r.opportunity["AccountId"] for r in rows if r.opportunity.get("AccountId")])
     uow.prefetch(System.SALESFORCE, "Opportunity", Opportunity, [r.id for r in rows])
-
-
-def _csm_of(opportunity: Mapping[str, Any]) -> str | None:
-    account = opportunity.get("Account") or {}
-    return account.get("CSM__c") or account.get("OwnerId")
 
 
 def _opportunity_values(record: Mapping[str, Any], account: Account | None) -> dict[str, Any]:

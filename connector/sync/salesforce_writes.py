@@ -1,7 +1,8 @@
 """Delivering queued Salesforce writes in batches.
 
 All due ``upsert:<Object>`` operations are gathered, merged per record (later operations
-override earlier fields of the same record), and sent with sObject Collections, 200 records
+override earlier fields of the same record), renamed to the org's field names
+(``subscription_fields.toml``), and sent with sObject Collections, 200 records
 per API call, or with one Bulk API 2.0 ingest job when an object has more than
 ``bulk_write_threshold`` records pending. Writes of entities deleted in Salesforce are
 withdrawn instead of sent (an upsert would recreate the record).
@@ -19,6 +20,7 @@ from typing import Any
 
 from connector.errors import BudgetExhaustedError, RetriableError, ValidationRejectedError
 from connector.ledger.models import Opportunity, OutboxOperation, Subscription, System
+from connector.mapping.subscription_object import SubscriptionFields
 from connector.salesforce.bulk_ingest import BulkUpserts
 from connector.salesforce.client import SalesforceClient, WriteResult
 from connector.sync import outbox
@@ -26,6 +28,7 @@ from connector.sync.deletions import withdraw_writes
 from connector.sync.unit_of_work import Ledger, UnitOfWork
 
 EXTERNAL_ID = "Ledger_Id__c"
+"""The ledger id in a queued write (the org may call the field otherwise: ``key_field``)."""
 BATCH = 10_000  # operations claimed per round; a round is one Bulk job or up to 50 calls
 DELETABLE: dict[str, type[Opportunity] | type[Subscription]] = {
     "opportunity": Opportunity, "subscription": Subscription}
@@ -45,10 +48,11 @@ class SalesforceWrites:
     """Sends the pending Salesforce upserts."""
 
     def __init__(self, ledger: Ledger, client: SalesforceClient,
-                 bulk: BulkUpserts | None = None) -> None:
+                 bulk: BulkUpserts | None = None, names: SubscriptionFields | None = None) -> None:
         self._ledger = ledger
         self._client = client
         self._bulk = bulk
+        self._names = names or SubscriptionFields()
 
     def dispatch(self) -> Written:
         """Deliver every due Salesforce upsert, grouped by object, ``BATCH`` at a time."""
@@ -71,12 +75,12 @@ class SalesforceWrites:
         return len(due)
 
     def _send(self, sobject: str, records: dict[str, _Record], result: Written) -> None:
-        payloads = [r.fields for r in records.values()]
+        payloads = [self._names.outbound(sobject, r.fields) for r in records.values()]
         calls_before = self._client.meter.total_calls
         bulk = self._bulk is not None and len(payloads) > self._bulk.threshold
         writer = self._bulk.upsert if bulk and self._bulk else self._client.upsert
         try:
-            outcomes = writer(sobject, EXTERNAL_ID, payloads)
+            outcomes = writer(sobject, self._names.key_field(sobject), payloads)
         except (RetriableError, BudgetExhaustedError) as exc:
             self._defer(records, exc, result)
             return

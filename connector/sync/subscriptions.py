@@ -30,6 +30,7 @@ from connector.ledger.models import (
     System,
 )
 from connector.mapping import ObjectMapping
+from connector.mapping.subscription_object import SubscriptionFields
 from connector.salesforce.bulk import BulkQueries
 from connector.salesforce.client import SalesforceClient
 from connector.salesforce.reader import (
@@ -75,26 +76,28 @@ def activation_key(ledger_id: str) -> str:
 class SubscriptionEdits:
     """The ``Subscription__c`` → ledger step."""
 
-    stream = Stream("Subscription__c", SUBSCRIPTION_FIELDS)
-
     def __init__(self, client: SalesforceClient, bulk: BulkQueries | None = None,
                  lifecycle: LifecycleEdits | None = None,
-                 owners: ObjectMapping | None = None) -> None:
+                 owners: ObjectMapping | None = None,
+                 names: SubscriptionFields | None = None) -> None:
         self._client = client
         self._bulk = bulk
         self._lifecycle = lifecycle
         self._owners = owners
+        self._names = names or SubscriptionFields()
+        self.stream = Stream("Subscription__c", tuple(map(self._names.org, SUBSCRIPTION_FIELDS)))
+        """The changed records, read with the org's field names."""
 
     def read(self, cursor: Cursor, signpost: datetime) -> tuple[list[dict[str, Any]], Cursor]:
-        """Read the records changed since ``cursor`` (no ledger I/O)."""
+        """Read the records changed since ``cursor`` (no ledger I/O), in shipped names."""
         batch = read_changes(self._client, self.stream, cursor, signpost)
-        return batch.records, batch.cursor
+        return [self._names.from_org(r) for r in batch.records], batch.cursor
 
     def batches(self, cursor: Cursor,
                 signpost: datetime) -> Iterator[tuple[list[dict[str, Any]], Cursor]]:
         """:meth:`read` in chunks, each with the cursor covering it."""
         for batch in read_batches(self._client, self.stream, cursor, signpost, bulk=self._bulk):
-            yield batch.records, batch.cursor
+            yield [self._names.from_org(r) for r in batch.records], batch.cursor
 
     def apply(self, uow: UnitOfWork, records: Iterable[dict[str, Any]]) -> Applied:
         """Apply the records to the ledger; dead-letter the ones that cannot be applied."""

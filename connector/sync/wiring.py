@@ -34,13 +34,19 @@ def open_ledger(config: Config) -> tuple[Engine, sessionmaker[Session]]:
     return engine, session_factory(engine)
 
 
+def offline_data_model(config: Config) -> DataModel:
+    """The Salesforce data model the mappings are checked against without describe:
+    ``[mappings] data_model`` (the org's SFDX source), else the shipped ``salesforce/``."""
+    return DataModel.offline(config.mappings.data_model or SHIPPED_METADATA)
+
+
 def load_mapping_set(config: Config) -> MappingSet:
-    """Validate and load the mapping files against the shipped Salesforce data model.
+    """Validate and load the mapping files against the offline data model.
 
     Raises:
         ConfigError: every problem, as ``file:line: key.path: reason``.
     """
-    return load_mappings(config.mappings.dir, DataModel.offline(SHIPPED_METADATA))
+    return load_mappings(config.mappings.dir, offline_data_model(config))
 
 
 def build_services(config: Config, secrets: Secrets,

@@ -75,6 +75,8 @@ def test_a_field_made_read_only_in_the_org_is_refused(mappings_dir: Path,
     assert _check(mappings_dir, org, model) == [
         "mappings/stripe_to_subscription.toml:39: fields.MRR__c: Subscription__c.MRR__c cannot "
         "be written: Salesforce calculates or maintains it (not updateable)",
+        "mappings/subscription_fields.toml:33: fields.mrr: Subscription__c.MRR__c cannot be "
+        "written: Salesforce calculates or maintains it (not updateable)",
     ]
 
 
@@ -85,6 +87,8 @@ def test_a_type_changed_in_the_org_is_refused(mappings_dir: Path, model: DataMod
     assert _check(mappings_dir, org, model) == [
         "mappings/opportunity_to_subscription.toml:58: fields.Term_Months__c.default: default 12 "
         "gives a number, but Subscription__c.Term_Months__c takes a date",
+        "mappings/subscription_fields.toml:24: fields.term_months: Term_Months__c is a date "
+        "field; term_months (length of the term) needs a number or currency field",
     ]
 
 
