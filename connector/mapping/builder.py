@@ -143,14 +143,15 @@ class SubscriptionFieldsBuilder(FileBuilder):
     def build(self) -> SubscriptionFields | None:
         """The renames, or None when the file has problems."""
         self.parse(SubscriptionFieldsFile, self.raw, ())
+        given = self.section("fields") or {}
+        for role in given.keys() - ROLES.keys():
+            self.report(("fields", role), f"unknown role {role!r}{did_you_mean(role, ROLES)}; "
+                                          f"the roles are {', '.join(ROLES)}")
         renamed: dict[str, str] = {}
         taken: dict[str, str] = {}
-        for role, name in (self.section("fields") or {}).items():
-            loc: Loc = ("fields", role)
-            if role not in ROLES:
-                self.report(loc, f"unknown role {role!r}{did_you_mean(role, ROLES)}; the roles "
-                                 f"are {', '.join(ROLES)}")
-                continue
+        for role, spec in ROLES.items():
+            loc: Loc = ("fields", role) if role in given else ("fields",) if given else ()
+            name = given.get(role, spec.shipped)
             if not isinstance(name, str):
                 self.report(loc, f"must be the name of a {OBJECT} field, in quotes")
                 continue
@@ -159,21 +160,24 @@ class SubscriptionFieldsBuilder(FileBuilder):
                                  "field")
                 continue
             taken[name] = role
-            relationship = self._field(loc, role, name)
-            shipped = ROLES[role].shipped
-            if name != shipped:
-                renamed[shipped] = name
-            if relationship is not None and relationship != shipped.replace("__c", "__r"):
-                renamed[shipped.replace("__c", "__r")] = relationship
+            relationship = self._field(loc, role, name, given=role in given)
+            if name != spec.shipped:
+                renamed[spec.shipped] = name
+            shipped_relationship = spec.shipped.replace("__c", "__r")
+            if relationship is not None and relationship != shipped_relationship:
+                renamed[shipped_relationship] = relationship
         if self.problems:
             return None
         return SubscriptionFields(renamed)
 
-    def _field(self, loc: Loc, role: str, name: str) -> str | None:
+    def _field(self, loc: Loc, role: str, name: str, *, given: bool) -> str | None:
         """Check that ``name`` can hold ``role``; return its relationship name if a lookup."""
         resolved, reason = read_path(self.model, OBJECT, name)
         if reason or resolved is None or resolved.field is None:
-            self.report(loc, reason or f"{name!r} is not a field of {OBJECT}")
+            reason = reason or f"{name!r} is not a field of {OBJECT}"
+            if not given:
+                reason = f"{role} is not given, so it is the shipped {name}, but {reason}"
+            self.report(loc, reason)
             return None
         info, wanted = resolved.field, ROLES[role].kind
         for writes in ("create", "update"):  # the daemon upserts every role's field

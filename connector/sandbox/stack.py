@@ -25,9 +25,13 @@ class EmulatorStack:
     smtp: SmtpSink
 
     @classmethod
-    def start(cls, clock: Clock | None = None) -> EmulatorStack:
-        """Start all three on free ports; the Salesforce one knows the demo's connected app."""
-        salesforce = SalesforceEmulator(clock=clock).start()
+    def start(cls, clock: Clock | None = None,
+              metadata_dir: Path | None = None) -> EmulatorStack:
+        """Start all three on free ports; the Salesforce one knows the demo's connected app.
+
+        ``metadata_dir``: the SFDX source of the org's data model (default: the shipped one).
+        """
+        salesforce = SalesforceEmulator(clock=clock, metadata_dir=metadata_dir).start()
         salesforce.add_user(INTEGRATION_USER, "integration-password", name="Integration User",
                             email=INTEGRATION_USER)
         salesforce.add_connected_app(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
@@ -44,9 +48,14 @@ class EmulatorStack:
         }
 
     def write_config(self, folder: Path, mappings: Path, templates: Path,
-                     webhook_port: int = 0) -> Path:
-        """Write a config.toml pointing a daemon at these emulators; return its path."""
+                     webhook_port: int = 0, data_model: Path | None = None) -> Path:
+        """Write a config.toml pointing a daemon at these emulators; return its path.
+
+        ``data_model``: the SFDX folder the mappings are checked against (``[mappings]
+        data_model``; default: the shipped one).
+        """
         path = folder / "config.toml"
+        model = f'data_model = "{data_model}"\n' if data_model else ""
         path.write_text(
             f'[ledger]\nurl = "sqlite:///{folder / "ledger.db"}"\n\n'
             f'[salesforce]\nlogin_url = "{self.salesforce.url}"\n'
@@ -56,7 +65,7 @@ class EmulatorStack:
             f'webhook_listen = "127.0.0.1:{webhook_port}"\n\n'
             f'[notifications]\nsmtp_host = "{self.smtp.host}"\nsmtp_port = {self.smtp.port}\n'
             f'smtp_tls = false\nsender = "billing-sync@example.com"\n\n'
-            f'[mappings]\ndir = "{mappings}"\n\n[templates]\ndir = "{templates}"\n',
+            f'[mappings]\ndir = "{mappings}"\n{model}\n[templates]\ndir = "{templates}"\n',
             encoding="utf-8",
         )
         return path

@@ -41,6 +41,8 @@ class World:
     prices: dict[str, str]
     folder: Path
     engine: SyncEngine
+    mappings: Path = REPO / "mappings"
+    data_model: Path | None = None
 
     def cycle(self) -> CycleReport:
         """Let a couple of seconds pass (reads take only finished seconds), then sync once."""
@@ -49,7 +51,7 @@ class World:
 
     def restart(self) -> SyncEngine:
         """A fresh engine on the same ledger, as after a process restart."""
-        self.engine = build(self.stack, self.folder, self.clock)
+        self.engine = build(self.stack, self.folder, self.clock, self.mappings, self.data_model)
         return self.engine
 
     def admin(self) -> Salesforce:
@@ -87,19 +89,26 @@ class World:
                 self.cycle()
 
 
-def build(stack: EmulatorStack, folder: Path, clock: ManualClock) -> SyncEngine:
-    config = load_config(stack.write_config(folder, REPO / "mappings", REPO / "templates"))
+def build(stack: EmulatorStack, folder: Path, clock: ManualClock,
+          mappings: Path = REPO / "mappings", data_model: Path | None = None) -> SyncEngine:
+    config = load_config(stack.write_config(folder, mappings, REPO / "templates",
+                                            data_model=data_model))
     return build_engine(config, Secrets(stack.environment()), clock, retry=NO_WAIT)
 
 
-def start(folder: Path) -> World:
-    """Emulators up, sample org and catalog seeded, an engine on an empty ledger."""
+def start(folder: Path, mappings: Path = REPO / "mappings",
+          data_model: Path | None = None) -> World:
+    """Emulators up, sample org and catalog seeded, an engine on an empty ledger.
+
+    ``mappings`` and ``data_model`` (the org's SFDX source) replace the shipped ones.
+    """
     clock = ManualClock(START)
-    stack = EmulatorStack.start(clock)
+    stack = EmulatorStack.start(clock, data_model)
     try:
         org = seed_salesforce(stack.salesforce, START.date())
         prices = seed_stripe(stack.stripe)
-        return World(clock, stack, org, prices, folder, build(stack, folder, clock))
+        engine = build(stack, folder, clock, mappings, data_model)
+        return World(clock, stack, org, prices, folder, engine, mappings, data_model)
     except BaseException:
         stack.stop()
         raise

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from connector.errors import ConfigError
 from connector.mapping import DataModel, check_mappings, load_mappings
+from connector.mapping.subscription_object import ROLES
 
 from .conftest import REPO, Edit
 
@@ -16,6 +18,7 @@ S2S = "stripe_to_subscription.toml"
 SUB = "subscription_to_stripe.toml"
 ACC = "account_to_customer.toml"
 CAT = "catalog.toml"
+FLD = "subscription_fields.toml"
 
 
 def _check(directory: Path, model: DataModel) -> list[str]:
@@ -424,6 +427,46 @@ MISTAKES += [
         "upper takes text, but gets a date from transform 'date_from_unix'",
         id="pipeline-step-kind",
     ),
+    pytest.param(
+        FLD,
+        'quantity = "Quantity__c"',
+        'quantity = "Seats__c"',
+        "mappings/subscription_fields.toml:19: fields.quantity: "
+        "Subscription__c has no field 'Seats__c' (did you mean 'Status__c'?)",
+        id="role-field-not-in-org",
+    ),
+    pytest.param(
+        FLD,
+        'status = "Status__c"',
+        'stauts = "Status__c"',
+        "mappings/subscription_fields.toml:18: fields.stauts: unknown role 'stauts' (did you "
+        "mean 'status'?); the roles are " + ", ".join(ROLES),
+        id="unknown-role",
+    ),
+    pytest.param(
+        FLD,
+        'start_date = "Start_Date__c"',
+        'start_date = "Term_Months__c"',
+        "mappings/subscription_fields.toml:22: fields.start_date: Term_Months__c is a double "
+        "field; start_date (when billing starts) needs a date field",
+        id="role-field-of-the-wrong-kind",
+    ),
+    pytest.param(
+        FLD,
+        'csm = "CSM__c"',
+        'csm = "Stripe_Customer_Id__c"',
+        "mappings/subscription_fields.toml:25: fields.csm: Stripe_Customer_Id__c is a string "
+        "field; csm (the Customer Success Manager (User)) needs a lookup",
+        id="role-needs-a-lookup",
+    ),
+    pytest.param(
+        FLD,
+        'ledger_id = "Ledger_Id__c"',
+        'ledger_id = "Stripe_Subscription_Id__c"',
+        "mappings/subscription_fields.toml:32: fields.stripe_subscription_id: "
+        "Stripe_Subscription_Id__c already holds ledger_id; each role needs its own field",
+        id="one-field-for-two-roles",
+    ),
 ]
 
 
@@ -531,4 +574,50 @@ def test_load_mappings_raises_config_error_listing_every_problem(
 def test_a_missing_folder_is_one_problem(tmp_path: Path, model: DataModel) -> None:
     assert _check(tmp_path / "nowhere", model) == [
         f"{tmp_path / 'nowhere'}: mappings folder not found"
+    ]
+
+
+def test_a_role_left_out_must_exist_under_its_shipped_name(
+    mappings_dir: Path, edit: Edit, model: DataModel
+) -> None:
+    edit(FLD, 'quantity = "Quantity__c"\n', "")
+    edit(FLD, 'status = "Status__c"', 'status = "Quantity__c"')
+
+    assert _check(mappings_dir, model) == [
+        "mappings/subscription_fields.toml:16: fields: Quantity__c already holds status; each "
+        "role needs its own field",
+        "mappings/subscription_fields.toml:18: fields.status: Quantity__c is a double field; "
+        "status (Potential, Active, Trialing, Past Due, ...) needs a text or picklist field",
+    ]
+
+
+def test_renamed_fields_are_read_and_written_in_the_orgs_names(
+    mappings_dir: Path, edit: Edit, model: DataModel
+) -> None:
+    edit(FLD, 'account = "Account__c"', 'account = "Opportunity__c"')
+    edit(FLD, 'opportunity = "Opportunity__c"', 'opportunity = "Account__c"')
+
+    names = load_mappings(mappings_dir, model).subscription_fields
+
+    assert names.org("Account__c") == "Opportunity__c"
+    assert names.org("Account__r.Name") == "Opportunity__r.Name"
+    assert names.from_org({"Opportunity__c": "006", "Account__c": "001", "Name": "x"}) == {
+        "Account__c": "006", "Opportunity__c": "001", "Name": "x"}
+    assert names.outbound("Subscription__c", {"Ledger_Id__c": "L", "Account__c": "001"}) == {
+        "Ledger_Id__c": "L", "Opportunity__c": "001"}
+    assert names.key_field("Subscription__c") == "Ledger_Id__c"
+
+
+def test_a_role_left_out_of_an_org_without_its_shipped_field_is_named(
+    mappings_dir: Path, edit: Edit, model: DataModel
+) -> None:
+    edit(FLD, 'sync_error = "Sync_Error__c"', "")
+    subscription = model.objects["Subscription__c"]
+    org = replace(model, objects={**model.objects, "Subscription__c": replace(
+        subscription, fields={k: v for k, v in subscription.fields.items()
+                              if k != "Sync_Error__c"})})
+
+    assert _check(mappings_dir, org) == [
+        "mappings/subscription_fields.toml:16: fields: sync_error is not given, so it is the "
+        "shipped Sync_Error__c, but Subscription__c has no field 'Sync_Error__c'",
     ]
