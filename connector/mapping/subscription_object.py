@@ -83,6 +83,10 @@ class SubscriptionFields:
     """
 
     renamed: Mapping[str, str] = field(default_factory=dict)
+    _shipped: Mapping[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_shipped", {org: name for name, org in self.renamed.items()})
 
     def org(self, name: str) -> str:
         """The org's name of a shipped field or path (``Product__r.ProductCode``)."""
@@ -92,10 +96,7 @@ class SubscriptionFields:
     def shipped(self, name: str) -> str:
         """The shipped name of an org field or path (the inverse of :meth:`org`)."""
         head, dot, rest = name.partition(".")
-        for shipped, org in self.renamed.items():
-            if org == head:
-                return shipped + dot + rest
-        return name
+        return self._shipped.get(head, head) + dot + rest
 
     def to_org(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """``record`` (shipped names) with the org's names."""
@@ -107,7 +108,9 @@ class SubscriptionFields:
         A field of the org that merely carries a shipped name the admin renamed away is
         someone else's field and is dropped.
         """
-        shipped = {org: name for name, org in self.renamed.items()}
+        if not self.renamed:
+            return dict(record)
+        shipped = self._shipped
         return {shipped.get(key, key): value for key, value in record.items()
                 if key in shipped or key not in self.renamed}
 

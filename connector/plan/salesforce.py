@@ -18,12 +18,12 @@ from sqlalchemy import select
 
 from connector.errors import ConnectorError
 from connector.ledger.models import OutboxOperation, OutboxStatus, OutboxTarget
-from connector.mapping.subscription_object import SubscriptionFields
+from connector.mapping.subscription_object import ROLES, SubscriptionFields
 from connector.plan.records import Change, FieldChange
 from connector.salesforce.client import SalesforceClient
 from connector.sync.unit_of_work import Ledger
 
-EXTERNAL_ID = "Ledger_Id__c"
+EXTERNAL_ID = ROLES["ledger_id"].shipped
 UPSERT = "upsert:"
 IN_CHUNK = 200
 

@@ -233,12 +233,12 @@ class SyncEngine:
         signpost = self.clock.now()
         salesforce = self.services.salesforce
         bulk = BulkQueries(salesforce, self.config.salesforce.bulk_threshold)
-        names = self.mappings.subscription_fields
         potential = PotentialSubscriptions(salesforce, self.mappings.opportunity_to_subscription,
                                            bulk)
         edits = SubscriptionEdits(salesforce, bulk,
                                   LifecycleEdits(self.mappings, self.config.stripe),
-                                  self.mappings.stripe_to_subscription, names)
+                                  self.mappings.stripe_to_subscription,
+                                  self.mappings.subscription_fields)
         interval = timedelta(seconds=self.config.salesforce.deletes_interval)
         for step, sobject, slot in ((potential, "Opportunity", "generated"),
                                     (edits, "Subscription__c", "edits")):

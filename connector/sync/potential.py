@@ -35,6 +35,7 @@ from connector.ledger.models import (
 )
 from connector.mapping import GenerationMapping
 from connector.mapping.money import to_minor
+from connector.mapping.subscription_object import ROLES
 from connector.mapping.transforms import TransformError
 from connector.salesforce.bulk import BulkQueries
 from connector.salesforce.client import SalesforceClient
@@ -58,7 +59,7 @@ LINE_ITEM_FIELDS = ("OpportunityId", "Product2Id", "Product2.Name", "Product2.Pr
                     "Quantity", "UnitPrice", "ServiceDate")
 IN_CHUNK = 200
 CSM_EMAIL_KIND = "csm_potential_subscriptions"
-CSM = "CSM__c"
+CSM = ROLES["csm"].shipped
 """The subscription field whose mapped value is the CSM who gets the email."""
 
 

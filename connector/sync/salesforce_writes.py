@@ -20,14 +20,14 @@ from typing import Any
 
 from connector.errors import BudgetExhaustedError, RetriableError, ValidationRejectedError
 from connector.ledger.models import Opportunity, OutboxOperation, Subscription, System
-from connector.mapping.subscription_object import SubscriptionFields
+from connector.mapping.subscription_object import ROLES, SubscriptionFields
 from connector.salesforce.bulk_ingest import BulkUpserts
 from connector.salesforce.client import SalesforceClient, WriteResult
 from connector.sync import outbox
 from connector.sync.deletions import withdraw_writes
 from connector.sync.unit_of_work import Ledger, UnitOfWork
 
-EXTERNAL_ID = "Ledger_Id__c"
+EXTERNAL_ID = ROLES["ledger_id"].shipped
 """The ledger id in a queued write (the org may call the field otherwise: ``key_field``)."""
 BATCH = 10_000  # operations claimed per round; a round is one Bulk job or up to 50 calls
 DELETABLE: dict[str, type[Opportunity] | type[Subscription]] = {
