@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -100,6 +101,34 @@ class StripeConfig(Section):
         return int(self.webhook_listen.rsplit(":", 1)[1])
 
 
+class SyncConfig(Section):
+    """What a sync does with the org's history."""
+
+    generate_since: str = "install"
+    """``install``: deals won or ticked before the first sync are imported but generate
+    nothing; ``YYYY-MM-DD``: only deals won on or after that date generate; ``all``: every
+    won deal generates."""
+
+    @field_validator("generate_since")
+    @classmethod
+    def _since(cls, value: str) -> str:
+        if value in ("install", "all"):
+            return value
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise ValueError('must be "install", "all" or a date "YYYY-MM-DD"') from None
+        if len(value) != len("YYYY-MM-DD"):
+            raise ValueError('must be "install", "all" or a date "YYYY-MM-DD"')
+        return value
+
+    @property
+    def since_date(self) -> date | None:
+        """The date of ``generate_since`` when it is one."""
+        return None if self.generate_since in ("install", "all") else \
+            date.fromisoformat(self.generate_since)
+
+
 class NotificationsConfig(Section):
     """The SMTP relay used for CSM and customer emails."""
 
@@ -132,6 +161,7 @@ class Config(Section):
     ledger: LedgerConfig = LedgerConfig()
     salesforce: SalesforceConfig = SalesforceConfig()
     stripe: StripeConfig = StripeConfig()
+    sync: SyncConfig = SyncConfig()
     notifications: NotificationsConfig = NotificationsConfig()
     mappings: MappingsConfig = MappingsConfig(dir=Path("mappings"))
     templates: DirConfig = DirConfig(dir=Path("templates"))

@@ -19,6 +19,9 @@ MAPPINGS_IN_USE = "mappings.in_use"
 """``{"digest", "directory", "since"}``: the mapping set the daemon is using."""
 MAPPINGS_REFUSED = "mappings.refused"
 """``{"digest", "problems", "at"}``: the last change of the mapping files the daemon refused."""
+INSTALLED = "sync.installed"
+"""``{"at"}``: the start of the first sync; deals won before it are history
+(``[sync] generate_since = "install"``)."""
 
 
 def put(sessions: sessionmaker[Session], key: str, value: dict[str, Any] | None,
@@ -38,3 +41,19 @@ def put(sessions: sessionmaker[Session], key: str, value: dict[str, Any] | None,
 def read_all(session: Session) -> dict[str, dict[str, Any]]:
     """Every key and its value."""
     return {row.key: row.value for row in session.scalars(select(DaemonState))}
+
+
+def get(sessions: sessionmaker[Session], key: str) -> dict[str, Any] | None:
+    """The value of ``key``, or None."""
+    with sessions() as session:
+        row = session.get(DaemonState, key)
+        return dict(row.value) if row is not None else None
+
+
+def install_moment(sessions: sessionmaker[Session], now: datetime) -> datetime:
+    """When the daemon first synced this ledger; recorded as ``now`` the first time."""
+    known = get(sessions, INSTALLED)
+    if known is not None:
+        return datetime.fromisoformat(str(known["at"]))
+    put(sessions, INSTALLED, {"at": now.isoformat()}, now)
+    return now

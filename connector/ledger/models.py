@@ -179,6 +179,18 @@ class MoneyKind(StrEnum):
     DISCOUNT = "discount"
 
 
+class Generation(StrEnum):
+    """An opportunity's potential subscriptions: to generate, generated, or history.
+
+    ``history``: it was won (or ticked) before ``[sync] generate_since``; it is in the ledger
+    for the reports but generates nothing unless ``backfill --generate-since`` says so.
+    """
+
+    PENDING = "pending"
+    DONE = "done"
+    HISTORY = "history"
+
+
 class OutboxTarget(StrEnum):
     """Where an outbox operation is delivered."""
 
@@ -304,6 +316,10 @@ class Opportunity(_Entity, Base):
     currency: Mapped[str | None] = mapped_column(String(3))
     amount_minor: Mapped[int | None] = mapped_column(BigInteger)
     create_potential_subscription: Mapped[bool] = mapped_column(default=False)
+    generation: Mapped[str | None] = mapped_column(String(16), index=True)
+    """Where the opportunity stands with potential subscriptions (:class:`Generation`)."""
+    record: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    """The opportunity as Salesforce last returned it: what the generation mapping reads."""
 
     line_items: Mapped[list[LineItem]] = relationship(back_populates="opportunity")
 
@@ -362,6 +378,8 @@ class LineItem(_Entity, Base):
     unit_price_minor: Mapped[int | None] = mapped_column(BigInteger)
     currency: Mapped[str | None] = mapped_column(String(3))
     service_date: Mapped[date | None]
+    record: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    """The line item as Salesforce last returned it: what the generation mapping reads."""
 
     opportunity: Mapped[Opportunity] = relationship(back_populates="line_items")
 

@@ -24,6 +24,16 @@ STRIPE_PREFIX = "stripe."
 """Object names starting with this are Stripe objects: ``stripe.subscription``."""
 
 
+FEATURE_FIELDS: Mapping[str, str] = {
+    "CurrencyIsoCode": "multiple currencies",
+    "IsPersonAccount": "person accounts",
+    "PersonEmail": "person accounts",
+    "PersonContactId": "person accounts",
+    "RecordTypeId": "record types (a record type defined for the object)",
+}
+"""Standard fields that exist only where a feature is on, with the feature's name."""
+
+
 class PathError(Exception):
     """A path does not name a field; the message says why and suggests a fix."""
 
@@ -60,6 +70,10 @@ class DataModel:
     stripe_params: Mapping[str, Mapping[str, Any]] = field(
         default_factory=lambda: stripe_schema.PARAMS
     )
+    of_org: bool = False
+    """Whether this is one org's own model (from describe) rather than the shipped one: in an
+    org, an optional path (``Opportunity.CurrencyIsoCode?``) may be absent; in the shipped
+    model, which has every feature's fields, it must exist (so a typo is caught)."""
 
     @classmethod
     def offline(cls, salesforce_dir: Path) -> DataModel:
@@ -149,7 +163,12 @@ def _unknown_field(obj: ObjectInfo, name: str | int) -> str:
             f"{name!r} is a relationship of {obj.name}; name one of its fields "
             f"({name}.Name) or the reference field itself ({reference.name!r})"
         )
-    return f"{obj.name} has no field {str(name)!r}{did_you_mean(str(name), obj.fields)}"
+    found = f"{obj.name} has no field {str(name)!r}{did_you_mean(str(name), obj.fields)}"
+    feature = FEATURE_FIELDS.get(str(name))
+    if feature is None:
+        return found
+    return (f"{found}: it exists only in orgs with {feature} enabled; enable it, drop the "
+            f"field, or mark the path optional with a trailing '?' and give a fallback")
 
 
 def _not_a_relationship(obj: ObjectInfo, hop: str) -> str:

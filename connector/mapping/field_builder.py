@@ -10,6 +10,8 @@ from connector.mapping.datamodel import STRIPE_PREFIX, DataModel, PathError, Res
 from connector.mapping.kinds import KIND_NAMES, Kind, kind_of_value
 from connector.mapping.mapping import Catalog, FieldMapping, Link
 from connector.mapping.model import FieldTable, parse_table
+from connector.mapping.organization import ORGANIZATION_FIELDS
+from connector.mapping.paths import ORG_PREFIX, bare_path, is_optional, is_org_path, is_valid_path
 from connector.mapping.problems import Loc
 from connector.mapping.steps import (
     TRANSFORMS,
@@ -100,6 +102,7 @@ class FieldBuilder:
         return FieldMapping(
             target=self.target, owner=owner, reads=tuple(dict.fromkeys(flow.reads)),
             from_paths=_paths(table), const=table.const, template=template, link=link,
+            optional=frozenset(bare_path(p) for p in _raw_paths(table) if is_optional(p)),
             default=table.default, steps=tuple(steps),
         )
 
@@ -140,21 +143,35 @@ class FieldBuilder:
 
     def _from(self, table: FieldTable) -> _Flow:
         paths = _paths(table)
-        flow = _Flow("any", "", ("from",), list(paths), from_path=paths[0] if paths else None)
+        reads = [p for p in paths if not is_org_path(p)]
+        flow = _Flow("any", "", ("from",), reads, from_path=paths[0] if paths else None)
         if not paths:
             self.report(("from",), "must name at least one path")
-        for index, path in enumerate(paths):
+        for index, (raw, path) in enumerate(zip(_raw_paths(table), paths, strict=True)):
             loc: Loc = ("from", index) if isinstance(table.from_, list) else ("from",)
-            resolved = self._read(loc, path)
+            resolved = self._org_value(loc, path) if is_org_path(path) else \
+                self._read(loc, path, optional=is_optional(raw))
             if index == 0 and resolved is not None:
                 flow.kind, flow.first = resolved.kind, resolved
                 flow.producer = f"{self.context.source}.{path}"
         return flow
 
-    def _read(self, loc: Loc, path: str) -> Resolved | None:
+    def _org_value(self, loc: Loc, path: str) -> Resolved | None:
+        name = path.removeprefix(ORG_PREFIX)
+        kind = ORGANIZATION_FIELDS.get(name)
+        if kind is None:
+            self.report(loc, f"the Organization record has no field {name!r} the daemon reads"
+                             f"{did_you_mean(name, ORGANIZATION_FIELDS)}; known: "
+                             f"{', '.join(ORGANIZATION_FIELDS)}")
+            return None
+        return Resolved(kind, None, "Organization")
+
+    def _read(self, loc: Loc, path: str, *, optional: bool = False) -> Resolved | None:
         if self.context.source is None:
             return None
         resolved, reason = read_path(self.context.model, self.context.source, path)
+        if reason and optional and self.context.model.of_org and is_valid_path(path):
+            return None  # this org lacks the optional field: the next path is read instead
         if reason:
             self.report(loc, reason)
         return resolved
@@ -318,10 +335,16 @@ def _option_reason(spec: TransformSpec, reason: str) -> str:
     return reason.replace("unknown key", f"unknown option of {spec.name}", 1)
 
 
-def _paths(table: FieldTable) -> tuple[str, ...]:
+def _raw_paths(table: FieldTable) -> tuple[str, ...]:
+    """The ``from`` paths as written (optional ones end with ``?``)."""
     if table.from_ is None:
         return ()
     return tuple(table.from_) if isinstance(table.from_, list) else (table.from_,)
+
+
+def _paths(table: FieldTable) -> tuple[str, ...]:
+    """The ``from`` paths without the optional marker."""
+    return tuple(bare_path(p) for p in _raw_paths(table))
 
 
 def _link(table: FieldTable) -> Link | None:

@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 from connector.mapping.expressions import Expression, ExpressionError
-from connector.mapping.paths import get_path, set_path
+from connector.mapping.paths import ORG_PREFIX, get_path, is_org_path, set_path
 from connector.mapping.problems import MappingError
 from connector.mapping.steps import Reader, Step, StepInput, TransformSpec, run_steps
 from connector.mapping.subscription_object import SubscriptionFields
@@ -65,6 +65,8 @@ class FieldMapping:
         target: the target field or (dotted) parameter name.
         owner: which side wins a conflict: salesforce, stripe, ledger or latest.
         reads: the source paths this field reads, for SELECT lists.
+        optional: the ``from`` paths marked optional (``X?``): the org may lack them, and
+            then they are not selected and read as empty.
     """
 
     target: str
@@ -76,6 +78,7 @@ class FieldMapping:
     link: Link | None = None
     default: Any = None
     steps: tuple[tuple[TransformSpec, Step], ...] = ()
+    optional: frozenset[str] = frozenset()
 
     def value(
         self, row: Mapping[str, Any], links: LinkResolver | None, read: Reader = get_path
@@ -136,6 +139,7 @@ class ObjectMapping:
     fields: tuple[FieldMapping, ...]
     filter: Expression | None = None
     source_names: SubscriptionFields | None = None
+    organization: Mapping[str, Any] = field(default_factory=dict)
 
     def source_paths(self) -> list[str]:
         """Every source path read, in file order without duplicates (for SOQL SELECT lists)."""
@@ -143,6 +147,19 @@ class ObjectMapping:
         if self.filter is not None:
             paths += self.filter.names
         return list(dict.fromkeys(paths))
+
+    def optional_paths(self) -> frozenset[str]:
+        """The source paths the org may lack (marked ``X?``); :meth:`source_paths` has them."""
+        return frozenset(path for mapped in self.fields for path in mapped.optional)
+
+    def with_organization(self, values: Mapping[str, Any]) -> Self:
+        """This mapping reading ``$Organization.X`` paths from ``values`` (the org's record)."""
+        return replace(self, organization=dict(values))
+
+    def organization_fields(self) -> list[str]:
+        """The ``Organization`` fields this mapping reads (``$Organization.X``)."""
+        return sorted({path.removeprefix(ORG_PREFIX) for mapped in self.fields
+                       for path in mapped.from_paths if is_org_path(path)})
 
     def apply(self, row: Mapping[str, Any], links: LinkResolver | None = None) -> dict[str, Any]:
         """The target values for ``row``, nested for dotted targets; nulls are kept.
@@ -173,11 +190,21 @@ class ObjectMapping:
             raise MappingError(self.file, None, f"mapping.filter: {exc}") from exc
 
     def reader(self) -> Reader:
-        """How this mapping reads a path of its source rows."""
+        """How this mapping reads a path of its source rows (and ``$Organization.X``)."""
         names = self.source_names
         if names is None or not names.renamed:
-            return get_path
-        return lambda row, path: get_path(row, names.shipped(path))
+            return self._org_reader(get_path)
+        return self._org_reader(lambda row, path: get_path(row, names.shipped(path)))
+
+    def _org_reader(self, read: Reader) -> Reader:
+        organization = self.organization
+
+        def org_or_row(row: Mapping[str, Any], path: str) -> Any:
+            if is_org_path(path):
+                return organization.get(path.removeprefix(ORG_PREFIX))
+            return read(row, path)
+
+        return org_or_row
 
     def with_shipped_targets(self, names: SubscriptionFields) -> ObjectMapping:
         """This mapping writing the shipped names of the org's ``Subscription__c`` fields."""
@@ -253,7 +280,8 @@ class GenerationMapping(ObjectMapping):
 
     def reader(self) -> Reader:
         """Per opportunity, ``Opportunity.X`` reads the row itself and line-item paths are null."""
-        return read_line_item_scope if self.per == "opportunity" else get_path
+        return self._org_reader(read_line_item_scope if self.per == "opportunity" else get_path)
+
 
     @property
     def source_object(self) -> str:

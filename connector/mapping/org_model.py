@@ -59,4 +59,4 @@ class DescribedObjects(Mapping[str, ObjectInfo]):
 def org_data_model(describe: Describe, offline: DataModel) -> DataModel:
     """The org's data model, with the Stripe side of ``offline``."""
     objects = DescribedObjects(describe, offline.objects)
-    return DataModel(objects, offline.stripe_objects, offline.stripe_params)
+    return DataModel(objects, offline.stripe_objects, offline.stripe_params, of_org=True)

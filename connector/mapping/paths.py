@@ -75,3 +75,26 @@ def _put(container: Any, segment: Segment, value: Any) -> None:
 def parent_path(path: str) -> str:
     """``"Product__r.ProductCode"`` → ``"Product__r"``; a single segment → ``""``."""
     return path.rpartition(".")[0]
+
+
+OPTIONAL_SUFFIX = "?"
+"""Ends a ``from`` path the org may lack: ``Opportunity.CurrencyIsoCode?`` is read where the
+org has the field and skipped (as if empty) where it does not."""
+ORG_PREFIX = "$Organization."
+"""Starts a path to a value of the org itself, read once from its ``Organization`` record:
+``$Organization.DefaultCurrencyIsoCode``."""
+
+
+def bare_path(path: str) -> str:
+    """``path`` without the optional marker."""
+    return path.removesuffix(OPTIONAL_SUFFIX)
+
+
+def is_optional(path: str) -> bool:
+    """Whether ``path`` is marked optional (ends with ``?``)."""
+    return path.endswith(OPTIONAL_SUFFIX)
+
+
+def is_org_path(path: str) -> bool:
+    """Whether ``path`` reads the org's ``Organization`` record rather than the source row."""
+    return path.startswith(ORG_PREFIX)

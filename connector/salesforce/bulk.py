@@ -32,11 +32,14 @@ class BulkQueries:
         poll_interval: seconds between polls of a job still running.
         timeout: seconds after which a job that has not finished is given up.
         page_rows: rows per results page.
+        describe: where the CSV columns' types are looked up (the engine's cached describes);
+            without it each object is described once per instance.
     """
 
     def __init__(self, client: SalesforceClient, threshold: int, *,
                  sleep: Callable[[float], None] = time.sleep, poll_interval: float = 2.0,
-                 timeout: float = 1800.0, page_rows: int = PAGE_ROWS) -> None:
+                 timeout: float = 1800.0, page_rows: int = PAGE_ROWS,
+                 describe: Callable[[str], Mapping[str, Any]] | None = None) -> None:
         self.threshold = threshold
         self._client = client
         self._sleep = sleep
@@ -44,6 +47,7 @@ class BulkQueries:
         self._timeout = timeout
         self._page_rows = page_rows
         self._describes: dict[str, Mapping[str, Any]] = {}
+        self._shared_describe = describe
 
     def records(self, sobject: str, soql: str,
                 include_deleted: bool = False) -> Iterator[dict[str, Any]]:
@@ -88,6 +92,8 @@ class BulkQueries:
             yield shape.record(row)
 
     def _describe(self, sobject: str) -> Mapping[str, Any]:
+        if self._shared_describe is not None:
+            return self._shared_describe(sobject)
         if sobject not in self._describes:
             self._describes[sobject] = self._client.describe(sobject)
         return self._describes[sobject]

@@ -33,12 +33,13 @@ from connector.salesforce.auth import Authenticator
 from connector.salesforce.budget import ApiMeter
 
 __all__ = [
-    "ApiMeter", "DeletedWindow", "QueryPage", "RecordError", "SalesforceClient",
-    "TimeoutSession", "WriteResult", "parse_salesforce_time",
+    "ApiMeter", "DeletedWindow", "QueryPage", "RecordError", "SalesforceClient", "SubRequest",
+    "SubResponse", "TimeoutSession", "WriteResult", "parse_salesforce_time",
 ]
 
 T = TypeVar("T")
 COLLECTION_LIMIT = 200
+COMPOSITE_LIMIT = 25
 LOCK_RETRY_BATCHES = (25, 5)  # batch sizes of the retries of records refused for a row lock
 LOCKED = "UNABLE_TO_LOCK_ROW"
 log = structlog.get_logger(__name__)
@@ -51,6 +52,28 @@ class RecordError:
     code: str
     message: str
     fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SubRequest:
+    """One GET inside a composite request: a path under ``/services/data/vXX.X/``."""
+
+    reference: str
+    path: str
+
+
+@dataclass(frozen=True)
+class SubResponse:
+    """One subrequest's answer: its HTTP status and JSON body (an error array on failure)."""
+
+    reference: str
+    status: int
+    body: Any
+
+    @property
+    def ok(self) -> bool:
+        """Whether the subrequest succeeded."""
+        return 200 <= self.status < 300
 
 
 @dataclass(frozen=True)
@@ -232,6 +255,23 @@ class SalesforceClient:
             "describe", lambda sf: _rest(sf, f"sobjects/{sobject}/describe/")
         )
         return result
+
+    def composite(self, requests_: Sequence[SubRequest]) -> list[SubResponse]:
+        """Run up to 25 independent GET subrequests (describes, queries) as ONE API call.
+
+        Uses the Composite resource with ``allOrNone`` false, so each subrequest answers on
+        its own; at most five may be queries (Salesforce's limit).
+        """
+        if len(requests_) > COMPOSITE_LIMIT:
+            raise ValueError(f"a composite request takes at most {COMPOSITE_LIMIT} subrequests")
+        prefix = f"/services/data/v{self._version}/"
+        body = {"allOrNone": False, "compositeRequest": [
+            {"method": "GET", "url": prefix + r.path, "referenceId": r.reference}
+            for r in requests_]}
+        raw: dict[str, Any] = self._call("composite", functools.partial(
+            _rest, path="composite", method="POST", json=body))
+        return [SubResponse(str(item.get("referenceId")), int(item.get("httpStatusCode", 0)),
+                            item.get("body")) for item in raw.get("compositeResponse", ())]
 
     def limits(self) -> dict[str, Any]:
         """The org's ``/limits`` resource."""

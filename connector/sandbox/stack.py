@@ -48,11 +48,14 @@ class EmulatorStack:
         }
 
     def write_config(self, folder: Path, mappings: Path, templates: Path,
-                     webhook_port: int = 0, data_model: Path | None = None) -> Path:
+                     webhook_port: int = 0, data_model: Path | None = None, *,
+                     generate_since: str = "all") -> Path:
         """Write a config.toml pointing a daemon at these emulators; return its path.
 
         ``data_model``: the SFDX folder the mappings are checked against (``[mappings]
-        data_model``; default: the shipped one).
+        data_model``; default: the shipped one). ``generate_since``: ``[sync]
+        generate_since``; "all" by default because the sample org's deals are seeded just
+        before the first sync, standing for deals won since the install.
         """
         path = folder / "config.toml"
         model = f'data_model = "{data_model}"\n' if data_model else ""
@@ -63,6 +66,7 @@ class EmulatorStack:
             f"poll_interval = 5\n\n"
             f'[stripe]\napi_base = "{self.stripe.url}"\n'
             f'webhook_listen = "127.0.0.1:{webhook_port}"\n\n'
+            f'[sync]\ngenerate_since = "{generate_since}"\n\n'
             f'[notifications]\nsmtp_host = "{self.smtp.host}"\nsmtp_port = {self.smtp.port}\n'
             f'smtp_tls = false\nsender = "billing-sync@example.com"\n\n'
             f'[mappings]\ndir = "{mappings}"\n{model}\n[templates]\ndir = "{templates}"\n',

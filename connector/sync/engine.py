@@ -33,6 +33,7 @@ from connector.billing.client import StripeGateway
 from connector.clock import Clock
 from connector.config import Config
 from connector.errors import BudgetExhaustedError, RetriableError
+from connector.ledger.daemon_state import install_moment
 from connector.ledger.database import rolled_back
 from connector.ledger.models import Cursor as LedgerCursor
 from connector.mapping import MappingSet
@@ -41,6 +42,7 @@ from connector.notify.templates import TemplateRenderer
 from connector.salesforce.bulk import BulkQueries
 from connector.salesforce.bulk_ingest import BulkUpserts
 from connector.salesforce.client import SalesforceClient
+from connector.salesforce.org import OrgSchema
 from connector.salesforce.reader import Cursor, Stream
 from connector.sync.activation import Activated, Activations
 from connector.sync.api_budget import save_usage
@@ -48,7 +50,8 @@ from connector.sync.deletions import DeleteChecks, Deleted
 from connector.sync.lifecycle_dispatch import LifecycleUpdates, Updated
 from connector.sync.lifecycle_edits import LifecycleEdits
 from connector.sync.notifications import Notifications, Sent
-from connector.sync.potential import Generated, PotentialSubscriptions
+from connector.sync.opportunities import Cutoff, Generated, LineItemReads, OpportunityReads
+from connector.sync.potential import PotentialSubscriptions
 from connector.sync.salesforce_writes import SalesforceWrites, Written
 from connector.sync.stripe_events import EventsApplied
 from connector.sync.stripe_inbound import StripeInbound
@@ -57,6 +60,9 @@ from connector.sync.unit_of_work import Ledger, UnitOfWork
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
+ORG_OBJECTS = ("Opportunity", "OpportunityLineItem", "Subscription__c", "Account", "Product2",
+               "User")
+"""Described at the first cycle, in one call: the polled objects and their parents."""
 
 
 class ReadStep(Protocol):
@@ -67,8 +73,8 @@ class ReadStep(Protocol):
         """The stream read (its name keys the cursor)."""
         ...
 
-    def read(self, cursor: Cursor, signpost: datetime) -> tuple[list[Any], Cursor]:
-        """Read what changed since ``cursor``, without touching the ledger."""
+    def problems(self) -> list[str]:
+        """Why the org cannot be read as this stream needs (``file: key: reason`` lines)."""
         ...
 
     def batches(self, cursor: Cursor, signpost: datetime) -> Iterator[tuple[list[Any], Cursor]]:
@@ -95,12 +101,15 @@ class CycleReport:
     deleted: int = 0
     paused: list[str] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """Flat counts for the log line."""
         return {
             "run_id": self.run_id,
             "opportunities_read": self.generated.opportunities_read,
+            "line_items_read": self.generated.line_items_read,
+            "history_imported": self.generated.history,
             "potential_subscriptions": len(self.generated.subscriptions),
             "subscription_edits": self.edits.changed,
             "activations_queued": self.edits.activations,
@@ -118,7 +127,7 @@ class CycleReport:
                              + self.events.dead_letters + self.activated.dead_letters
                              + self.updated.dead_letters
                              + self.written.dead_letters + self.sent.failed),
-            "paused": self.paused, "deferred": self.deferred,
+            "paused": self.paused, "deferred": self.deferred, "refused": len(self.refused),
         }
 
 
@@ -143,6 +152,9 @@ class SyncEngine:
         self.clock = clock
         self.services = services
         self.mappings = mappings
+        self.org = OrgSchema(services.salesforce)
+        """What the org has (describes, Organization record): learnt once per process."""
+        self._refused: dict[str, tuple[str, ...]] = {}
 
     def run_cycle(self, *, list_events: bool = True) -> CycleReport:
         """Run one full cycle and return what it did.
@@ -171,7 +183,7 @@ class SyncEngine:
         return self._run("stripe", lambda ledger, report: self._guarded(
             "stripe", report, lambda: self._stripe_reads(ledger, report, list_events)))
 
-    def _run(self, kind: str, read: Callable[[Ledger, CycleReport], None]) -> CycleReport:
+    def _run(self, kind: str, read: Callable[[Ledger, CycleReport], object]) -> CycleReport:
         report = CycleReport(uuid.uuid4().hex[:12])
         ledger = Ledger(self.sessions, self.clock, report.run_id)
         with structlog.contextvars.bound_contextvars(run_id=report.run_id):
@@ -230,23 +242,87 @@ class SyncEngine:
             meter.check()
 
     def _salesforce_reads(self, ledger: Ledger, report: CycleReport) -> None:
+        """Opportunities, their line items, generation, then ``Subscription__c`` edits.
+
+        What the org has is learnt first (describes and the Organization record, one call
+        the first time). A stream that needs a field the org lacks is refused with the
+        mapping file, key and reason; the other streams go on.
+        """
         signpost = self.clock.now()
-        salesforce = self.services.salesforce
-        bulk = BulkQueries(salesforce, self.config.salesforce.bulk_threshold)
-        potential = PotentialSubscriptions(salesforce, self.mappings.opportunity_to_subscription,
-                                           bulk)
+        if not self._guarded("salesforce", report, self._know_org):
+            return
+        salesforce, org = self.services.salesforce, self.org
+        bulk = BulkQueries(salesforce, self.config.salesforce.bulk_threshold,
+                           describe=org.describe)
+        mapping = self.mappings.opportunity_to_subscription.with_organization(org.organization)
+        opportunities = OpportunityReads(salesforce, mapping, self._cutoff(ledger, signpost),
+                                         org, bulk)
+        line_items = LineItemReads(salesforce, mapping, org, bulk)
         edits = SubscriptionEdits(salesforce, bulk,
                                   LifecycleEdits(self.mappings, self.config.stripe),
                                   self.mappings.stripe_to_subscription,
-                                  self.mappings.subscription_fields)
+                                  self.mappings.subscription_fields, org=org)
         interval = timedelta(seconds=self.config.salesforce.deletes_interval)
-        for step, sobject, slot in ((potential, "Opportunity", "generated"),
-                                    (edits, "Subscription__c", "edits")):
-            checks = DeleteChecks(salesforce, sobject, interval, bulk)
-            self._guarded("salesforce", report, lambda checks=checks: self._count_deleted(
-                report, checks.run(ledger, signpost)))
-            self._guarded("salesforce", report, lambda step=step, slot=slot: setattr(
-                report, slot, _read(ledger, step, signpost)))
+        streams: list[tuple[ReadStep, str]] = [(opportunities, "Opportunity")]
+        if mapping.per != "opportunity":
+            streams.append((line_items, "OpportunityLineItem"))
+        read = all(self._read_stream(ledger, report, step, interval, signpost, deletes=sobject
+                                     == "Opportunity") for step, sobject in streams)
+        if read:
+            self._guarded("salesforce", report, lambda: self._add_generated(
+                report, PotentialSubscriptions(salesforce, mapping).run(ledger)))
+        self._read_stream(ledger, report, edits, interval, signpost, deletes=True)
+
+    def _read_stream(self, ledger: Ledger, report: CycleReport, step: ReadStep,
+                     interval: timedelta, signpost: datetime, *, deletes: bool) -> bool:
+        """Check, read and apply one stream (after its delete check); whether it completed."""
+        problems = step.problems()
+        if problems:
+            self._refuse(step.stream.sobject, problems, report)
+            return False
+        sobject = step.stream.sobject
+        if deletes:
+            checks = DeleteChecks(self.services.salesforce, sobject, interval,
+                                  BulkQueries(self.services.salesforce,
+                                              self.config.salesforce.bulk_threshold,
+                                              describe=self.org.describe))
+            if not self._guarded("salesforce", report, lambda: self._count_deleted(
+                    report, checks.run(ledger, signpost))):
+                return False
+        slot = "edits" if sobject == "Subscription__c" else "generated"
+        return self._guarded("salesforce", report, lambda: self._add_read(
+            report, slot, _read(ledger, step, signpost)))
+
+    def _know_org(self) -> None:
+        self.org.want_organization_fields(
+            self.mappings.opportunity_to_subscription.organization_fields())
+        self.org.prefetch(ORG_OBJECTS)
+
+    def _refuse(self, sobject: str, problems: list[str], report: CycleReport) -> None:
+        report.refused.extend(problems)
+        if tuple(problems) != self._refused.get(sobject):
+            log.error("stream refused: the org lacks fields the mappings read; the other "
+                      "streams go on", sobject=sobject, problems=problems)
+        self._refused[sobject] = tuple(problems)
+
+    def _cutoff(self, ledger: Ledger, signpost: datetime) -> Cutoff:
+        since = self.config.sync
+        if since.generate_since == "all":
+            return Cutoff()
+        if since.since_date is not None:
+            return Cutoff(day=since.since_date)
+        return Cutoff(moment=install_moment(ledger.sessions, signpost))
+
+    @staticmethod
+    def _add_read(report: CycleReport, slot: str, result: Any) -> None:
+        if result is None:
+            return
+        current = getattr(report, slot)
+        setattr(report, slot, _combined(current, result) if slot == "generated" else result)
+
+    @staticmethod
+    def _add_generated(report: CycleReport, generated: Generated) -> None:
+        report.generated = _combined(report.generated, generated)
 
     @staticmethod
     def _count_deleted(report: CycleReport, deleted: Deleted) -> None:
@@ -277,17 +353,25 @@ class SyncEngine:
         base = self.services.record_url_base or self.services.salesforce.instance_url
         return f"{base.rstrip('/')}/lightning/r/{sobject}/{record_id}/view"
 
-    def _guarded(self, system: str, report: CycleReport, step: Any) -> None:
+    def _guarded(self, system: str, report: CycleReport, step: Any) -> bool:
+        """Run ``step``; a spent budget pauses ``system``, a transient failure defers it.
+
+        Returns:
+            Whether the step ran to its end.
+        """
         if system in report.paused:
-            return
+            return False
         try:
             step()
         except BudgetExhaustedError as exc:
             log.warning("pausing system: API budget reached", system=system, reason=str(exc))
             report.paused.append(system)
+            return False
         except RetriableError as exc:
             log.warning("step deferred to the next cycle", system=system, error=str(exc))
             report.deferred.append(system)
+            return False
+        return True
 
 
 def _read(ledger: Ledger, step: ReadStep, signpost: datetime) -> Any:

@@ -35,7 +35,8 @@ ID_PREFIXES = {"account": "acc", "opportunity": "opp", "line_item": "oli", "prod
 
 
 def upsert_mirror(uow: UnitOfWork, model: type[E], sobject: str, salesforce_id: str,
-                  values: Mapping[str, Any], *, source_ts: datetime | None = None) -> E:
+                  values: Mapping[str, Any], *, source_ts: datetime | None = None,
+                  kept: Mapping[str, Any] | None = None) -> E:
     """Create or update the ledger row linked to ``salesforce_id``; journal what changed.
 
     A row soft-deleted earlier comes back (``deleted_at`` cleared): the record was read, so
@@ -48,12 +49,15 @@ def upsert_mirror(uow: UnitOfWork, model: type[E], sobject: str, salesforce_id: 
         salesforce_id: the record's Salesforce id.
         values: column → new value; columns not given are left as they are.
         source_ts: the record's SystemModstamp.
+        kept: columns set as given but not journaled (the record as read: the journal
+            already has the columns that matter).
     """
     entity_type = ENTITY_TYPES[sobject]
     existing_id = uow.entity_for(System.SALESFORCE, sobject, salesforce_id)
     row = uow.get(model, existing_id) if existing_id else None
     if row is None:
-        row = uow.add(model(**{**values, "id": new_ledger_id(ID_PREFIXES[entity_type]),
+        row = uow.add(model(**{**values, **(kept or {}),
+                               "id": new_ledger_id(ID_PREFIXES[entity_type]),
                                "created_at": uow.now, "updated_at": uow.now}))
         uow.link(entity_type, str(row.id), System.SALESFORCE, sobject, salesforce_id)
         uow.record(entity_type, str(row.id), "salesforce", ChangeKind.CREATE,
@@ -64,6 +68,8 @@ def upsert_mirror(uow: UnitOfWork, model: type[E], sobject: str, salesforce_id: 
         changes["deleted_at"] = [row.deleted_at, None]  # type: ignore[attr-defined]
     for column, (_, new) in changes.items():
         setattr(row, column, new)
+    for column, value in (kept or {}).items():
+        setattr(row, column, value)
     if changes:
         row.updated_at = uow.now
         uow.record(entity_type, str(row.id), "salesforce", ChangeKind.UPDATE,

@@ -1,18 +1,19 @@
-"""Won opportunities become potential subscriptions (``opportunity_to_subscription.toml``).
+"""Pending opportunities become potential subscriptions (``opportunity_to_subscription.toml``).
 
-Each run reads the opportunities changed since the cursor. For those the trigger accepts it
-reads their line items in one query, then, in one ledger transaction: mirrors the accounts,
-opportunities, products and line items; creates one subscription per line item that has none
-yet (one per opportunity without items), each with an outbox upsert of its ``Subscription__c``
-and a journal entry; queues one email to the CSM per opportunity listing the new ones;
-dead-letters rows the mapping rejects; and advances the cursor.
+The read steps (:mod:`connector.sync.opportunities`) leave the opportunities to generate as
+``pending`` in the ledger, with the records of the opportunity and its line items as read.
+This step takes them a chunk at a time and, in one ledger transaction per chunk: creates one
+subscription per line item that has none yet (one per opportunity without items), each with an
+outbox upsert of its ``Subscription__c`` and a journal entry; queues one notification per
+opportunity listing the new ones for its CSM (sent as one digest per CSM); dead-letters rows
+the mapping rejects; and marks the opportunities ``done``. A crash between chunks leaves the
+rest pending for the next run; nothing is generated twice (one subscription per line item).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,7 @@ from connector.ledger.journal import diff
 from connector.ledger.models import (
     Account,
     ChangeKind,
+    Generation,
     LineItem,
     Notification,
     Opportunity,
@@ -34,84 +36,67 @@ from connector.ledger.models import (
     System,
 )
 from connector.mapping import GenerationMapping
-from connector.mapping.money import to_minor
 from connector.mapping.subscription_object import ROLES
 from connector.mapping.transforms import TransformError
-from connector.salesforce.bulk import BulkQueries
 from connector.salesforce.client import SalesforceClient
-from connector.salesforce.reader import (
-    Cursor,
-    Stream,
-    parse_modstamp,
-    read_batches,
-    read_changes,
-)
 from connector.sync import subscription_fields as fields
 from connector.sync.entities import salesforce_json, upsert_mirror
-from connector.sync.unit_of_work import UnitOfWork
+from connector.sync.opportunities import Generated, mirror_product
+from connector.sync.unit_of_work import Ledger, UnitOfWork
 
-OPPORTUNITY_FIELDS = (
-    "Name", "AccountId", "Account.Name", "Account.OwnerId", "StageName",
-    "IsWon", "IsClosed", "CloseDate", "Amount", "CurrencyIsoCode",
-)
-"""What the ledger mirrors of every opportunity; the trigger and the mapping add theirs."""
-LINE_ITEM_FIELDS = ("OpportunityId", "Product2Id", "Product2.Name", "Product2.ProductCode",
-                    "Quantity", "UnitPrice", "ServiceDate")
 IN_CHUNK = 200
+CHUNK = 1000  # opportunities generated per ledger transaction
 CSM_EMAIL_KIND = "csm_potential_subscriptions"
 CSM = ROLES["csm"].shipped
 """The subscription field whose mapped value is the CSM who gets the email."""
 
 
-@dataclass
-class Generated:
-    """What one run produced, for the run's log line and the demo."""
-
-    opportunities_read: int = 0
-    subscriptions: list[str] = field(default_factory=list)
-    notifications: list[str] = field(default_factory=list)
-    dead_letters: int = 0
-
-
 class PotentialSubscriptions:
-    """The potential-subscription step.
+    """The potential-subscription step: generates for every pending opportunity.
 
     Args:
-        client: the Salesforce adapter.
+        client: the Salesforce adapter (reads the CSMs' names and emails).
         mapping: ``opportunity_to_subscription.toml``.
     """
 
-    def __init__(self, client: SalesforceClient, mapping: GenerationMapping,
-                 bulk: BulkQueries | None = None) -> None:
+    def __init__(self, client: SalesforceClient, mapping: GenerationMapping) -> None:
         self._client = client
         self._mapping = mapping
-        self._bulk = bulk
+        self._users: dict[str, dict[str, Any]] = {}
 
-    @property
-    def stream(self) -> Stream:
-        """Opportunities, with every field the trigger and the mapping read."""
-        trigger = self._mapping.trigger.source_paths() if self._mapping.trigger else []
-        return Stream("Opportunity", (*OPPORTUNITY_FIELDS, *trigger, *self._opportunity_paths()))
+    def run(self, ledger: Ledger) -> Generated:
+        """Generate for the pending opportunities, a chunk per transaction."""
+        result = Generated()
+        after = ""
+        while True:
+            with ledger.unit() as uow:
+                rows = self._pending(uow, after)
+            if not rows:
+                return result
+            self._fetch_users({self._csm_of(row) for row in rows})
+            with ledger.unit() as uow:
+                _prefetch(uow, rows)
+                for row in rows:
+                    self._generate_row(uow, row, result)
+            after = rows[-1].ledger_id
+            if len(rows) < CHUNK:
+                return result
 
-    def read(self, cursor: Cursor, signpost: datetime) -> tuple[list[Row], Cursor]:
-        """Read changed opportunities and the line items of the triggered ones (no ledger I/O)."""
-        batch = read_changes(self._client, self.stream, cursor, signpost)
-        return self._rows(batch.records), batch.cursor
-
-    def batches(self, cursor: Cursor, signpost: datetime) -> Iterator[tuple[list[Row], Cursor]]:
-        """:meth:`read` in chunks, each with the cursor covering it (Bulk API above the
-        threshold)."""
-        for batch in read_batches(self._client, self.stream, cursor, signpost, bulk=self._bulk):
-            yield self._rows(batch.records), batch.cursor
-
-    def _rows(self, opportunities: list[dict[str, Any]]) -> list[Row]:
-        triggered = [o for o in opportunities if self._triggers(o)]
-        items = self._line_items([o["Id"] for o in triggered])
-        csms = {o["Id"]: self._csm_of(Row(o, items.get(o["Id"], []), {}, True))
-                for o in triggered}
-        users = self._users(set(csms.values()))
-        return [Row(o, items.get(o["Id"], []), users.get(csms.get(o["Id"]) or "", {}),
-                    o in triggered) for o in opportunities]
+    def _pending(self, uow: UnitOfWork, after: str) -> list[Row]:
+        opportunities = list(uow.session.scalars(
+            select(Opportunity).where(Opportunity.generation == Generation.PENDING,
+                                      Opportunity.deleted_at.is_(None),
+                                      Opportunity.id > after)
+            .order_by(Opportunity.id).limit(CHUNK)))
+        items: dict[str, list[dict[str, Any]]] = {o.id: [] for o in opportunities}
+        if self._mapping.per != "opportunity" and opportunities:
+            query = select(LineItem.opportunity_id, LineItem.record).where(
+                LineItem.opportunity_id.in_(list(items)), LineItem.deleted_at.is_(None),
+                LineItem.record.is_not(None))
+            for opportunity_id, record in uow.session.execute(query.order_by(LineItem.id)):
+                items[opportunity_id].append(dict(record))
+        return [Row(o.id, dict(o.record or {}), items[o.id]) for o in opportunities
+                if o.record]
 
     def _csm_of(self, row: Row) -> str | None:
         """The CSM the mapping assigns to the row's first subscription: the email's recipient.
@@ -126,65 +111,21 @@ class PotentialSubscriptions:
             return None
         return str(value) if value else None
 
-    def apply(self, uow: UnitOfWork, rows: Iterable[Row]) -> Generated:
-        """Mirror the rows into the ledger and generate what the trigger asks for."""
-        result = Generated()
-        rows = list(rows)
-        _prefetch(uow, rows)
-        for row in rows:
-            result.opportunities_read += 1
-            account, opportunity = self._mirror_opportunity(uow, row.opportunity)
-            if row.triggered:
-                self._generate(uow, row, account, opportunity, result)
-        return result
+    def _fetch_users(self, user_ids: set[str | None]) -> None:
+        ids = sorted(u for u in user_ids if u and u not in self._users)
+        for start in range(0, len(ids), IN_CHUNK):
+            soql = format_soql("SELECT Id, Name, Email FROM User WHERE Id IN {}",
+                               ids[start:start + IN_CHUNK])
+            self._users.update({user["Id"]: user for user in self._client.query(soql)})
 
-    def _triggers(self, opportunity: Mapping[str, Any]) -> bool:
-        trigger = self._mapping.trigger
-        return trigger is not None and trigger.matches(opportunity)
-
-    def _opportunity_paths(self) -> list[str]:
-        if self._mapping.per == "opportunity":
-            return self._mapping_paths()
-        prefix = "Opportunity."
-        return [p.removeprefix(prefix) for p in self._mapping_paths() if p.startswith(prefix)]
-
-    def _mapping_paths(self) -> list[str]:
-        return list(self._mapping.source_paths())
-
-    def _line_items(self, opportunity_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-        if self._mapping.per == "opportunity" or not opportunity_ids:
-            return {}
-        select_list = ", ".join(dict.fromkeys(("Id", *LINE_ITEM_FIELDS, *self._mapping_paths())))
-        found: dict[str, list[dict[str, Any]]] = {}
-        for start in range(0, len(opportunity_ids), IN_CHUNK):
-            chunk = opportunity_ids[start:start + IN_CHUNK]
-            soql = format_soql(
-                f"SELECT {select_list} FROM OpportunityLineItem "  # noqa: S608 (validated names)
-                "WHERE OpportunityId IN {} ORDER BY OpportunityId, Id", chunk)
-            for item in self._client.query(soql):
-                found.setdefault(item["OpportunityId"], []).append(item)
-        return found
-
-    def _users(self, user_ids: set[str | None]) -> dict[str, dict[str, Any]]:
-        ids = sorted(u for u in user_ids if u)
-        if not ids:
-            return {}
-        soql = format_soql("SELECT Id, Name, Email FROM User WHERE Id IN {}", ids)
-        return {user["Id"]: user for user in self._client.query(soql)}
-
-    def _mirror_opportunity(self, uow: UnitOfWork,
-                            record: Mapping[str, Any]) -> tuple[Account | None, Opportunity]:
-        stamp = parse_modstamp(record["SystemModstamp"])
-        account = None
-        if record.get("AccountId"):
-            parent = record.get("Account") or {}
-            account = upsert_mirror(uow, Account, "Account", record["AccountId"], {
-                "name": parent.get("Name") or record["AccountId"],
-                "csm_user_id": parent.get("CSM__c"), "owner_user_id": parent.get("OwnerId"),
-            }, source_ts=stamp)
-        opportunity = upsert_mirror(uow, Opportunity, "Opportunity", record["Id"],
-                                    _opportunity_values(record, account), source_ts=stamp)
-        return account, opportunity
+    def _generate_row(self, uow: UnitOfWork, row: Row, result: Generated) -> None:
+        opportunity = uow.get(Opportunity, row.ledger_id)
+        if opportunity is None:
+            return
+        account = uow.get(Account, opportunity.account_id) if opportunity.account_id else None
+        row.csm = self._users.get(self._csm_of(row) or "", {})
+        self._generate(uow, row, account, opportunity, result)
+        opportunity.generation = Generation.DONE
 
     def _generate(self, uow: UnitOfWork, row: Row, account: Account | None,
                   opportunity: Opportunity, result: Generated) -> None:
@@ -210,7 +151,7 @@ class PotentialSubscriptions:
             return None
         values = self._mapping.apply(source)
         ledger_values = fields.from_salesforce(values)
-        product = _mirror_product(uow, source)
+        product = mirror_product(uow, source)
         line_item = _mirror_line_item(uow, source, opportunity, product, ledger_values)
         subscription = _create_subscription(uow, ledger_values, account=account,
                                             opportunity=opportunity, line_item=line_item,
@@ -224,12 +165,12 @@ class PotentialSubscriptions:
 
 @dataclass
 class Row:
-    """An opportunity as read, with its line items and its CSM's user record."""
+    """A pending opportunity as last read, with its line items and its CSM's user record."""
 
+    ledger_id: str
     opportunity: dict[str, Any]
     line_items: list[dict[str, Any]]
-    csm: dict[str, Any]
-    triggered: bool
+    csm: dict[str, Any] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -239,36 +180,23 @@ class Row:
     def sources(self, per: str) -> list[dict[str, Any]]:
         """The rows the mapping applies to: the line items, or the opportunity itself.
 
-        An opportunity without line items under ``per = "line_item"`` is wrapped as a line
-        item whose own fields are empty, so its ``Opportunity.`` paths still resolve.
+        Each line item carries its opportunity under ``Opportunity`` (as a SOQL relationship
+        would). An opportunity without line items under ``per = "line_item"`` is wrapped as a
+        line item whose own fields are empty, so its ``Opportunity.`` paths still resolve.
         """
         if per == "opportunity":
             return [self.opportunity]
-        return self.line_items or [{"Opportunity": self.opportunity}]
+        items = [{**item, "Opportunity": self.opportunity} for item in self.line_items]
+        return items or [{"Opportunity": self.opportunity}]
 
 
 def _prefetch(uow: UnitOfWork, rows: list[Row]) -> None:
-    """The batch's accounts and opportunities in a few queries instead of a few per row."""
-    uow.prefetch(System.SALESFORCE, "Account", Account,
-                 [r.opportunity["AccountId"] for r in rows if r.opportunity.get("AccountId")])
-    uow.prefetch(System.SALESFORCE, "Opportunity", Opportunity, [r.id for r in rows])
-
-
-def _opportunity_values(record: Mapping[str, Any], account: Account | None) -> dict[str, Any]:
-    currency = str(record.get("CurrencyIsoCode") or "USD")
-    amount = record.get("Amount")
-    return {
-        "account_id": account.id if account else None,
-        "name": record.get("Name") or record["Id"],
-        "stage": record.get("StageName") or "",
-        "is_won": bool(record.get("IsWon")),
-        "is_closed": bool(record.get("IsClosed")),
-        "close_date": date.fromisoformat(record["CloseDate"]) if record.get("CloseDate") else None,
-        "currency": currency.lower(),
-        "amount_minor": None if amount is None else to_minor(
-            Decimal(str(amount)), currency, rounding="half_even"),
-        "create_potential_subscription": bool(record.get("Create_Potential_Subscription__c")),
-    }
+    """The chunk's line-item links and rows in a few queries instead of a few per row."""
+    uow.prefetch(System.SALESFORCE, "OpportunityLineItem", LineItem,
+                 [str(i["Id"]) for r in rows for i in r.line_items if i.get("Id")])
+    uow.prefetch(System.SALESFORCE, "Product2", Product,
+                 [str(i["Product2Id"]) for r in rows for i in r.line_items
+                  if i.get("Product2Id")])
 
 
 def _already_generated(uow: UnitOfWork, opportunity: Opportunity,
@@ -280,16 +208,6 @@ def _already_generated(uow: UnitOfWork, opportunity: Opportunity,
             return False
         query = select(Subscription.id).where(Subscription.line_item_id == line_item)
     return uow.session.scalar(query.limit(1)) is not None
-
-
-def _mirror_product(uow: UnitOfWork, source: Mapping[str, Any]) -> Product | None:
-    product_id = source.get("Product2Id")
-    if not product_id:
-        return None
-    details = source.get("Product2") or {}
-    return upsert_mirror(uow, Product, "Product2", product_id, {
-        "name": details.get("Name") or product_id, "product_code": details.get("ProductCode"),
-    })
 
 
 def _mirror_line_item(uow: UnitOfWork, source: Mapping[str, Any], opportunity: Opportunity,

@@ -33,6 +33,7 @@ from connector.mapping import ObjectMapping
 from connector.mapping.subscription_object import SubscriptionFields
 from connector.salesforce.bulk import BulkQueries
 from connector.salesforce.client import SalesforceClient
+from connector.salesforce.org import OrgSchema
 from connector.salesforce.reader import (
     Cursor,
     Stream,
@@ -79,14 +80,28 @@ class SubscriptionEdits:
     def __init__(self, client: SalesforceClient, bulk: BulkQueries | None = None,
                  lifecycle: LifecycleEdits | None = None,
                  owners: ObjectMapping | None = None,
-                 names: SubscriptionFields | None = None) -> None:
+                 names: SubscriptionFields | None = None, *,
+                 org: OrgSchema | None = None) -> None:
         self._client = client
+        self._org = org
         self._bulk = bulk
         self._lifecycle = lifecycle
         self._owners = owners
         self._names = names or SubscriptionFields()
         self.stream = Stream("Subscription__c", tuple(map(self._names.org, SUBSCRIPTION_FIELDS)))
         """The changed records, read with the org's field names."""
+
+    def problems(self) -> list[str]:
+        """Why this org cannot be read as ``Subscription__c`` needs, one line per problem."""
+        if self._org is None:
+            return []
+        if not self._org.has_object("Subscription__c"):
+            return ["Subscription__c: the org has no such object: deploy the data model in "
+                    "salesforce/ (see salesforce/README.md)"]
+        return [f"subscription_fields.toml: {self._names.org(name)}: Subscription__c has no "
+                f"field {self._names.org(name)!r}: deploy salesforce/ or name your org's field"
+                for name in SUBSCRIPTION_FIELDS
+                if not self._org.has_path("Subscription__c", self._names.org(name))]
 
     def read(self, cursor: Cursor, signpost: datetime) -> tuple[list[dict[str, Any]], Cursor]:
         """Read the records changed since ``cursor`` (no ledger I/O), in shipped names."""

@@ -53,7 +53,8 @@ def test_the_first_read_goes_through_bulk_above_the_threshold(world: World) -> N
 
     world.cycle()
 
-    assert world.stack.salesforce.request_count("POST", "/services/data/v62.0/jobs/query") == 1
+    # Opportunities (4) and line items (5) are each their own stream above the threshold.
+    assert world.stack.salesforce.request_count("POST", "/services/data/v62.0/jobs/query") == 2
     assert len(world.subscriptions()) == 4  # as through REST
 
 

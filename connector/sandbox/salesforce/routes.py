@@ -21,6 +21,7 @@ from connector.sandbox.salesforce import (
     bulk_ingest,
     oauth,
     rest_collections,
+    rest_composite,
     rest_metadata,
     rest_query,
     rest_records,
@@ -70,7 +71,10 @@ def build_app(org: Org) -> ASGIApp:
         Route("/services/data", rest_metadata.versions, methods=["GET"]),
         Route("/services/data/", rest_metadata.versions, methods=["GET"]),
     ]
-    for path, endpoint, methods in _API:
+    plain = [Route(DATA + path + tail, endpoint, methods=methods)
+             for path, endpoint, methods in _API for tail in ("", "/")]
+    api_routes = [*_API, ("/composite", rest_composite.composite(plain), ["POST"])]
+    for path, endpoint, methods in api_routes:
         handler = api(org, endpoint)
         routes.append(Route(DATA + path, handler, methods=methods))
         routes.append(Route(DATA + path + "/", handler, methods=methods))
