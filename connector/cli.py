@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
 import structlog
@@ -87,6 +88,26 @@ def _mappings_args(parser: argparse.ArgumentParser) -> None:
 
 def _plan_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=["text", "json"], default="text")
+    _since_arg(parser, "also show what backfill --generate-since DATE would generate")
+
+
+def _backfill_args(parser: argparse.ArgumentParser) -> None:
+    _since_arg(parser, "also generate potential subscriptions for deals won on or after DATE "
+                       "that were kept as history (shows the count first; see --yes)")
+    parser.add_argument("--yes", action="store_true",
+                        help="with --generate-since: create them (without it, only the count "
+                             "is shown)")
+
+
+def _since_arg(parser: argparse.ArgumentParser, text: str) -> None:
+    parser.add_argument("--generate-since", metavar="YYYY-MM-DD", type=_day, help=text)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
 def _deadletter_args(parser: argparse.ArgumentParser) -> None:
@@ -128,7 +149,7 @@ _COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = [
     ("conflicts", "list or resolve changes made by a field's non-owner", _conflicts_args),
     ("report", "print a finance report from the ledger", _report_args),
     ("demo", "run everything against local emulators (no credentials needed)", _demo_args),
-    ("backfill", "re-read everything from scratch", _no_args),
+    ("backfill", "re-read everything from scratch", _backfill_args),
 ]
 
 

@@ -24,6 +24,7 @@ from connector.ledger.models import (
     DeadLetterStatus,
     Notification,
     NotificationStatus,
+    Opportunity,
     OutboxOperation,
     OutboxStatus,
     StripeInboxEvent,
@@ -43,11 +44,30 @@ def status(args: argparse.Namespace) -> int:
           f"(schema {current_revision(engine)}, newest {head_revision()})")
     print(f"mappings:      {_mapping_state(config)}")
     with sessions() as session:
-        _print_daemon_mappings(daemon_state.read_all(session))
+        state = daemon_state.read_all(session)
+        _print_daemon_mappings(state)
+        _print_generation(session, state, config)
         _print_counts(session)
         _print_budget(session, config.salesforce.max_api_share)
         _print_cursors(session)
     return 0
+
+
+def _print_generation(session: Session, state: dict[str, dict[str, Any]],
+                      config: Config) -> None:
+    """Which deals generate (``generate_since``), how many are history, what the org lacks."""
+    since = config.sync.generate_since
+    installed = state.get(daemon_state.INSTALLED)
+    if since == "install":
+        since = f"install ({installed['at']})" if installed else "install (no sync yet)"
+    counts = dict(session.execute(select(Opportunity.generation, func.count())
+                                  .group_by(Opportunity.generation)).all())
+    print(f"generation:    deals won since {since}; {counts.get('history', 0)} opportunities "
+          f"kept as history, {counts.get('pending', 0)} pending "
+          "(backfill --generate-since DATE generates history)")
+    refused = state.get(daemon_state.STREAMS_REFUSED)
+    for problem in (refused or {}).get("problems", []):
+        print(f"  REFUSED:     {problem}")
 
 
 def _print_budget(session: Session, share: float) -> None:

@@ -14,6 +14,6 @@ from connector.sync.wiring import build_engine
 def plan(args: argparse.Namespace) -> int:
     """Print the plan as text or JSON (``--format``); exit 0."""
     engine = build_engine(load(args), Secrets())
-    result = plan_next_sync(engine)
+    result = plan_next_sync(engine, generate_since=getattr(args, "generate_since", None))
     print(render_json(result) if args.format == "json" else render_text(result))
     return 0

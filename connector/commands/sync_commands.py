@@ -7,17 +7,20 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import FrameType
 
 import structlog
 from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy import select
 
 from connector.config import Config, load_config, resolve_config_path
 from connector.errors import FatalError
+from connector.ledger.models import Notification
 from connector.secrets import Secrets
-from connector.sync.engine import SyncEngine
+from connector.sync.engine import CycleReport, SyncEngine
 from connector.sync.mapping_reload import MappingReloader
+from connector.sync.unit_of_work import Ledger
 from connector.sync.wiring import build_engine, load_mapping_set
 from connector.webhook.server import webhook_server
 
@@ -42,7 +45,10 @@ def backfill(args: argparse.Namespace) -> int:
     Nothing that is already in the ledger is created again or written again.
     """
     engine = build_engine(load(args), Secrets())
-    report = engine.backfill()
+    since = getattr(args, "generate_since", None)
+    if since is not None and not args.yes:
+        return _show_history(engine, since)
+    report = engine.backfill(generate_since=since)
     summary = report.summary()
     print(f"backfill: {summary['opportunities_read']} opportunities and "
           f"{report.edits.read} Subscription__c records read, "
@@ -53,6 +59,24 @@ def backfill(args: argparse.Namespace) -> int:
         print("backfill: Salesforce was paused or unreachable; the next sync carries on "
               "from where it stopped")
     return 1 if unfinished else 0
+
+
+def _show_history(engine: SyncEngine, since: date) -> int:
+    """Print how many potential subscriptions ``backfill --generate-since`` would create."""
+    def count(ledger: Ledger, report: CycleReport) -> tuple[int, int, int]:
+        keys = report.generated.notifications
+        with ledger.unit() as uow:
+            csms = set(uow.session.scalars(
+                select(Notification.recipient).where(Notification.key.in_(keys))))
+        return len(report.generated.subscriptions), len(keys), len(csms)
+
+    subscriptions, opportunities, csms = engine.dry_run(count, generate_since=since)
+    day = since.isoformat()
+    print(f"backfill --generate-since {day} would create {subscriptions} potential "
+          f"subscriptions for {opportunities} opportunities won since then and email "
+          f"{csms} CSMs (plan --generate-since {day} lists them).")
+    print("Nothing was written. Run it again with --yes to create them.")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:

@@ -19,6 +19,9 @@ MAPPINGS_IN_USE = "mappings.in_use"
 """``{"digest", "directory", "since"}``: the mapping set the daemon is using."""
 MAPPINGS_REFUSED = "mappings.refused"
 """``{"digest", "problems", "at"}``: the last change of the mapping files the daemon refused."""
+STREAMS_REFUSED = "salesforce.refused"
+"""``{"problems", "at"}``: Salesforce streams the daemon does not read because the org lacks
+fields the mappings need (each problem names the file, key and fix)."""
 INSTALLED = "sync.installed"
 """``{"at"}``: the start of the first sync; deals won before it are history
 (``[sync] generate_since = "install"``)."""

@@ -13,6 +13,7 @@ or the ledger.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -36,12 +37,16 @@ from connector.sync.unit_of_work import Ledger
 WRITE_BACK = "then writes the Stripe ids and billing facts back to Subscription__c"
 
 
-def plan_next_sync(engine: SyncEngine) -> Plan:
-    """What the next ``sync --once`` would do, per system; nothing is written anywhere."""
+def plan_next_sync(engine: SyncEngine, *, generate_since: date | None = None) -> Plan:
+    """What the next ``sync --once`` would do, per system; nothing is written anywhere.
+
+    ``generate_since``: also what ``backfill --generate-since`` would generate from history.
+    """
     with engine.sessions() as session:
         before = _Before(session.scalar(select(func.max(OutboxOperation.id))) or 0,
                          session.scalar(select(func.max(DeadLetter.id))) or 0)
-    return engine.dry_run(lambda ledger, report: _collect(engine, ledger, report, before))
+    return engine.dry_run(lambda ledger, report: _collect(engine, ledger, report, before),
+                          generate_since=generate_since)
 
 
 @dataclass(frozen=True)

@@ -22,20 +22,22 @@ import dataclasses
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 import structlog
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.billing.client import StripeGateway
 from connector.clock import Clock
 from connector.config import Config
 from connector.errors import BudgetExhaustedError, RetriableError
+from connector.ledger import daemon_state
 from connector.ledger.daemon_state import install_moment
 from connector.ledger.database import rolled_back
 from connector.ledger.models import Cursor as LedgerCursor
+from connector.ledger.models import Generation, Opportunity
 from connector.mapping import MappingSet
 from connector.notify.mailer import SmtpMailer
 from connector.notify.templates import TemplateRenderer
@@ -50,7 +52,13 @@ from connector.sync.deletions import DeleteChecks, Deleted
 from connector.sync.lifecycle_dispatch import LifecycleUpdates, Updated
 from connector.sync.lifecycle_edits import LifecycleEdits
 from connector.sync.notifications import Notifications, Sent
-from connector.sync.opportunities import Cutoff, Generated, LineItemReads, OpportunityReads
+from connector.sync.opportunities import (
+    Cutoff,
+    Generated,
+    LineItemReads,
+    OpportunityReads,
+    won_day,
+)
 from connector.sync.potential import PotentialSubscriptions
 from connector.sync.salesforce_writes import SalesforceWrites, Written
 from connector.sync.stripe_events import EventsApplied
@@ -208,28 +216,42 @@ class SyncEngine:
         self._salesforce_reads(ledger, report)
         self._guarded("stripe", report, lambda: self._stripe_reads(ledger, report, list_events))
 
-    def dry_run(self, inspect: Callable[[Ledger, CycleReport], T]) -> T:
+    def dry_run(self, inspect: Callable[[Ledger, CycleReport], T], *,
+                generate_since: date | None = None) -> T:
         """Run the reading steps in a ledger transaction that is rolled back afterwards.
 
         Args:
             inspect: called with the ledger as the reading steps left it (and what they
                 did) before the rollback; its result is returned.
+            generate_since: also generate for the history won on or after this day (what
+                ``backfill --generate-since`` would add).
         """
         report = CycleReport(uuid.uuid4().hex[:12])
         with rolled_back(self.sessions) as sessions, \
                 structlog.contextvars.bound_contextvars(run_id=report.run_id, dry_run=True):
             ledger = Ledger(sessions, self.clock, report.run_id)
+            if generate_since is not None:
+                requalify(ledger, generate_since)
             self.read_and_apply(ledger, report)
             return inspect(ledger, report)
 
-    def backfill(self) -> CycleReport:
+    def backfill(self, *, generate_since: date | None = None) -> CycleReport:
         """Forget every Salesforce cursor, then run a cycle that re-reads everything.
 
         Reads above ``bulk_threshold`` go through Bulk API 2.0; delete checks reconcile the
         full id sets. Applying what is already in the ledger changes nothing, so a backfill
         creates no duplicates and writes nothing that does not differ.
+
+        Args:
+            generate_since: opportunities kept as history that were won on or after this
+                day generate their potential subscriptions in this cycle.
         """
-        with Ledger(self.sessions, self.clock, "backfill").unit() as uow:
+        ledger = Ledger(self.sessions, self.clock, "backfill")
+        if generate_since is not None:
+            requalified = requalify(ledger, generate_since)
+            log.info("history to generate", since=generate_since.isoformat(),
+                     opportunities=requalified)
+        with ledger.unit() as uow:
             uow.session.execute(delete(LedgerCursor).where(
                 LedgerCursor.stream.like("salesforce.%")))
         return self.run_cycle()
@@ -272,6 +294,7 @@ class SyncEngine:
             self._guarded("salesforce", report, lambda: self._add_generated(
                 report, PotentialSubscriptions(salesforce, mapping).run(ledger)))
         self._read_stream(ledger, report, edits, interval, signpost, deletes=True)
+        self._publish_refusals(ledger, report)
 
     def _read_stream(self, ledger: Ledger, report: CycleReport, step: ReadStep,
                      interval: timedelta, signpost: datetime, *, deletes: bool) -> bool:
@@ -304,6 +327,15 @@ class SyncEngine:
             log.error("stream refused: the org lacks fields the mappings read; the other "
                       "streams go on", sobject=sobject, problems=problems)
         self._refused[sobject] = tuple(problems)
+
+    def _publish_refusals(self, ledger: Ledger, report: CycleReport) -> None:
+        """Keep the cycle's refusals in ``daemon_state`` for ``status`` (cleared when none)."""
+        shown = daemon_state.get(ledger.sessions, daemon_state.STREAMS_REFUSED)
+        if (shown or {}).get("problems", []) == report.refused:
+            return
+        value = {"problems": report.refused, "at": self.clock.now().isoformat()} \
+            if report.refused else None
+        daemon_state.put(ledger.sessions, daemon_state.STREAMS_REFUSED, value, self.clock.now())
 
     def _cutoff(self, ledger: Ledger, signpost: datetime) -> Cutoff:
         since = self.config.sync
@@ -372,6 +404,17 @@ class SyncEngine:
             report.deferred.append(system)
             return False
         return True
+
+
+def requalify(ledger: Ledger, since: date) -> int:
+    """Make history won on or after ``since`` pending again; return how many opportunities."""
+    with ledger.unit() as uow:
+        history = uow.session.scalars(select(Opportunity).where(
+            Opportunity.generation == Generation.HISTORY, Opportunity.deleted_at.is_(None)))
+        chosen = [o for o in history if o.record and won_day(o.record) >= since]
+        for opportunity in chosen:
+            opportunity.generation = Generation.PENDING
+    return len(chosen)
 
 
 def _read(ledger: Ledger, step: ReadStep, signpost: datetime) -> Any:

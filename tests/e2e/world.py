@@ -43,6 +43,7 @@ class World:
     engine: SyncEngine
     mappings: Path = REPO / "mappings"
     data_model: Path | None = None
+    generate_since: str = "all"
 
     def cycle(self) -> CycleReport:
         """Let a couple of seconds pass (reads take only finished seconds), then sync once."""
@@ -51,7 +52,8 @@ class World:
 
     def restart(self) -> SyncEngine:
         """A fresh engine on the same ledger, as after a process restart."""
-        self.engine = build(self.stack, self.folder, self.clock, self.mappings, self.data_model)
+        self.engine = build(self.stack, self.folder, self.clock, self.mappings, self.data_model,
+                            self.generate_since)
         return self.engine
 
     def admin(self) -> Salesforce:
@@ -90,25 +92,29 @@ class World:
 
 
 def build(stack: EmulatorStack, folder: Path, clock: ManualClock,
-          mappings: Path = REPO / "mappings", data_model: Path | None = None) -> SyncEngine:
+          mappings: Path = REPO / "mappings", data_model: Path | None = None,
+          generate_since: str = "all") -> SyncEngine:
     config = load_config(stack.write_config(folder, mappings, REPO / "templates",
-                                            data_model=data_model))
+                                            data_model=data_model,
+                                            generate_since=generate_since))
     return build_engine(config, Secrets(stack.environment()), clock, retry=NO_WAIT)
 
 
 def start(folder: Path, mappings: Path = REPO / "mappings",
-          data_model: Path | None = None) -> World:
+          data_model: Path | None = None, generate_since: str = "all") -> World:
     """Emulators up, sample org and catalog seeded, an engine on an empty ledger.
 
-    ``mappings`` and ``data_model`` (the org's SFDX source) replace the shipped ones.
+    ``mappings`` and ``data_model`` (the org's SFDX source) replace the shipped ones;
+    ``generate_since`` is ``[sync] generate_since`` (the sample deals stand for new ones).
     """
     clock = ManualClock(START)
     stack = EmulatorStack.start(clock, data_model)
     try:
         org = seed_salesforce(stack.salesforce, START.date())
         prices = seed_stripe(stack.stripe)
-        engine = build(stack, folder, clock, mappings, data_model)
-        return World(clock, stack, org, prices, folder, engine, mappings, data_model)
+        engine = build(stack, folder, clock, mappings, data_model, generate_since)
+        return World(clock, stack, org, prices, folder, engine, mappings, data_model,
+                     generate_since)
     except BaseException:
         stack.stop()
         raise
