@@ -161,7 +161,8 @@ def test_a_stream_needing_a_field_the_org_lacks_is_refused_and_the_rest_runs(
     assert report.edits.read == 1  # Subscription__c was still read
     assert "salesforce" not in report.deferred
     shown = daemon_state.get(world.engine.sessions, daemon_state.STREAMS_REFUSED)
-    assert shown is not None and shown["problems"] == report.refused
+    assert shown is not None
+    assert shown["problems"] == report.refused
 
 
 def _salesforce_id(world: World, name: str) -> str:
