@@ -77,3 +77,9 @@ def test_missing_subject_line_is_an_error(tmp_path: Path) -> None:
 def test_missing_template_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="template not found"):
         TemplateRenderer(tmp_path).render("nope", CONTEXT)
+
+
+def test_templates_cannot_reach_python_internals(tmp_path: Path) -> None:
+    (tmp_path / "t.txt.j2").write_text("Subject: hi\n\n{{ csm.__class__.__mro__ }}\n")
+    with pytest.raises(ConfigError, match=r"t\.txt\.j2"):
+        TemplateRenderer(tmp_path).render("t", CONTEXT)

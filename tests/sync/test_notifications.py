@@ -65,7 +65,7 @@ class Queue:
         self._opportunities += 1
         n = self._opportunities
         ids = [f"sub-{n:03d}-{i:03d}" for i in range(lines)]
-        data = {"csm": {"name": recipient.split(".")[0].title(), "id": "005"},
+        data = {"csm": {"name": recipient.split(".", maxsplit=1)[0].title(), "id": "005"},
                 "account": {"name": account, "salesforce_id": f"001{n:03d}"},
                 "opportunity": {"name": opportunity, "salesforce_id": f"006{n:03d}", "won": True},
                 "lines": [_line(ledger_id, f"{opportunity} product {i}")
