@@ -130,13 +130,16 @@ class SyncConfig(Section):
 
 
 class NotificationsConfig(Section):
-    """The SMTP relay used for CSM and customer emails."""
+    """The SMTP relay used for CSM and customer emails, and the links the emails carry."""
 
     smtp_host: str = "localhost"
     smtp_port: Annotated[int, Field(ge=1, le=65_535)] = 587
     smtp_tls: bool = True
     sender: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")] = "billing-sync@example.com"
     salesforce_base_url: str | None = None
+    potential_list_view: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")] = (
+        "Potential_Subscriptions"
+    )
 
 
 class DirConfig(Section):

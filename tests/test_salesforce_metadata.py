@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from connector.config import NotificationsConfig
 from connector.mapping.datamodel import DataModel
 from connector.mapping.sfdx import read_sfdx_objects
 
@@ -84,3 +85,20 @@ def test_csm_permission_set_keeps_connector_fields_read_only() -> None:
     assert "Subscription__c.Status__c" in editable
     assert "Subscription__c.Stripe_Subscription_Id__c" not in editable
     assert "Subscription__c.Ledger_Id__c" not in editable
+
+
+def test_the_list_view_the_csm_digest_links_to_is_shipped_under_the_default_name() -> None:
+    name = NotificationsConfig().potential_list_view
+    path = (SALESFORCE_DIR / "force-app/main/default/objects/Subscription__c/listViews"
+            / f"{name}.listView-meta.xml")
+    root = ET.parse(path).getroot()
+    model = DataModel.offline(SALESFORCE_DIR)
+
+    assert root.findtext(f"{NS}fullName") == name
+    assert root.findtext(f"{NS}filterScope") == "Everything"  # the daemon owns the records
+    [condition] = root.iter(f"{NS}filters")
+    assert [condition.findtext(f"{NS}{tag}") for tag in ("field", "operation", "value")] == [
+        "Status__c", "equals", "Potential"]
+    columns = [c.text for c in root.iter(f"{NS}columns")]
+    assert "CSM__c" in columns
+    assert all(c == "NAME" or c in model.objects["Subscription__c"].fields for c in columns)

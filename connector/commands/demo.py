@@ -1,7 +1,7 @@
 """``demo``: the whole path against the bundled emulators, narrated step by step.
 
 Starts the Salesforce, Stripe and SMTP emulators on loopback, seeds a small org and a price
-catalog, then drives the real daemon through: deal won → potential subscriptions → CSM email →
+catalog, then drives the real daemon through: deal won → potential subscriptions → CSM digest →
 the CSM activates (through the Salesforce REST API, as the UI would) → Stripe customer and
 subscription → ids written back → a second cycle that writes nothing. No credentials needed.
 """
@@ -183,7 +183,7 @@ def _show_billing(say: Narrator, stack: EmulatorStack) -> None:
 
 
 def _show_emails(say: Narrator, stack: EmulatorStack) -> None:
-    say.step("CSMs emailed, one email per won opportunity")
+    say.step("CSMs emailed, one digest per CSM listing their new potential subscriptions")
     for message in stack.smtp.messages:
         say.say(f"To: {', '.join(message.rcpt_tos)}\nSubject: {message.subject}\n")
         say.say(message.text().rstrip())

@@ -6,6 +6,8 @@ Each entity has at most one id per system and object type (``Subscription__c``,
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -74,6 +76,22 @@ def find_external(
     """Return the id ``entity_id`` has in ``system`` as ``object_type``, or None."""
     found = _by_entity(session, entity_type, entity_id, str(system), object_type)
     return found.external_id if found is not None else None
+
+
+def find_externals(
+    session: Session, entity_type: str, entity_ids: Iterable[str], system: System | str,
+    object_type: str, *, chunk: int = 500,
+) -> dict[str, str]:
+    """The ids ``entity_ids`` have in ``system`` as ``object_type``, by entity id (entities
+    without one are absent), in one query per ``chunk`` ids."""
+    wanted = list(dict.fromkeys(entity_ids))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), chunk):
+        query = select(Link.entity_id, Link.external_id).where(
+            Link.entity_type == entity_type, Link.system == str(system),
+            Link.object_type == object_type, Link.entity_id.in_(wanted[start:start + chunk]))
+        found.update({entity: external for entity, external in session.execute(query)})
+    return found
 
 
 def _by_external(session: Session, system: str, object_type: str, external_id: str) -> Link | None:

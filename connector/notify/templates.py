@@ -1,7 +1,9 @@
 """Rendering admin-editable email templates (Jinja2) from ``[templates] dir``.
 
-A template's first line is ``Subject: …``; the rest is the body. Undefined names are errors
-(StrictUndefined), so a typo in a template is reported instead of rendering a blank.
+A template's first line is ``Subject: …``; the rest is the body. Templates are edited by admins,
+so they render in Jinja2's sandbox (no reaching Python internals such as ``__class__``), and
+undefined names are errors (StrictUndefined), so a typo in a template is reported instead of
+rendering a blank.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 
 from connector.errors import ConfigError
 
@@ -29,11 +32,11 @@ class TemplateRenderer:
 
     def __init__(self, directory: Path) -> None:
         self._directory = directory
-        self._text = jinja2.Environment(
+        self._text = SandboxedEnvironment(
             loader=jinja2.FileSystemLoader(directory), undefined=jinja2.StrictUndefined,
-            autoescape=False, keep_trailing_newline=True,  # noqa: S701 (plain text, not HTML)
+            autoescape=False, keep_trailing_newline=True,  # plain text: nothing to escape
         )
-        self._html = jinja2.Environment(
+        self._html = SandboxedEnvironment(
             loader=jinja2.FileSystemLoader(directory), undefined=jinja2.StrictUndefined,
             autoescape=True,
         )

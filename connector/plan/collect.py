@@ -5,16 +5,15 @@ The engine's :meth:`~connector.sync.engine.SyncEngine.dry_run` runs the same rea
 cycle runs, against a ledger transaction that is rolled back afterwards; before the rollback
 this module reads the effects queued there: Salesforce upserts (compared with Salesforce's
 current values), the Stripe creates the activations would send (from the same code that
-sends them), pending emails, and the ledger's own changes (the dry run's journal entries
-and dead letters). Reading calls the APIs; nothing is written to Salesforce, Stripe, SMTP
-or the ledger.
+sends them), pending emails (one per CSM digest), and the ledger's own changes (the dry
+run's journal entries and dead letters). Reading calls the APIs; nothing is written to
+Salesforce, Stripe, SMTP or the ledger.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import func, select
 
@@ -27,10 +26,12 @@ from connector.ledger.models import (
     OutboxStatus,
     OutboxTarget,
 )
+from connector.notify.digest import Digest, Entry, group
 from connector.plan.records import Change, FieldChange, Plan, fields_of
 from connector.plan.salesforce import salesforce_changes
 from connector.sync.activation import Activations, StripeCall
 from connector.sync.engine import CycleReport, SyncEngine
+from connector.sync.notifications import DIGESTED_KINDS
 from connector.sync.subscriptions import ACTIVATE
 from connector.sync.unit_of_work import Ledger
 
@@ -99,22 +100,33 @@ def _stripe_call(call: StripeCall) -> Change:
 
 
 def _email_changes(ledger: Ledger) -> list[Change]:
+    """One email per digest the dispatch would send (a CSM's pending notifications go out as
+    one), then one error per notification that has nowhere to go."""
     with ledger.unit() as uow:
-        pending = uow.session.scalars(select(Notification).where(
-            Notification.status == NotificationStatus.PENDING).order_by(Notification.id))
-        return [_email(note) for note in pending]
+        pending = list(uow.session.scalars(select(Notification).where(
+            Notification.status == NotificationStatus.PENDING).order_by(Notification.id)))
+    entries = [Entry(note.id, note.key, note.kind, note.recipient, dict(note.data or {}))
+               for note in pending if note.recipient]
+    unaddressed = [note for note in pending if not note.recipient]
+    return ([_email(digest) for digest in group(entries, DIGESTED_KINDS)]
+            + [_unaddressed(note) for note in unaddressed])
 
 
-def _email(note: Notification) -> Change:
-    data: dict[str, Any] = dict(note.data or {})
+def _email(digest: Digest) -> Change:
     lines = [f"{line.get('product')} x {line.get('quantity')} at {line.get('unit_price')} "
-             f"{line.get('currency')}" for line in data.get("lines", [])]
-    fields = (FieldChange("to", None, note.recipient), FieldChange("subject", None, note.subject),
+             f"{line.get('currency')}" for entry in digest.entries for line in entry.lines]
+    opportunities = [str((entry.context.get("opportunity") or {}).get("name") or entry.key)
+                     for entry in digest.entries]
+    fields = (FieldChange("to", None, digest.recipient),
+              FieldChange("opportunities", None, opportunities),
               FieldChange("subscriptions", None, lines))
-    if not note.recipient:
-        return Change("email", "error", note.kind, note.key, fields,
-                      "the CSM has no email address in Salesforce; it would be dead-lettered")
-    return Change("email", "send", note.kind, note.key, fields)
+    return Change("email", "send", digest.kind, digest.key, fields)
+
+
+def _unaddressed(note: Notification) -> Change:
+    fields = (FieldChange("to", None, note.recipient), FieldChange("subject", None, note.subject))
+    return Change("email", "error", note.kind, note.key, fields,
+                  "the CSM has no email address in Salesforce; it would be dead-lettered")
 
 
 def _ledger_changes(ledger: Ledger, run_id: str, last_letter: int) -> list[Change]:

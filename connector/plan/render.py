@@ -14,7 +14,7 @@ Example::
           (6 fields unchanged)
     stripe: nothing to do
     email: 1 to send
-      send csm_potential_subscriptions csm_potential_subscriptions:opp-…
+      send csm_potential_subscriptions csm_potential_subscriptions:digest:5e0c…
           to: 'dana@example.com'
 """
 

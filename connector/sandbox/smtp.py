@@ -2,6 +2,8 @@
 
 It speaks real SMTP: optional STARTTLS (with a caller-supplied server context, e.g. from the
 emulators' throwaway CA) and optional AUTH PLAIN/LOGIN against one username and password.
+A recipient named with :meth:`SmtpSink.refuse` is answered ``550 5.1.1`` at ``RCPT TO``, as a
+relay does for a mailbox that does not exist (RFC 5321 §3.3, RFC 3463).
 """
 
 from __future__ import annotations
@@ -43,7 +45,17 @@ class _Collector:
 
     def __init__(self) -> None:
         self.messages: list[ReceivedMessage] = []
+        self.refused: set[str] = set()
         self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any,  # noqa: N802
+                          address: str, rcpt_options: list[str]) -> str:
+        with self.lock:
+            refused = address.lower() in self.refused
+        if refused:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         parsed = message_from_bytes(envelope.original_content, policy=policy.default)
@@ -93,6 +105,11 @@ class SmtpSink:
         """A snapshot of every message received so far, oldest first."""
         with self._collector.lock:
             return list(self._collector.messages)
+
+    def refuse(self, address: str) -> None:
+        """Refuse every later message to ``address`` (550 at RCPT TO)."""
+        with self._collector.lock:
+            self._collector.refused.add(address.lower())
 
     def clear(self) -> None:
         """Forget every message received so far."""

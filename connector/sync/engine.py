@@ -41,6 +41,7 @@ from connector.ledger.models import Generation, Opportunity
 from connector.mapping import MappingSet
 from connector.notify.mailer import SmtpMailer
 from connector.notify.templates import TemplateRenderer
+from connector.notify.urls import SalesforceUrls
 from connector.salesforce.bulk import BulkQueries
 from connector.salesforce.bulk_ingest import BulkUpserts
 from connector.salesforce.client import SalesforceClient
@@ -378,12 +379,10 @@ class SyncEngine:
                                           self.mappings.subscription_fields).dispatch()
 
     def _notify(self, ledger: Ledger, report: CycleReport) -> None:
-        report.sent = Notifications(ledger, self.services.mailer, self.services.renderer,
-                                    self._record_url).dispatch()
-
-    def _record_url(self, sobject: str, record_id: str) -> str:
         base = self.services.record_url_base or self.services.salesforce.instance_url
-        return f"{base.rstrip('/')}/lightning/r/{sobject}/{record_id}/view"
+        list_view = self.config.notifications.potential_list_view
+        report.sent = Notifications(ledger, self.services.mailer, self.services.renderer,
+                                    SalesforceUrls(base), list_view=list_view).dispatch()
 
     def _guarded(self, system: str, report: CycleReport, step: Any) -> bool:
         """Run ``step``; a spent budget pauses ``system``, a transient failure defers it.

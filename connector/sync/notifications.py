@@ -1,128 +1,205 @@
-"""Sending the queued notifications (CSM emails) through SMTP.
+"""Sending the queued notifications through SMTP: one digest per CSM per dispatch.
 
-A notification is rendered when it is sent, from the data stored with it and the Salesforce
-ids known by then, so its links point at the records. One whose records have no Salesforce
-id yet waits for the next run. Each is sent at most once: its row turns ``sent`` when the
-relay accepts it.
+Each queued notification is the durable record of one fact: one won opportunity's new
+potential subscriptions (see :mod:`connector.sync.potential`). A notification is ready once
+every subscription it lists has a Salesforce id, so that its links point at the records; one
+that is not ready waits for a later dispatch without holding back the CSM's other
+notifications. At dispatch the ready CSM notifications of one recipient go out as ONE email
+(:mod:`connector.notify.digest`): the opportunities in a stable order, at most 50 subscription
+lines listed, the rest counted and linked to a Salesforce list view. A notification with no
+recipient, or whose digest cannot be rendered, is dead-lettered.
+
+Each notification is sent at most once: every notification a digest carries turns ``sent``,
+in one transaction, when the relay accepts the digest; a refused digest dead-letters each of
+them. A later dispatch sees only pending notifications, so it sends nothing more.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from connector.errors import ConfigError
+from connector.ledger.links import find_externals
 from connector.ledger.models import Notification, NotificationStatus, System
+from connector.notify.digest import DIGEST_LIMIT, Digest, Entry, group
 from connector.notify.mailer import OutgoingEmail, SmtpMailer
 from connector.notify.templates import TemplateRenderer
+from connector.notify.urls import SalesforceUrls
+from connector.sync.potential import CSM_EMAIL_KIND
 from connector.sync.unit_of_work import Ledger, UnitOfWork
 
-RecordUrl = Callable[[str, str], str]
+DIGESTED_KINDS = frozenset({CSM_EMAIL_KIND})
+"""Kinds whose ready notifications are gathered into one email per recipient."""
+DEFAULT_LIST_VIEW = "Potential_Subscriptions"
+"""The shipped Subscription__c list view of potential subscriptions (``salesforce/``)."""
+SUBSCRIPTION_OBJECT = "Subscription__c"
+CHUNK = 500  # ids per IN (...) query, well under every database's parameter limit
+NO_ADDRESS = "the CSM has no email address in Salesforce"
 
 
 @dataclass
 class Sent:
-    """What one dispatch of notifications did."""
+    """What one dispatch of notifications did.
+
+    Attributes:
+        sent: the emails the relay accepted (one per digest).
+        delivered: the notifications those emails carried.
+        waiting: notifications not ready yet (records without a Salesforce id).
+        failed: notifications dead-lettered.
+    """
 
     sent: list[OutgoingEmail] = field(default_factory=list)
+    delivered: int = 0
     waiting: int = 0
     failed: int = 0
 
 
+@dataclass(frozen=True)
+class _Outgoing:
+    email: OutgoingEmail
+    digest: Digest
+
+
 class Notifications:
-    """Renders and sends pending notifications.
+    """Renders and sends pending notifications, a digest per CSM.
 
     Args:
         ledger: the ledger.
         mailer: the SMTP mailer.
         renderer: the email templates.
-        record_url: builds a link to a Salesforce record from its object and id.
+        urls: links into the Salesforce org.
+        list_view: API name of the Subscription__c list view a long digest links to.
+        limit: subscription lines one digest lists.
     """
 
     def __init__(self, ledger: Ledger, mailer: SmtpMailer, renderer: TemplateRenderer,
-                 record_url: RecordUrl) -> None:
+                 urls: SalesforceUrls, *, list_view: str = DEFAULT_LIST_VIEW,
+                 limit: int = DIGEST_LIMIT) -> None:
         self._ledger = ledger
         self._mailer = mailer
         self._renderer = renderer
-        self._record_url = record_url
+        self._urls = urls
+        self._list_view_url = urls.list_view(SUBSCRIPTION_OBJECT, list_view)
+        self._limit = limit
 
     def dispatch(self) -> Sent:
-        """Send every notification that is ready; report what was sent and what waits."""
+        """Send every ready notification, a digest per recipient; report what was sent.
+
+        Raises:
+            RetriableError: the relay could not be reached (nothing changes in the ledger).
+        """
         result = Sent()
         with self._ledger.unit() as uow:
-            emails = self._ready(uow, result)
-        outcomes = self._mailer.send_all(emails)
+            outgoing = self._outgoing(uow, result)
+        outcomes = self._mailer.send_all([out.email for out in outgoing])
         with self._ledger.unit() as uow:
-            for email in emails:
-                self._settle(uow, email, outcomes.get(email.key), result)
+            for out in outgoing:
+                self._settle(uow, out, outcomes.get(out.email.key), result)
         return result
 
-    def _ready(self, uow: UnitOfWork, result: Sent) -> list[OutgoingEmail]:
+    def _outgoing(self, uow: UnitOfWork, result: Sent) -> list[_Outgoing]:
         query = select(Notification).where(Notification.status == NotificationStatus.PENDING)
-        ready = []
-        for notification in uow.session.scalars(query.order_by(Notification.id)):
-            email = self._render(uow, notification)
-            if email is None:
-                result.waiting += 1
+        rows = {row.id: row for row in uow.session.scalars(query.order_by(Notification.id))}
+        entries = self._entries(uow, list(rows.values()), result)
+        outgoing = []
+        for digest in group(entries, DIGESTED_KINDS):
+            email = self._render(digest)
+            if isinstance(email, OutgoingEmail):
+                outgoing.append(_Outgoing(email, digest))
             else:
-                ready.append(email)
-        return ready
+                result.failed += _fail_all(uow, [rows[e.notification_id] for e in digest.entries],
+                                           email)
+        return outgoing
 
-    def _render(self, uow: UnitOfWork, notification: Notification) -> OutgoingEmail | None:
-        context = self._context(uow, dict(notification.data or {}))
-        if context is None:
-            return None
-        if not notification.recipient:
-            _fail(uow, notification, "the CSM has no email address in Salesforce")
-            return None
-        try:
-            rendered = self._renderer.render(notification.kind, context)
-        except ConfigError as exc:
-            _fail(uow, notification, "; ".join(exc.problems))
-            return None
-        return OutgoingEmail(notification.key, (notification.recipient,), rendered.subject,
-                             rendered.text, rendered.html)
+    def _entries(self, uow: UnitOfWork, rows: Sequence[Notification],
+                 result: Sent) -> list[Entry]:
+        urls = self._subscription_urls(uow, rows)
+        entries = []
+        for row in rows:
+            context = self._context(dict(row.data or {}), urls)
+            if context is None:
+                result.waiting += 1
+            elif not row.recipient:
+                result.failed += _fail_all(uow, [row], NO_ADDRESS)
+            else:
+                entries.append(Entry(row.id, row.key, row.kind, row.recipient, context))
+        return entries
 
-    def _context(self, uow: UnitOfWork, data: dict[str, Any]) -> dict[str, Any] | None:
-        lines = []
-        for line in data.get("lines", []):
-            salesforce_id = uow.external_for("subscription", line["ledger_id"],
-                                             System.SALESFORCE, "Subscription__c")
-            if salesforce_id is None:
-                return None
-            lines.append({**line, "url": self._record_url("Subscription__c", salesforce_id)})
-        return {**data, "lines": lines,
+    def _subscription_urls(self, uow: UnitOfWork, rows: Sequence[Notification]) -> dict[str, str]:
+        ledger_ids = [line["ledger_id"] for row in rows
+                      for line in (row.data or {}).get("lines", [])]
+        known = find_externals(uow.session, "subscription", ledger_ids, System.SALESFORCE,
+                               SUBSCRIPTION_OBJECT)
+        return {ledger_id: self._urls.record(SUBSCRIPTION_OBJECT, salesforce_id)
+                for ledger_id, salesforce_id in known.items()}
+
+    def _context(self, data: dict[str, Any], urls: Mapping[str, str]) -> dict[str, Any] | None:
+        lines = data.get("lines", [])
+        if any(line["ledger_id"] not in urls for line in lines):
+            return None
+        return {**data, "lines": [{**line, "url": urls[line["ledger_id"]]} for line in lines],
                 "account": self._with_url(data.get("account", {}), "Account"),
                 "opportunity": self._with_url(data.get("opportunity", {}), "Opportunity")}
 
     def _with_url(self, record: dict[str, Any], sobject: str) -> dict[str, Any]:
         salesforce_id = record.get("salesforce_id")
-        url = self._record_url(sobject, salesforce_id) if salesforce_id else ""
+        url = self._urls.record(sobject, salesforce_id) if salesforce_id else ""
         return {**record, "url": url}
 
-    def _settle(self, uow: UnitOfWork, email: OutgoingEmail, error: Exception | None,
+    def _render(self, digest: Digest) -> OutgoingEmail | str:
+        """The digest's email, or why it cannot be rendered."""
+        try:
+            rendered = self._renderer.render(digest.kind,
+                                             digest.context(self._list_view_url, self._limit))
+        except ConfigError as exc:
+            return "; ".join(exc.problems)
+        return OutgoingEmail(digest.key, (digest.recipient,), rendered.subject, rendered.text,
+                             rendered.html)
+
+    def _settle(self, uow: UnitOfWork, out: _Outgoing, error: Exception | None,
                 result: Sent) -> None:
-        notification = uow.session.scalars(
-            select(Notification).where(Notification.key == email.key)).one()
-        notification.attempts += 1
+        ids = [entry.notification_id for entry in out.digest.entries]
         if error is None:
-            notification.status = NotificationStatus.SENT
-            notification.subject = email.subject
-            notification.body = email.text
-            notification.sent_at = uow.now
-            result.sent.append(email)
+            _mark_sent(uow, out.digest, out.email)
+            result.sent.append(out.email)
+            result.delivered += len(ids)
         else:
-            _fail(uow, notification, str(error))
-            result.failed += 1
+            result.failed += _fail_all(uow, list(_rows(uow, ids)), str(error))
 
 
-def _fail(uow: UnitOfWork, notification: Notification, reason: str) -> None:
-    notification.status = NotificationStatus.FAILED
-    notification.last_error = reason
-    uow.dead_letter("notification", notification.key, reason, "NOT_SENT",
-                    {"recipient": notification.recipient, **(notification.data or {})})
+def _mark_sent(uow: UnitOfWork, digest: Digest, email: OutgoingEmail) -> None:
+    """Every notification of ``digest`` turns sent, with the email's subject; the first keeps
+    the email's text, the others say where it is (a big digest stores it once)."""
+    ids = [entry.notification_id for entry in digest.entries]
+    pointer = f"Sent in the digest {email.key}; its text is kept with {digest.entries[0].key}."
+    for start in range(0, len(ids), CHUNK):
+        uow.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids[start:start + CHUNK]),
+                   Notification.status == NotificationStatus.PENDING)
+            .values(status=NotificationStatus.SENT, subject=email.subject, body=pointer,
+                    attempts=Notification.attempts + 1, sent_at=uow.now)
+            .execution_options(synchronize_session=False))
+    uow.session.execute(update(Notification).where(Notification.id == ids[0])
+                        .values(body=email.text).execution_options(synchronize_session=False))
 
 
+def _rows(uow: UnitOfWork, ids: list[int]) -> Iterator[Notification]:
+    for start in range(0, len(ids), CHUNK):
+        yield from uow.session.scalars(select(Notification).where(
+            Notification.id.in_(ids[start:start + CHUNK])).order_by(Notification.id))
+
+
+def _fail_all(uow: UnitOfWork, rows: Sequence[Notification], reason: str) -> int:
+    """Dead-letter every row with ``reason``; return how many."""
+    for row in rows:
+        row.attempts += 1
+        row.status = NotificationStatus.FAILED
+        row.last_error = reason
+        uow.dead_letter("notification", row.key, reason, "NOT_SENT",
+                        {"recipient": row.recipient, **(row.data or {})})
+    return len(rows)

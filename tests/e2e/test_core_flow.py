@@ -1,4 +1,4 @@
-"""Won deal → potential subscriptions → CSM email → activation → Stripe → ids written back.
+"""Won deal → potential subscriptions → CSM digest → activation → Stripe → ids written back.
 
 Everything is asserted on the emulators' state, their request counters and the SMTP sink.
 """
@@ -66,13 +66,15 @@ def test_running_again_or_resaving_the_opportunity_creates_nothing(world: World)
     assert len(world.stack.smtp.messages) == 3
 
 
-def test_each_csm_gets_one_email_per_won_opportunity(world: World) -> None:
+def test_each_csm_gets_one_digest_of_their_new_potential_subscriptions(world: World) -> None:
     world.cycle()
     world.cycle()
 
     mails = {m.rcpt_tos[0]: m for m in world.stack.smtp.messages}
+    assert len(world.stack.smtp.messages) == len(mails) == 3  # one per CSM
     assert sorted(mails) == ["dana.whitfield@example.com", "omar.haddad@example.com",
                              "priya.raman@example.com"]
+    assert mails["dana.whitfield@example.com"].subject == "2 potential subscriptions to review"
     dana = mails["dana.whitfield@example.com"].text()
     assert "Acme Robotics" in dana
     assert "Acme Robotics - platform rollout" in dana

@@ -65,3 +65,14 @@ def test_starttls_and_auth_are_required_when_configured(tmp_path: Path) -> None:
             client.login("mailer", "s3cret")
             client.send_message(_message("partner@example.com"))
         assert [m.rcpt_tos for m in sink.messages] == [("partner@example.com",)]
+
+
+def test_a_refused_recipient_gets_550_and_nothing_is_kept(plain_sink: SmtpSink) -> None:
+    plain_sink.refuse("Gone@example.com")
+    with smtplib.SMTP(plain_sink.host, plain_sink.port) as client:
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+            client.send_message(_message("gone@example.com"))
+        client.send_message(_message("csm@example.com"))
+
+    assert refused.value.recipients["gone@example.com"][0] == 550
+    assert [m.rcpt_tos for m in plain_sink.messages] == [("csm@example.com",)]
