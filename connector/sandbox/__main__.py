@@ -24,10 +24,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, help="port to listen on (default: per service)")
     parser.add_argument("--seed", action="store_true",
                         help="load the demo's sample org and catalog (salesforce, stripe)")
+    parser.add_argument("--multi-currency", action="store_true",
+                        help="salesforce: enable multiple currencies (records carry "
+                             "CurrencyIsoCode); default: one currency, like most orgs")
+    parser.add_argument("--currency", default="USD", metavar="ISO",
+                        help="salesforce: the org's corporate currency (default: USD)")
     args = parser.parse_args(argv)
     port = args.port if args.port is not None else DEFAULT_PORTS[args.service]
     if args.service == "salesforce":
-        salesforce.serve_forever(port, seed=args.seed)
+        salesforce.serve_forever(port, seed=args.seed, multi_currency=args.multi_currency,
+                                 currency=args.currency.upper())
     elif args.service == "stripe":
         stripe_emulator.serve_forever(port, seed=args.seed)
     else:

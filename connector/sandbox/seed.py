@@ -3,7 +3,8 @@
 Three accounts with their CSMs, four products (one deliberately without a Stripe price, so the
 demo shows a dead letter), and opportunities in the states that matter: won with line items,
 open with the "create potential subscription" box ticked, open, and won for the unpriced
-product.
+product. Amounts are in USD: the corporate currency of a single-currency org, or set on each
+opportunity where the org has multiple currencies.
 """
 
 from __future__ import annotations
@@ -104,12 +105,13 @@ def _seed_opportunities(emu: SalesforceEmulator, accounts: dict[str, str],
         "initech_legacy": _Deal("Initech - legacy licence", "initech", "Closed Won", False,
                                 (("LEGACY-ONPREM", 1, None),)),
     }
+    currency = {"CurrencyIsoCode": "USD"} if emu.multi_currency else {}
     ids: dict[str, str] = {}
     for key, deal in deals.items():
         ids[key] = emu.insert("Opportunity", {
             "Name": deal.name, "AccountId": accounts[deal.account], "StageName": deal.stage,
             "CloseDate": close_date.isoformat(), "OwnerId": users["priya"],
-            "CurrencyIsoCode": "USD", "Create_Potential_Subscription__c": deal.ticked,
+            "Create_Potential_Subscription__c": deal.ticked, **currency,
         })
         for code, quantity, service_date in deal.lines:
             _add_line(emu, ids[key], entries[code], code=code, quantity=quantity,

@@ -6,6 +6,9 @@
                     session=emulator.requests_session())
 
 The data model is the shipped SFDX metadata plus the standard objects the connector uses.
+The org has one currency unless ``multi_currency=True``: then records carry
+``CurrencyIsoCode``; otherwise no object has that field and SOQL or writes naming it are
+refused, as a real single-currency org refuses them. ``Organization`` (one record) says which.
 The REST surface (OAuth grants, query/queryAll, sObject rows and upserts, Collections,
 getUpdated/getDeleted, describe, limits, Bulk API 2.0 query and ingest jobs) answers in
 Salesforce's shapes, with its error arrays, ``Sforce-Limit-Info`` and daily limit;
@@ -20,6 +23,7 @@ from __future__ import annotations
 import signal
 import tempfile
 from datetime import date, timedelta
+from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -32,7 +36,7 @@ from connector.salesforce.client import TimeoutSession
 from connector.sandbox.salesforce.errors import ApiError
 from connector.sandbox.salesforce.faults import Faults
 from connector.sandbox.salesforce.ids import IdAllocator
-from connector.sandbox.salesforce.objects import SHIPPED_METADATA, load_schema
+from connector.sandbox.salesforce.objects import SHIPPED_METADATA, Currencies, load_schema
 from connector.sandbox.salesforce.record_store import Record, Store
 from connector.sandbox.salesforce.routes import build_app
 from connector.sandbox.salesforce.state import (
@@ -61,17 +65,27 @@ class SalesforceEmulator:
         host: interface to bind.
         metadata_dir: the SFDX source defining custom objects and fields (default: the
             shipped ``salesforce/`` folder).
+        multi_currency: enable multiple currencies: every object that has ``CurrencyIsoCode``
+            in such an org gets it (custom objects included), defaulting to ``currency``. Off
+            (the default, like most orgs): no object has the field.
+        currency: the corporate currency, ``Organization.DefaultCurrencyIsoCode``.
+        currencies: further active currencies of a multi-currency org.
     """
 
     def __init__(self, clock: Clock | None = None, *, daily_api_limit: int = 100_000,
                  page_size: int = 2000, session_ttl: float = 7200, port: int = 0,
-                 host: str = "127.0.0.1", metadata_dir: Path | None = None) -> None:
+                 host: str = "127.0.0.1", metadata_dir: Path | None = None,
+                 multi_currency: bool = False, currency: str = "USD",
+                 currencies: Sequence[str] = ("EUR", "GBP")) -> None:
         self.clock = clock or SystemClock()
+        self.currencies = Currencies.of(multi_currency, currency, currencies)
         allocator = IdAllocator()
-        org_id = allocator.next("00D")
+        store = Store(load_schema(metadata_dir or SHIPPED_METADATA, self.currencies), self.clock,
+                      allocator)
+        org_id = str(store.insert("Organization", _organization(self.currencies), None,
+                                  trusted=True)["Id"])
         self._org = Org(
-            store=Store(load_schema(metadata_dir or SHIPPED_METADATA), self.clock, allocator),
-            clock=self.clock, ids=allocator, org_id=org_id, directory=Directory(),
+            store=store, clock=self.clock, ids=allocator, org_id=org_id, directory=Directory(),
             sessions=Sessions(self.clock, timedelta(seconds=session_ttl), org_id),
             meter=ApiMeter(daily_api_limit), log=RequestLog(), faults=Faults(),
             page_size=page_size)
@@ -82,6 +96,16 @@ class SalesforceEmulator:
         self._org.url = self.url
 
     # -- serving ----------------------------------------------------------------------------
+
+    @property
+    def multi_currency(self) -> bool:
+        """Whether the org has multiple currencies (records carry ``CurrencyIsoCode``)."""
+        return self.currencies.multi_currency
+
+    @property
+    def org_id(self) -> str:
+        """The organization's id (``00D…``), also ``Organization.Id``."""
+        return self._org.org_id
 
     @property
     def url(self) -> str:
@@ -201,6 +225,14 @@ class SalesforceEmulator:
         return user.id if user else None
 
 
+def _organization(currencies: Currencies) -> dict[str, Any]:
+    """The ``Organization`` record: an Enterprise Edition production org."""
+    return {"Name": "Emulated Org", "OrganizationType": "Enterprise Edition",
+            "IsSandbox": False, "InstanceName": "EMU1", "DefaultCurrencyIsoCode":
+            currencies.corporate, "DefaultLocaleSidKey": "en_US", "LanguageLocaleKey": "en_US",
+            "TimeZoneSidKey": "GMT", "FiscalYearStartMonth": 1}
+
+
 def _certificates(folder: Path, host: str) -> tuple[str, TLSFiles]:
     """A throwaway CA and a server certificate for ``host``; returns the CA's path."""
     ca = trustme.CA()
@@ -213,9 +245,11 @@ def _certificates(folder: Path, host: str) -> tuple[str, TLSFiles]:
     return ca_path, TLSFiles(cert, key)
 
 
-def serve_forever(port: int, seed: bool = False) -> None:
+def serve_forever(port: int, seed: bool = False, *, multi_currency: bool = False,
+                  currency: str = "USD") -> None:
     """``python -m connector.sandbox salesforce``: serve on ``port`` until SIGINT/SIGTERM,
-    with the demo's integration user and connected app (and sample org with ``seed``)."""
+    with the demo's integration user and connected app (and sample org with ``seed``), one
+    currency (``currency``) unless ``multi_currency``."""
     from connector.sandbox.seed import seed_salesforce  # noqa: PLC0415 - seed imports us
     from connector.sandbox.stack import (  # noqa: PLC0415 - stack imports us
         DEMO_CLIENT_ID,
@@ -223,7 +257,8 @@ def serve_forever(port: int, seed: bool = False) -> None:
         INTEGRATION_USER,
     )
 
-    emulator = SalesforceEmulator(port=port, host="127.0.0.1")
+    emulator = SalesforceEmulator(port=port, host="127.0.0.1", multi_currency=multi_currency,
+                                  currency=currency)
     emulator.add_user(INTEGRATION_USER, "integration-password", name="Integration User",
                       email=INTEGRATION_USER)
     emulator.add_connected_app(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
@@ -231,7 +266,8 @@ def serve_forever(port: int, seed: bool = False) -> None:
     if seed:
         seed_salesforce(emulator, date.today())
     token = emulator.issue_session_token()
-    print(f"Salesforce emulator on {emulator.url} (CA: {emulator.ca_path})\n"
+    kind = "multi-currency" if multi_currency else f"single currency, {currency}"
+    print(f"Salesforce emulator on {emulator.url} (CA: {emulator.ca_path}; {kind})\n"
           f"client credentials: {DEMO_CLIENT_ID} / {DEMO_CLIENT_SECRET}\n"
           f"try: curl --cacert {emulator.ca_path} -H 'Authorization: Bearer {token}' "
           f"'{emulator.url}/services/data/v62.0/limits'", flush=True)

@@ -1,6 +1,6 @@
 """Fields Salesforce computes rather than stores as sent: stage flags, line totals, product
-details copied from the price book, the opportunity's amount, users' full names and
-auto-numbered names.
+details copied from the price book, a line item's currency (a multi-currency org's), the
+opportunity's amount, users' full names and auto-numbered names.
 
 Each function fills in a record about to be stored; ``lookup`` reads other records.
 """
@@ -15,6 +15,7 @@ from connector.sandbox.salesforce import errors
 Record = dict[str, Any]
 Lookup = Callable[[str, str], Mapping[str, Any] | None]
 Scan = Callable[[str], Iterable[Mapping[str, Any]]]
+CURRENCY = "CurrencyIsoCode"
 
 
 def derive(sobject: str, record: Record, lookup: Lookup, scan: Scan) -> None:
@@ -66,6 +67,7 @@ def _line_item(record: Record, lookup: Lookup, scan: Scan) -> None:
         record["UnitPrice"] = entry.get("UnitPrice")
     product = lookup("Product2", str(record.get("Product2Id") or ""))
     opportunity = lookup("Opportunity", str(record.get("OpportunityId") or ""))
+    _take_currency(record, entry, opportunity)
     _copy_product(record, product)
     if product is not None and opportunity is not None:
         record["Name"] = f"{opportunity.get('Name')} {product.get('Name')}"
@@ -81,10 +83,24 @@ def _entry_for(record: Record, lookup: Lookup, scan: Scan) -> Mapping[str, Any] 
         return None
     opportunity = lookup("Opportunity", str(record.get("OpportunityId") or "")) or {}
     book = opportunity.get("Pricebook2Id")
+    currency = opportunity.get(CURRENCY)
     entries = [e for e in scan("PricebookEntry")
                if e.get("Product2Id") == product and not e.get("IsDeleted")
-               and (book is None or e.get("Pricebook2Id") == book)]
+               and (book is None or e.get("Pricebook2Id") == book)
+               and e.get(CURRENCY) == currency]
     return next((e for e in entries if e.get("IsActive")), entries[0] if entries else None)
+
+
+def _take_currency(record: Record, entry: Mapping[str, Any],
+                   opportunity: Mapping[str, Any] | None) -> None:
+    """A multi-currency org's line item is in its opportunity's currency, which its price
+    book entry must be in too (single-currency records have no currency field)."""
+    if CURRENCY not in record:
+        return
+    currency = (opportunity or {}).get(CURRENCY)
+    if entry.get(CURRENCY) != currency:
+        raise errors.currency_mismatch()
+    record[CURRENCY] = currency
 
 
 def _copy_product(record: Record, product: Mapping[str, Any] | None) -> None:

@@ -43,6 +43,11 @@ def not_writable(name: str) -> ApiError:
                     "permission set.", (name,))
 
 
+def not_allowed_on(sobject: str, verb: str) -> ApiError:
+    """An object whose records cannot be ``verb`` (inserted, updated, deleted) by the API."""
+    return ApiError(400, "INVALID_TYPE_FOR_OPERATION", f"entity type cannot be {verb}: {sobject}")
+
+
 def required_missing(names: list[str]) -> ApiError:
     """Required fields left empty."""
     return ApiError(400, "REQUIRED_FIELD_MISSING",
@@ -93,6 +98,13 @@ def reference_of_wrong_type(label: str, name: str, value: str) -> ApiError:
     """A reference field given the id of an object it cannot point to."""
     return ApiError(400, "FIELD_INTEGRITY_EXCEPTION",
                     f"{label}: id value of incorrect type: {value}", (name,))
+
+
+def currency_mismatch() -> ApiError:
+    """A line item whose price book entry is in another currency than its opportunity."""
+    return ApiError(400, "FIELD_INTEGRITY_EXCEPTION",
+                    "field integrity exception: PricebookEntryId (pricebook entry currency code "
+                    "does not match opportunity currency code)", ("PricebookEntryId",))
 
 
 def dangling_reference(name: str) -> ApiError:

@@ -6,13 +6,17 @@ Field names, types, relationships and picklists come from
 (labels, required, unique, external id, length, restricted picklists, defaults, key prefixes,
 child relationships) is read from the ``.field-meta.xml`` files or, for standard objects,
 listed here.
+
+What the org's settings decide is the emulator's own, as in Salesforce: ``CurrencyIsoCode``
+exists only in a multi-currency org (:class:`Currencies`), on the objects that have it there
+(every custom object among them), and the read-only ``Organization`` object is always there.
 """
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +28,16 @@ _NS = "{http://soap.sforce.com/2006/04/metadata}"
 
 STANDARD_PREFIXES = {
     "Account": "001", "Opportunity": "006", "OpportunityLineItem": "00k", "Product2": "01t",
-    "Pricebook2": "01s", "PricebookEntry": "01u", "User": "005",
+    "Pricebook2": "01s", "PricebookEntry": "01u", "User": "005", "Organization": "00D",
+}
+CURRENCY_FIELD = "CurrencyIsoCode"
+# Standard objects that get CurrencyIsoCode when multiple currencies are enabled (custom
+# objects all do), and whether it can be set on create and changed later. A line item's is
+# its opportunity's; a price book entry's is fixed when it is created.
+CURRENCY_WRITABLE = {
+    "Account": (True, True), "Opportunity": (True, True), "OpportunityLineItem": (False, False),
+    "Product2": (True, True), "Pricebook2": (True, True), "PricebookEntry": (True, False),
+    "User": (True, True),
 }
 # Required on create. A line item's product is checked when it is stored: either its price
 # book entry or its product will do.
@@ -36,6 +49,9 @@ STANDARD_REQUIRED = {
     "User": ("Username", "LastName", "Email"),
 }
 STANDARD_UNIQUE = {"User": ("Username",)}
+ORGANIZATION_TYPES = ("Developer Edition", "Enterprise Edition", "Professional Edition",
+                      "Unlimited Edition", "Team Edition", "Personal Edition",
+                      "Contact Manager Edition", "Base Edition")
 STANDARD_LENGTHS = {"string": 255, "textarea": 32768, "email": 80, "phone": 40, "url": 255,
                     "picklist": 255, "id": 18, "reference": 18}
 STANDARD_CHILD_RELATIONSHIPS = {
@@ -47,6 +63,34 @@ STANDARD_CHILD_RELATIONSHIPS = {
 }
 STANDARD_LABELS = {"OpportunityLineItem": "Opportunity Product", "Product2": "Product",
                    "Pricebook2": "Price Book", "PricebookEntry": "Price Book Entry"}
+FIELD_LABELS = {"CurrencyIsoCode": "Currency ISO Code", "DefaultCurrencyIsoCode": "Currency ISO Code",
+                "OrganizationType": "Edition", "DefaultLocaleSidKey": "Locale",
+                "LanguageLocaleKey": "Language", "TimeZoneSidKey": "Time Zone"}
+
+
+@dataclass(frozen=True)
+class Currencies:
+    """The org's currency settings.
+
+    Attributes:
+        multi_currency: multiple currencies are enabled (Setup → Company Settings): records
+            have ``CurrencyIsoCode``. Off, as in most orgs, no object has the field and every
+            amount is in ``corporate``.
+        corporate: the corporate currency, ``Organization.DefaultCurrencyIsoCode``; new
+            records default to it.
+        active: the currencies records may use (the corporate one first).
+    """
+
+    multi_currency: bool = False
+    corporate: str = "USD"
+    active: tuple[str, ...] = ("USD",)
+
+    @classmethod
+    def of(cls, multi_currency: bool, corporate: str, others: Sequence[str] = ()) -> Currencies:
+        """Settings for an org whose corporate currency is ``corporate``; a multi-currency org
+        also has the ``others`` active."""
+        active = (corporate, *others) if multi_currency else (corporate,)
+        return cls(multi_currency, corporate, tuple(dict.fromkeys(active)))
 
 
 @dataclass(frozen=True)
@@ -85,6 +129,7 @@ class ObjectSpec:
     custom: bool
     auto_name: str | None = None  # display format of an AutoNumber name field
     _lower: Mapping[str, str] = field(default_factory=dict)
+    writable: bool = True  # False: records cannot be created, updated or deleted by the API
 
     def field(self, name: str) -> FieldSpec | None:
         """The field called ``name``, case-insensitively as Salesforce matches."""
@@ -126,8 +171,11 @@ class Schema:
                 for spec in child.fields.values() if parent in spec.info.reference_to]
 
 
-def load_schema(metadata_dir: Path = SHIPPED_METADATA) -> Schema:
-    """Every object of the emulated org, custom ones numbered ``a00``, ``a01``... by name."""
+def load_schema(metadata_dir: Path = SHIPPED_METADATA,
+                currencies: Currencies | None = None) -> Schema:
+    """Every object of the emulated org, custom ones numbered ``a00``, ``a01``... by name,
+    with ``CurrencyIsoCode`` where ``currencies`` (default: one currency, USD) puts it."""
+    currencies = currencies or Currencies()
     model = DataModel.offline(metadata_dir)
     extras = _field_extras(metadata_dir)
     custom_prefix = iter(f"a0{c}" for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -135,14 +183,63 @@ def load_schema(metadata_dir: Path = SHIPPED_METADATA) -> Schema:
     for name in sorted(model.objects):
         info = model.objects[name]
         specs = {f: _field_spec(name, info.fields[f], extras.get((name, f), {}))
-                 for f in info.fields}
+                 for f in info.fields if f != CURRENCY_FIELD}
         custom = name.endswith("__c")
+        specs.update(_currency_field(name, currencies))
         header = _object_header(metadata_dir, name)
         objects[name] = ObjectSpec(
             name, header.get("label") or STANDARD_LABELS.get(name, name),
             next(custom_prefix) if custom else STANDARD_PREFIXES.get(name, "0Xx"), specs,
             custom, header.get("auto_name"), {f.lower(): f for f in specs})
+    objects["Organization"] = _organization(currencies)
     return Schema(objects)
+
+
+def _currency_field(obj: str, currencies: Currencies) -> dict[str, FieldSpec]:
+    """``CurrencyIsoCode`` of ``obj`` in a multi-currency org (nothing otherwise)."""
+    custom = obj.endswith("__c")
+    if not currencies.multi_currency or not (custom or obj in CURRENCY_WRITABLE):
+        return {}
+    createable, updateable = (True, True) if custom else CURRENCY_WRITABLE[obj]
+    info = FieldInfo(CURRENCY_FIELD, "picklist", picklist_values=currencies.active,
+                     createable=createable, updateable=updateable)
+    return {CURRENCY_FIELD: FieldSpec(info, FIELD_LABELS[CURRENCY_FIELD], length=3,
+                                      restricted=True,
+                                      default=currencies.corporate if createable else None)}
+
+
+def _organization(currencies: Currencies) -> ObjectSpec:
+    """The org's one ``Organization`` record's object: read-only here, as the emulator keeps
+    only the fields clients read (the org's name, edition, sandbox flag, currency, locale)."""
+    def read_only(name: str, kind: str, values: tuple[str, ...] = (),
+                  length: int | None = None) -> FieldSpec:
+        info = FieldInfo(name, kind, picklist_values=values, createable=False, updateable=False)
+        return FieldSpec(info, FIELD_LABELS.get(name) or humanize(name),
+                         length=length or STANDARD_LENGTHS.get(kind))
+
+    def user(name: str) -> FieldSpec:
+        info = FieldInfo(name, "reference", ("User",), name.removesuffix("Id"),
+                         createable=False, updateable=False)
+        return FieldSpec(info, humanize(name))
+
+    specs = [
+        read_only("Id", "id"), read_only("Name", "string", length=80),
+        read_only("Division", "string", length=80),
+        read_only("OrganizationType", "picklist", ORGANIZATION_TYPES, 40),
+        read_only("IsSandbox", "boolean"), read_only("InstanceName", "string", length=5),
+        read_only("NamespacePrefix", "string", length=15),
+        read_only("DefaultCurrencyIsoCode", "picklist", currencies.active, 3),
+        read_only("DefaultLocaleSidKey", "picklist", ("en_US",), 40),
+        read_only("LanguageLocaleKey", "picklist", ("en_US",), 40),
+        read_only("TimeZoneSidKey", "picklist", ("GMT",), 40),
+        read_only("FiscalYearStartMonth", "int"), read_only("TrialExpirationDate", "datetime"),
+        read_only("CreatedDate", "datetime"), user("CreatedById"),
+        read_only("LastModifiedDate", "datetime"), user("LastModifiedById"),
+        read_only("SystemModstamp", "datetime"),
+    ]
+    fields = {spec.name: spec for spec in specs}
+    return ObjectSpec("Organization", "Organization", STANDARD_PREFIXES["Organization"], fields,
+                      custom=False, _lower={f.lower(): f for f in fields}, writable=False)
 
 
 def humanize(name: str) -> str:

@@ -129,7 +129,7 @@ class Store:
         """Create a record as ``user_id``; ``trusted`` (the emulator's own setup, e.g. users)
         may set read-only fields. Raises ApiError, storing nothing, when it is invalid."""
         with self.lock:
-            spec = self.spec(sobject)
+            spec = self._writable(sobject, "inserted", trusted)
             clean = self._checked(spec, fields, creating=True, trusted=trusted)
             now = self._now()
             record: Record = {name: field.default for name, field in spec.fields.items()}
@@ -152,7 +152,7 @@ class Store:
         """Change fields of a live record as ``user_id``. Raises ApiError, changing nothing,
         when the record is missing or the change is invalid."""
         with self.lock:
-            spec = self.spec(sobject)
+            spec = self._writable(sobject, "updated")
             current = self.locate(spec.name, record_id)
             merged = {**current, **self._checked(spec, fields, creating=False)}
             self._finish(spec, merged)
@@ -165,7 +165,7 @@ class Store:
     def delete(self, sobject: str, record_id: str, user_id: str | None) -> Record:
         """Soft-delete a live record (queryAll and getDeleted still see it)."""
         with self.lock:
-            spec = self.spec(sobject)
+            spec = self._writable(sobject, "deleted")
             record = self.locate(spec.name, record_id)
             record["IsDeleted"] = True
             self._touch(record, user_id)
@@ -184,6 +184,12 @@ class Store:
             return record
 
     # -- checks ----------------------------------------------------------------------------
+
+    def _writable(self, sobject: str, verb: str, trusted: bool = False) -> ObjectSpec:
+        spec = self.spec(sobject)
+        if not (spec.writable or trusted):
+            raise errors.not_allowed_on(spec.name, verb)
+        return spec
 
     def _checked(self, spec: ObjectSpec, fields: Mapping[str, Any], *, creating: bool,
                  trusted: bool = False) -> Record:

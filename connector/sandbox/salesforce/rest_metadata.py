@@ -3,7 +3,8 @@
 Describe reports the emulated data model with the attributes clients read: field name,
 label, type, length, nillable, createable, updateable, externalId, unique, referenceTo,
 relationshipName, picklistValues and restrictedPicklist, plus the object's child
-relationships.
+relationships. Global describe lists exactly the objects the org has: ``Organization``
+always, no currency fields unless the org has multiple currencies.
 """
 
 from __future__ import annotations
@@ -55,8 +56,9 @@ def _summary(spec: ObjectSpec, version: str) -> dict[str, Any]:
     return {
         "name": spec.name, "label": spec.label, "labelPlural": f"{spec.label}s",
         "keyPrefix": spec.key_prefix, "custom": spec.custom, "queryable": True,
-        "createable": True, "updateable": True, "deletable": True, "retrieveable": True,
-        "replicateable": True, "searchable": True, "layoutable": True,
+        "createable": spec.writable, "updateable": spec.writable, "deletable": spec.writable,
+        "retrieveable": True, "replicateable": spec.writable, "searchable": spec.writable,
+        "layoutable": spec.writable,
         "urls": {"sobject": base, "describe": f"{base}/describe",
                  "rowTemplate": f"{base}/{{ID}}"},
     }

@@ -41,8 +41,8 @@ def test_global_describe_lists_every_object_with_its_prefix(sf: Salesforce) -> N
     objects = {o["name"]: o["keyPrefix"] for o in sf.describe()["sobjects"]}
 
     assert objects == {"Account": "001", "Opportunity": "006", "OpportunityLineItem": "00k",
-                       "Pricebook2": "01s", "PricebookEntry": "01u", "Product2": "01t",
-                       "Subscription__c": "a00", "User": "005"}
+                       "Organization": "00D", "Pricebook2": "01s", "PricebookEntry": "01u",
+                       "Product2": "01t", "Subscription__c": "a00", "User": "005"}
 
 
 def test_limits_count_the_call_itself(sf: Salesforce, emulator: SalesforceEmulator) -> None:
