@@ -3,8 +3,8 @@
 Three accounts with their CSMs, four products (one deliberately without a Stripe price, so the
 demo shows a dead letter), and opportunities in the states that matter: won with line items,
 open with the "create potential subscription" box ticked, open, and won for the unpriced
-product. Amounts are in USD: the corporate currency of a single-currency org, or set on each
-opportunity where the org has multiple currencies.
+product. Amounts are in the org's corporate currency (USD unless the emulator was started
+with another); where the org has multiple currencies, each opportunity says so itself.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def _seed_opportunities(emu: SalesforceEmulator, accounts: dict[str, str],
         "initech_legacy": _Deal("Initech - legacy licence", "initech", "Closed Won", False,
                                 (("LEGACY-ONPREM", 1, None),)),
     }
-    currency = {"CurrencyIsoCode": "USD"} if emu.multi_currency else {}
+    currency = {"CurrencyIsoCode": emu.currencies.corporate} if emu.multi_currency else {}
     ids: dict[str, str] = {}
     for key, deal in deals.items():
         ids[key] = emu.insert("Opportunity", {

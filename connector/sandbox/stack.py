@@ -26,15 +26,15 @@ class EmulatorStack:
 
     @classmethod
     def start(cls, clock: Clock | None = None, metadata_dir: Path | None = None, *,
-              multi_currency: bool = False) -> EmulatorStack:
+              multi_currency: bool = False, currency: str = "USD") -> EmulatorStack:
         """Start all three on free ports; the Salesforce one knows the demo's connected app.
 
         ``metadata_dir``: the SFDX source of the org's data model (default: the shipped one).
         ``multi_currency``: the Salesforce org has multiple currencies enabled (default: one
-        currency, USD, as most orgs).
+        currency, as in most orgs); ``currency``: its corporate currency.
         """
         salesforce = SalesforceEmulator(clock=clock, metadata_dir=metadata_dir,
-                                        multi_currency=multi_currency).start()
+                                        multi_currency=multi_currency, currency=currency).start()
         salesforce.add_user(INTEGRATION_USER, "integration-password", name="Integration User",
                             email=INTEGRATION_USER)
         salesforce.add_connected_app(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from currency_orgs import in_both_currency_orgs, multi_currency
 
 from connector.cli import main
 from connector.sandbox.salesforce import SalesforceEmulator
@@ -25,8 +26,8 @@ REPO = Path(__file__).resolve().parents[2]
 REMOVED = "objects/Subscription__c/fields/End_Date__c.field-meta.xml"
 
 
-def _stack(metadata: Path | None = None) -> EmulatorStack:
-    salesforce = SalesforceEmulator(metadata_dir=metadata).start()
+def _stack(metadata: Path | None = None, *, multi: bool = False) -> EmulatorStack:
+    salesforce = SalesforceEmulator(metadata_dir=metadata, multi_currency=multi).start()
     salesforce.add_user(INTEGRATION_USER, "integration-password", name="Integration User",
                         email=INTEGRATION_USER)
     salesforce.add_connected_app(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
@@ -49,9 +50,9 @@ def org_without_end_date(tmp_path: Path) -> Iterator[EmulatorStack]:
 
 
 @pytest.fixture
-def org() -> Iterator[EmulatorStack]:
-    """An org with the shipped data model."""
-    stack = _stack()
+def org(request: pytest.FixtureRequest) -> Iterator[EmulatorStack]:
+    """An org with the shipped data model (one currency unless parametrized)."""
+    stack = _stack(multi=multi_currency(request))
     yield stack
     stack.stop()
 
@@ -70,6 +71,7 @@ def _check(stack: EmulatorStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     return code, str(mappings)
 
 
+@in_both_currency_orgs("org")
 def test_the_shipped_mappings_are_valid_against_the_org(
         org: EmulatorStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

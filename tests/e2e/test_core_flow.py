@@ -6,11 +6,13 @@ Everything is asserted on the emulators' state, their request counters and the S
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from currency_orgs import in_both_currency_orgs
 
 from connector.cli import main
-from e2e.world import START, World
+from e2e.world import START, World, start
 
 WRITE_METHODS = ("POST", "PATCH", "DELETE")
 
@@ -24,6 +26,7 @@ def _by_code(world: World) -> dict[str, dict[str, object]]:
     return {r["Product__r"]["ProductCode"]: r for r in world.subscriptions()}
 
 
+@in_both_currency_orgs()
 def test_won_and_ticked_opportunities_get_one_potential_subscription_per_line_item(
         world: World) -> None:
     world.cycle()
@@ -86,6 +89,7 @@ def test_each_csm_gets_one_digest_of_their_new_potential_subscriptions(world: Wo
             assert f"/lightning/r/Subscription__c/{sub['Id']}/view" in dana
 
 
+@in_both_currency_orgs()
 def test_activation_creates_one_customer_and_the_subscriptions_and_writes_ids_back(
         world: World) -> None:
     world.cycle()
@@ -116,6 +120,7 @@ def test_activation_creates_one_customer_and_the_subscriptions_and_writes_ids_ba
     assert seat["billing_cycle_anchor"] == two_weeks  # billing starts on the ServiceDate
 
 
+@in_both_currency_orgs()
 def test_a_second_sync_writes_nothing_anywhere(world: World) -> None:
     world.cycle()
     for sub in world.subscriptions():
@@ -205,3 +210,41 @@ def test_after_the_price_exists_a_retried_dead_letter_activates_and_clears_the_e
     assert "queued again" in capsys.readouterr().out
     assert main(["deadletter", "list", "--config", config]) == 0
     assert "no open dead letters" in capsys.readouterr().out
+
+
+def test_a_single_currency_org_s_subscriptions_are_in_its_corporate_currency(
+        tmp_path: Path) -> None:
+    world = start(tmp_path, currency="EUR")  # no CurrencyIsoCode anywhere in this org
+    try:
+        world.cycle()
+
+        subs = world.subscriptions()
+        assert len(subs) == 4
+        assert {s["Currency__c"] for s in subs} == {"EUR"}  # Organization.DefaultCurrencyIsoCode
+    finally:
+        world.stack.stop()
+
+
+def test_a_multi_currency_org_s_subscriptions_are_in_their_opportunity_s_currency(
+        tmp_path: Path) -> None:
+    world = start(tmp_path, multi_currency=True)
+    emulator = world.stack.salesforce
+    try:
+        product = world.org.products["PLATFORM-MONTHLY"]
+        entry = emulator.insert("PricebookEntry", {
+            "Pricebook2Id": emulator.records("Pricebook2")[0]["Id"], "Product2Id": product,
+            "UnitPrice": 450.0, "IsActive": True, "CurrencyIsoCode": "EUR"})
+        deal = emulator.insert("Opportunity", {
+            "Name": "Globex Health - EU rollout", "AccountId": world.org.accounts["globex"],
+            "StageName": "Closed Won", "CloseDate": START.date().isoformat(),
+            "CurrencyIsoCode": "EUR"})
+        emulator.insert("OpportunityLineItem", {"OpportunityId": deal, "PricebookEntryId": entry,
+                                                "Quantity": 2.0, "UnitPrice": 450.0})
+
+        world.cycle()
+
+        currencies = {s["Opportunity__c"]: s["Currency__c"] for s in world.subscriptions()}
+        assert currencies[deal] == "EUR"
+        assert currencies[world.org.opportunities["acme_won"]] == "USD"
+    finally:
+        world.stack.stop()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from currency_orgs import in_both_currency_orgs, multi_currency
 
 from connector.plan import plan_next_sync
 from e2e.world import REPO, World, start
@@ -63,8 +64,9 @@ def _org_mappings(folder: Path) -> Path:
 
 
 @pytest.fixture
-def org(tmp_path: Path) -> Iterator[World]:
-    started = start(tmp_path, _org_mappings(tmp_path), _org_data_model(tmp_path))
+def org(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[World]:
+    started = start(tmp_path, _org_mappings(tmp_path), _org_data_model(tmp_path),
+                    multi_currency=multi_currency(request))
     try:
         yield started
     finally:
@@ -104,6 +106,7 @@ def test_generation_uses_the_orgs_field_names(org: World) -> None:
     assert len(org.stack.smtp.messages) == 3
 
 
+@in_both_currency_orgs("org")
 def test_activation_upsell_and_facts_flow_through_the_renamed_fields(org: World) -> None:
     org.cycle()
     seat = _records(org)["ANALYTICS-SEAT-ANNUAL"]

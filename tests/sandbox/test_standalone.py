@@ -45,3 +45,28 @@ def test_each_emulator_runs_standalone_and_stops_on_sigterm(service: str) -> Non
         process.send_signal(signal.SIGTERM)
         # uvicorn shuts down gracefully, then re-raises the signal it caught
         assert process.wait(timeout=20) in (0, -signal.SIGTERM)
+
+
+@pytest.mark.parametrize(("flags", "fields"), [
+    ([], []), (["--multi-currency", "--currency", "eur"], ["CurrencyIsoCode"])])
+def test_the_salesforce_emulator_has_one_currency_unless_told(flags: list[str],
+                                                               fields: list[str]) -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "connector.sandbox", "salesforce", "--port", str(port), *flags],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = [process.stdout.readline() for _ in range(3)] if process.stdout else []
+        ca_path = lines[0].split("(CA: ")[1].split(")")[0]
+        token = lines[2].split("Bearer ")[1].split("'")[0]
+        base = f"https://127.0.0.1:{port}/services/data/v62.0"
+        ask = {"verify": ca_path, "headers": {"Authorization": f"Bearer {token}"}, "timeout": 10}
+        described = requests.get(f"{base}/sobjects/Opportunity/describe", **ask).json()
+        org = requests.get(f"{base}/query", params={
+            "q": "SELECT DefaultCurrencyIsoCode FROM Organization"}, **ask).json()
+
+        assert [f["name"] for f in described["fields"] if f["name"] == "CurrencyIsoCode"] == fields
+        assert org["records"][0]["DefaultCurrencyIsoCode"] == ("EUR" if flags else "USD")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) in (0, -signal.SIGTERM)

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import signal
 import tempfile
-from datetime import date, timedelta
 from collections.abc import Sequence
+from datetime import date, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -228,9 +228,9 @@ class SalesforceEmulator:
 def _organization(currencies: Currencies) -> dict[str, Any]:
     """The ``Organization`` record: an Enterprise Edition production org."""
     return {"Name": "Emulated Org", "OrganizationType": "Enterprise Edition",
-            "IsSandbox": False, "InstanceName": "EMU1", "DefaultCurrencyIsoCode":
-            currencies.corporate, "DefaultLocaleSidKey": "en_US", "LanguageLocaleKey": "en_US",
-            "TimeZoneSidKey": "GMT", "FiscalYearStartMonth": 1}
+            "IsSandbox": False, "InstanceName": "EMU1", "Country": "United States",
+            "DefaultCurrencyIsoCode": currencies.corporate, "DefaultLocaleSidKey": "en_US",
+            "LanguageLocaleKey": "en_US", "TimeZoneSidKey": "GMT", "FiscalYearStartMonth": 1}
 
 
 def _certificates(folder: Path, host: str) -> tuple[str, TLSFiles]:
@@ -266,8 +266,9 @@ def serve_forever(port: int, seed: bool = False, *, multi_currency: bool = False
     if seed:
         seed_salesforce(emulator, date.today())
     token = emulator.issue_session_token()
-    kind = "multi-currency" if multi_currency else f"single currency, {currency}"
-    print(f"Salesforce emulator on {emulator.url} (CA: {emulator.ca_path}; {kind})\n"
+    kind = "multiple currencies" if multi_currency else "one currency"
+    print(f"Salesforce emulator on {emulator.url} (CA: {emulator.ca_path}), {kind}, "
+          f"corporate currency {currency}\n"
           f"client credentials: {DEMO_CLIENT_ID} / {DEMO_CLIENT_SECRET}\n"
           f"try: curl --cacert {emulator.ca_path} -H 'Authorization: Bearer {token}' "
           f"'{emulator.url}/services/data/v62.0/limits'", flush=True)

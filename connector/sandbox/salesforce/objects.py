@@ -63,9 +63,10 @@ STANDARD_CHILD_RELATIONSHIPS = {
 }
 STANDARD_LABELS = {"OpportunityLineItem": "Opportunity Product", "Product2": "Product",
                    "Pricebook2": "Price Book", "PricebookEntry": "Price Book Entry"}
-FIELD_LABELS = {"CurrencyIsoCode": "Currency ISO Code", "DefaultCurrencyIsoCode": "Currency ISO Code",
-                "OrganizationType": "Edition", "DefaultLocaleSidKey": "Locale",
-                "LanguageLocaleKey": "Language", "TimeZoneSidKey": "Time Zone"}
+FIELD_LABELS = {"CurrencyIsoCode": "Currency ISO Code",
+                "DefaultCurrencyIsoCode": "Currency ISO Code", "OrganizationType": "Edition",
+                "DefaultLocaleSidKey": "Locale", "LanguageLocaleKey": "Language",
+                "TimeZoneSidKey": "Time Zone"}
 
 
 @dataclass(frozen=True)
@@ -209,37 +210,36 @@ def _currency_field(obj: str, currencies: Currencies) -> dict[str, FieldSpec]:
 
 
 def _organization(currencies: Currencies) -> ObjectSpec:
-    """The org's one ``Organization`` record's object: read-only here, as the emulator keeps
-    only the fields clients read (the org's name, edition, sandbox flag, currency, locale)."""
-    def read_only(name: str, kind: str, values: tuple[str, ...] = (),
-                  length: int | None = None) -> FieldSpec:
-        info = FieldInfo(name, kind, picklist_values=values, createable=False, updateable=False)
-        return FieldSpec(info, FIELD_LABELS.get(name) or humanize(name),
-                         length=length or STANDARD_LENGTHS.get(kind))
-
-    def user(name: str) -> FieldSpec:
-        info = FieldInfo(name, "reference", ("User",), name.removesuffix("Id"),
-                         createable=False, updateable=False)
-        return FieldSpec(info, humanize(name))
-
+    """The object of the org's one ``Organization`` record: read-only here, with the fields
+    clients read (name, edition, sandbox flag, corporate currency, locale, time zone)."""
     specs = [
-        read_only("Id", "id"), read_only("Name", "string", length=80),
-        read_only("Division", "string", length=80),
-        read_only("OrganizationType", "picklist", ORGANIZATION_TYPES, 40),
-        read_only("IsSandbox", "boolean"), read_only("InstanceName", "string", length=5),
-        read_only("NamespacePrefix", "string", length=15),
-        read_only("DefaultCurrencyIsoCode", "picklist", currencies.active, 3),
-        read_only("DefaultLocaleSidKey", "picklist", ("en_US",), 40),
-        read_only("LanguageLocaleKey", "picklist", ("en_US",), 40),
-        read_only("TimeZoneSidKey", "picklist", ("GMT",), 40),
-        read_only("FiscalYearStartMonth", "int"), read_only("TrialExpirationDate", "datetime"),
-        read_only("CreatedDate", "datetime"), user("CreatedById"),
-        read_only("LastModifiedDate", "datetime"), user("LastModifiedById"),
-        read_only("SystemModstamp", "datetime"),
+        _read_only("Id", "id"), _read_only("Name", "string", length=80),
+        _read_only("Division", "string", length=80), _read_only("Country", "string", length=80),
+        _read_only("OrganizationType", "picklist", ORGANIZATION_TYPES, 40),
+        _read_only("IsSandbox", "boolean"), _read_only("InstanceName", "string", length=5),
+        _read_only("NamespacePrefix", "string", length=15),
+        _read_only("DefaultCurrencyIsoCode", "picklist", currencies.active, 3),
+        _read_only("DefaultLocaleSidKey", "picklist", ("en_US",), 40),
+        _read_only("LanguageLocaleKey", "picklist", ("en_US",), 40),
+        _read_only("TimeZoneSidKey", "picklist", ("GMT",), 40),
+        _read_only("FiscalYearStartMonth", "int"),
+        _read_only("TrialExpirationDate", "datetime"), _read_only("CreatedDate", "datetime"),
+        _read_only("CreatedById", "reference"), _read_only("LastModifiedDate", "datetime"),
+        _read_only("LastModifiedById", "reference"), _read_only("SystemModstamp", "datetime"),
     ]
     fields = {spec.name: spec for spec in specs}
     return ObjectSpec("Organization", "Organization", STANDARD_PREFIXES["Organization"], fields,
                       custom=False, _lower={f.lower(): f for f in fields}, writable=False)
+
+
+def _read_only(name: str, kind: str, values: tuple[str, ...] = (),
+               length: int | None = None) -> FieldSpec:
+    """A system field; a ``reference`` one points at the User who made the change."""
+    reference = ("User",) if kind == "reference" else ()
+    info = FieldInfo(name, kind, reference, name.removesuffix("Id") if reference else None,
+                     values, createable=False, updateable=False)
+    return FieldSpec(info, FIELD_LABELS.get(name) or humanize(name),
+                     length=length or STANDARD_LENGTHS.get(kind))
 
 
 def humanize(name: str) -> str:
