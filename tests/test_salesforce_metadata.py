@@ -102,3 +102,22 @@ def test_the_list_view_the_csm_digest_links_to_is_shipped_under_the_default_name
     columns = [c.text for c in root.iter(f"{NS}columns")]
     assert "CSM__c" in columns
     assert all(c == "NAME" or c in model.objects["Subscription__c"].fields for c in columns)
+
+
+def test_integration_permission_set_reads_what_the_daemon_reads_and_deletes_nothing() -> None:
+    path = next(SALESFORCE_DIR.glob(
+        "**/permissionsets/CRM_Connector_Integration.permissionset-meta.xml"))
+    root = ET.parse(path).getroot()
+    objects = {p.findtext(f"{NS}object"): {child.tag.removeprefix(NS): child.text
+                                           for child in p if child.tag != f"{NS}object"}
+               for p in root.iter(f"{NS}objectPermissions")}
+    readable = {p.findtext(f"{NS}field") for p in root.iter(f"{NS}fieldPermissions")
+                if p.findtext(f"{NS}readable") == "true"}
+
+    # a "Minimum Access - API Only Integrations" user has no object access of its own
+    assert {name for name, grants in objects.items() if grants["allowRead"] == "true"} >= {
+        "Account", "Opportunity", "Product2", "Subscription__c"}
+    assert all(grants["allowDelete"] == grants["modifyAllRecords"] == "false"
+               for grants in objects.values())
+    assert readable >= {"Opportunity.Amount", "OpportunityLineItem.ServiceDate",
+                        "Product2.ProductCode", "Account.CSM__c"}
