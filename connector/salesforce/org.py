@@ -16,13 +16,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-import structlog
-
 from connector.errors import RetriableError
 from connector.mapping.paths import parse_path
 from connector.salesforce.client import COMPOSITE_LIMIT, SalesforceClient, SubRequest
-
-log = structlog.get_logger(__name__)
 
 ORGANIZATION_FIELDS = ("Id", "Name", "DefaultCurrencyIsoCode")
 """What is always read of the ``Organization`` record (mappings may ask for more)."""
@@ -137,11 +133,15 @@ class OrgSchema:
 
 
 def _organization_row(answer: Any) -> dict[str, Any]:
+    """The Organization record from its subrequest's answer.
+
+    Raises:
+        RetriableError: it could not be read; the Salesforce steps wait rather than guess the
+            org's currency.
+    """
     if answer is None or not answer.ok:
-        log.warning("could not read the Organization record; the org's default currency is "
-                    "unknown", status=getattr(answer, "status", None),
-                    error=getattr(answer, "body", None))
-        return {}
+        raise RetriableError("Salesforce did not return the Organization record (its default "
+                             f"currency is needed): {getattr(answer, 'body', 'no answer')}")
     records = (answer.body or {}).get("records") or [{}]
     return {k: v for k, v in records[0].items() if k != "attributes"}
 

@@ -376,7 +376,7 @@ class SyncEngine:
         salesforce = self.services.salesforce
         bulk = BulkUpserts(salesforce, self.config.salesforce.bulk_write_threshold)
         report.written = SalesforceWrites(ledger, salesforce, bulk,
-                                          self.mappings.subscription_fields).dispatch()
+                                          self.mappings.subscription_fields, self.org).dispatch()
 
     def _notify(self, ledger: Ledger, report: CycleReport) -> None:
         base = self.services.record_url_base or self.services.salesforce.instance_url

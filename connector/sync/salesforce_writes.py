@@ -23,10 +23,13 @@ from connector.ledger.models import Opportunity, OutboxOperation, Subscription, 
 from connector.mapping.subscription_object import ROLES, SubscriptionFields
 from connector.salesforce.bulk_ingest import BulkUpserts
 from connector.salesforce.client import SalesforceClient, WriteResult
+from connector.salesforce.org import OrgSchema
 from connector.sync import outbox
 from connector.sync.deletions import withdraw_writes
 from connector.sync.unit_of_work import Ledger, UnitOfWork
 
+CURRENCY = ROLES["currency"].shipped
+RECORD_CURRENCY = "CurrencyIsoCode"  # exists only in multi-currency orgs
 EXTERNAL_ID = ROLES["ledger_id"].shipped
 """The ledger id in a queued write (the org may call the field otherwise: ``key_field``)."""
 BATCH = 10_000  # operations claimed per round; a round is one Bulk job or up to 50 calls
@@ -48,8 +51,10 @@ class SalesforceWrites:
     """Sends the pending Salesforce upserts."""
 
     def __init__(self, ledger: Ledger, client: SalesforceClient,
-                 bulk: BulkUpserts | None = None, names: SubscriptionFields | None = None) -> None:
+                 bulk: BulkUpserts | None = None, names: SubscriptionFields | None = None,
+                 org: OrgSchema | None = None) -> None:
         self._ledger = ledger
+        self._org = org
         self._client = client
         self._bulk = bulk
         self._names = names or SubscriptionFields()
@@ -75,7 +80,8 @@ class SalesforceWrites:
         return len(due)
 
     def _send(self, sobject: str, records: dict[str, _Record], result: Written) -> None:
-        payloads = [self._names.outbound(sobject, r.fields) for r in records.values()]
+        payloads = [self._with_record_currency(sobject, self._names.outbound(sobject, r.fields))
+                    for r in records.values()]
         calls_before = self._client.meter.total_calls
         bulk = self._bulk is not None and len(payloads) > self._bulk.threshold
         writer = self._bulk.upsert if bulk and self._bulk else self._client.upsert
@@ -89,6 +95,16 @@ class SalesforceWrites:
         with self._ledger.unit() as uow:
             for record, outcome in zip(records.values(), outcomes, strict=True):
                 _settle(uow, sobject, record, outcome, result)
+
+    def _with_record_currency(self, sobject: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """In a multi-currency org a record's own ``CurrencyIsoCode`` says which currency its
+        amounts are in; it follows ``Currency__c`` so Salesforce shows and converts them right
+        (without it a subscription takes the integration user's currency)."""
+        currency = payload.get(self._names.org(CURRENCY))
+        if sobject != "Subscription__c" or not currency or self._org is None \
+                or not self._org.has_path(sobject, RECORD_CURRENCY):
+            return payload
+        return {**payload, RECORD_CURRENCY: str(currency).upper()}
 
     def _defer(self, records: dict[str, _Record], exc: RetriableError,
                result: Written) -> None:

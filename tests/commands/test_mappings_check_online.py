@@ -117,3 +117,26 @@ def test_an_override_without_a_stripe_price_is_a_problem(
     assert code == 2
     assert (f"{mappings}/catalog.toml:15: overrides.LEGACY-ONPREM: no active Stripe price has "
             "lookup_key 'legacy_onprem_2019'") in out.splitlines()
+
+
+def test_a_currency_field_a_single_currency_org_lacks_is_named_with_the_fix(
+        org: EmulatorStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    optional = '["Opportunity.CurrencyIsoCode?", "$Organization.DefaultCurrencyIsoCode"]'
+    mappings = tmp_path / "mappings"
+    shutil.copytree(REPO / "mappings", mappings)
+    generation = mappings / "opportunity_to_subscription.toml"
+    generation.write_text(generation.read_text(encoding="utf-8").replace(
+        optional, '"Opportunity.CurrencyIsoCode"'), encoding="utf-8")
+    config = org.write_config(tmp_path, mappings, REPO / "templates")
+    for name, value in org.environment().items():
+        monkeypatch.setenv(name, value)
+
+    code = main(["mappings", "check", "--config", str(config)])
+
+    out = capsys.readouterr().out
+    assert code == 2
+    assert (f"{mappings}/opportunity_to_subscription.toml:49: fields.Currency__c.from: "
+            "Opportunity has no field 'CurrencyIsoCode': it exists only in orgs with multiple "
+            "currencies enabled; enable it, drop the field, or mark the path optional with a "
+            "trailing '?' and give a fallback") in out

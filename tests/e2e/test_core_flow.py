@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from currency_orgs import in_both_currency_orgs
+from simple_salesforce.format import format_soql
 
 from connector.cli import main
 from e2e.world import START, World, start
@@ -246,5 +247,10 @@ def test_a_multi_currency_org_s_subscriptions_are_in_their_opportunity_s_currenc
         currencies = {s["Opportunity__c"]: s["Currency__c"] for s in world.subscriptions()}
         assert currencies[deal] == "EUR"
         assert currencies[world.org.opportunities["acme_won"]] == "USD"
+        # The record's own currency follows, so Salesforce shows its amounts in EUR.
+        own = world.admin().query(format_soql(
+            "SELECT CurrencyIsoCode, Unit_Price__c FROM Subscription__c "
+            "WHERE Opportunity__c = {}", deal))["records"]
+        assert [(r["CurrencyIsoCode"], r["Unit_Price__c"]) for r in own] == [("EUR", 450.0)]
     finally:
         world.stack.stop()

@@ -168,3 +168,25 @@ def test_a_stream_needing_a_field_the_org_lacks_is_refused_and_the_rest_runs(
 def _salesforce_id(world: World, name: str) -> str:
     rows = world.admin().query(f"SELECT Id FROM Opportunity WHERE Name = '{name}'")["records"]
     return str(rows[0]["Id"])
+
+
+def test_a_required_currency_field_in_a_single_currency_org_refuses_only_generation(
+        world: World) -> None:
+    mappings = world.folder / "mappings"
+    shutil.copytree(REPO / "mappings", mappings)
+    generation = mappings / "opportunity_to_subscription.toml"
+    generation.write_text(generation.read_text().replace(
+        '["Opportunity.CurrencyIsoCode?", "$Organization.DefaultCurrencyIsoCode"]',
+        '"Opportunity.CurrencyIsoCode"'))
+    world.mappings = mappings
+    world.restart()
+
+    report = world.cycle()
+
+    assert world.subscriptions() == []
+    assert report.refused == [
+        "opportunity_to_subscription.toml: fields.Currency__c.from: Opportunity has no field "
+        "'CurrencyIsoCode': it exists only in orgs with multiple currencies enabled; enable "
+        "it, drop the field, or mark the path optional ('?') with a fallback"]
+    assert "INVALID_FIELD" not in str(report.summary())
+    assert report.deferred == []

@@ -123,6 +123,7 @@ def test_line_item_values_win_over_fallbacks(mappings: MappingSet) -> None:
 
 def test_per_opportunity_reads_the_opportunity_row_itself(mappings: MappingSet) -> None:
     generation = dataclasses.replace(mappings.opportunity_to_subscription, per="opportunity")
+    generation = generation.with_organization({"DefaultCurrencyIsoCode": "USD"})
     opportunity = {
         "attributes": {"type": "Opportunity"},
         "Id": "0062",
@@ -139,7 +140,7 @@ def test_per_opportunity_reads_the_opportunity_row_itself(mappings: MappingSet) 
         "Product__c": None,
         "Quantity__c": 1,
         "Unit_Price__c": 500.0,
-        "Currency__c": "USD",
+        "Currency__c": "USD",  # no CurrencyIsoCode: the org's default currency
         "Start_Date__c": date(2026, 12, 1),
         "Term_Months__c": 12,
         "CSM__c": "005C",
