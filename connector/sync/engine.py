@@ -285,31 +285,28 @@ class SyncEngine:
                                   LifecycleEdits(self.mappings, self.config.stripe),
                                   self.mappings.stripe_to_subscription,
                                   self.mappings.subscription_fields, org=org)
-        interval = timedelta(seconds=self.config.salesforce.deletes_interval)
-        streams: list[tuple[ReadStep, str]] = [(opportunities, "Opportunity")]
-        if mapping.per != "opportunity":
-            streams.append((line_items, "OpportunityLineItem"))
-        read = all(self._read_stream(ledger, report, step, interval, signpost, deletes=sobject
-                                     == "Opportunity") for step, sobject in streams)
+        # Generation needs both streams read this cycle (a deal's line items come second).
+        read = self._read_stream(ledger, report, opportunities, signpost, deletes=bulk) and (
+            mapping.per == "opportunity"
+            or self._read_stream(ledger, report, line_items, signpost))
         if read:
             self._guarded("salesforce", report, lambda: self._add_generated(
                 report, PotentialSubscriptions(salesforce, mapping).run(ledger)))
-        self._read_stream(ledger, report, edits, interval, signpost, deletes=True)
+        self._read_stream(ledger, report, edits, signpost, deletes=bulk)
         self._publish_refusals(ledger, report)
 
     def _read_stream(self, ledger: Ledger, report: CycleReport, step: ReadStep,
-                     interval: timedelta, signpost: datetime, *, deletes: bool) -> bool:
-        """Check, read and apply one stream (after its delete check); whether it completed."""
+                     signpost: datetime, *, deletes: BulkQueries | None = None) -> bool:
+        """Check, read and apply one stream (after its delete check when ``deletes`` gives
+        the bulk reader for it); whether it completed."""
         problems = step.problems()
         if problems:
             self._refuse(step.stream.sobject, problems, report)
             return False
         sobject = step.stream.sobject
-        if deletes:
-            checks = DeleteChecks(self.services.salesforce, sobject, interval,
-                                  BulkQueries(self.services.salesforce,
-                                              self.config.salesforce.bulk_threshold,
-                                              describe=self.org.describe))
+        if deletes is not None:
+            interval = timedelta(seconds=self.config.salesforce.deletes_interval)
+            checks = DeleteChecks(self.services.salesforce, sobject, interval, deletes)
             if not self._guarded("salesforce", report, lambda: self._count_deleted(
                     report, checks.run(ledger, signpost))):
                 return False
