@@ -18,8 +18,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
+
 from connector.errors import BudgetExhaustedError, RetriableError, ValidationRejectedError
-from connector.ledger.models import Opportunity, OutboxOperation, Subscription, System
+from connector.ledger.models import (
+    Opportunity,
+    OutboxOperation,
+    OutboxStatus,
+    Subscription,
+    System,
+)
 from connector.mapping.subscription_object import ROLES, SubscriptionFields
 from connector.salesforce.bulk_ingest import BulkUpserts
 from connector.salesforce.client import SalesforceClient, WriteResult
@@ -70,7 +78,7 @@ class SalesforceWrites:
         """Deliver up to ``BATCH`` due operations; return how many were due."""
         with self._ledger.unit() as uow:
             due = outbox.due(uow, "salesforce", limit=BATCH)
-            ops = [op for op in due if not _withdrawn(uow, op)]
+            ops = [op for op in _with_waiting(uow, due) if not _withdrawn(uow, op)]
             groups: dict[str, list[OutboxOperation]] = defaultdict(list)
             for op in ops:
                 groups[op.operation.removeprefix("upsert:")].append(op)
@@ -113,6 +121,22 @@ class SalesforceWrites:
                 for op_id in record.op_ids:
                     outbox.mark_retry(uow, uow.session.get_one(OutboxOperation, op_id), exc)
                 result.deferred += 1
+
+
+def _with_waiting(uow: UnitOfWork, due: list[OutboxOperation]) -> list[OutboxOperation]:
+    """``due`` plus the pending writes of the same records still waiting out a backoff, in
+    queue order: a record's writes go together, so a later one never overtakes an earlier
+    one (a payment that failed after one that was paid must end ``Failed``)."""
+    keys = {str(op.payload.get(EXTERNAL_ID)) for op in due}
+    if not keys:
+        return due
+    waiting = uow.session.scalars(select(OutboxOperation).where(
+        OutboxOperation.target == "salesforce", OutboxOperation.status == OutboxStatus.PENDING,
+        OutboxOperation.next_attempt_at > uow.now,
+        OutboxOperation.entity_id.in_(sorted({str(op.entity_id) for op in due
+                                              if op.entity_id}))))
+    more = [op for op in waiting if str(op.payload.get(EXTERNAL_ID)) in keys]
+    return sorted({op.id: op for op in [*due, *more]}.values(), key=lambda op: op.id)
 
 
 def _withdrawn(uow: UnitOfWork, op: OutboxOperation) -> bool:

@@ -100,6 +100,23 @@ def test_a_failed_renewal_shows_failed_and_past_due_then_the_paid_retry_paid_and
     assert world.stack.stripe.objects("subscription")[0]["id"] == stripe_sub
 
 
+def test_a_payment_then_a_failure_in_one_cycle_ends_failed_in_salesforce(
+        world: World) -> None:
+    record = _activate(world)
+    world.cycle()
+    world.stack.stripe.advance(timedelta(days=31))  # a renewal, paid
+    world.stack.stripe.fail_payments_for(record["Stripe_Customer_Id__c"])
+    world.stack.stripe.advance(timedelta(days=31))  # the next renewal, declined
+
+    world.cycle()  # both facts arrive in this one cycle
+
+    shown = _salesforce(world, record["Id"])
+    assert shown["Last_Payment_Status__c"] == "Failed"
+    kinds = [m.kind for m in _rows(world, MoneyEntry)]
+    assert kinds.count("payment") == 2
+    assert kinds.count("failed_payment") == 1
+
+
 def test_a_coupon_is_recorded_as_the_invoices_discount(world: World) -> None:
     record = _activate(world)
     client = world.stack.stripe.client()

@@ -93,3 +93,17 @@ def test_bulk_ingest_updates_by_external_id_and_empties_fields(
     assert stored["sub-0000"]["Quantity__c"] == 1
     assert stored["sub-0000"]["Sync_Error__c"] is None
     assert sum(client.meter.calls.values()) == 6  # create, upload, close, poll, 2 results
+
+
+def test_bulk_ingest_refuses_every_row_of_an_external_id_named_twice(
+        client: SalesforceClient, org: SalesforceEmulator) -> None:
+    records = _records(12)
+    records[5]["Ledger_Id__c"] = "sub-0000"
+
+    results = _bulk(client).upsert("Subscription__c", "Ledger_Id__c", records)
+
+    refused = [i for i, r in enumerate(results) if not r.success]
+    assert refused == [0, 5]
+    assert results[0].errors[0].code == "DUPLICATE_EXTERNAL_ID"
+    assert "Duplicate external id specified: sub-0000" in results[5].errors[0].message
+    assert len(org.records("Subscription__c")) == 10

@@ -20,10 +20,15 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from connector.sandbox.salesforce.errors import ApiError
+from connector.sandbox.salesforce.errors import ApiError, duplicate_external_id
 from connector.sandbox.salesforce.gateway import Call, json_object
 from connector.sandbox.salesforce.state import BulkIngestJob
-from connector.sandbox.salesforce.upserts import MultipleMatchesError, key_field, upsert
+from connector.sandbox.salesforce.upserts import (
+    MultipleMatchesError,
+    key_field,
+    repeated_keys,
+    upsert,
+)
 from connector.sandbox.salesforce.values import format_datetime
 
 JOB_PREFIX = "750"
@@ -94,11 +99,26 @@ async def failed(request: Request, call: Call) -> Response:
 
 def _process(job: BulkIngestJob, call: Call) -> None:
     for text in job.uploads:
-        rows = csv.reader(io.StringIO(text))
-        header = next(rows, [])
+        rows = list(csv.reader(io.StringIO(text)))
+        header, rows = (rows[0], rows[1:]) if rows else ([], [])
         job.columns = job.columns or header
+        repeated = _repeated(job, header, rows)
         for row in rows:
-            _write_row(job, call, dict(zip(header, row, strict=True)), row)
+            values = dict(zip(header, row, strict=True))
+            key = values.get(job.external_id_field or "")
+            if key is not None and key.lower() in repeated:
+                error = duplicate_external_id(str(job.external_id_field), key)
+                job.failed.append(("", f"{error.code}:{error.message}", row))
+                continue
+            _write_row(job, call, values, row)
+
+
+def _repeated(job: BulkIngestJob, header: list[str], rows: list[list[str]]) -> set[str]:
+    """External ids named twice in one upload: Salesforce refuses every row carrying one."""
+    if job.operation != "upsert" or job.external_id_field not in header:
+        return set()
+    column = header.index(str(job.external_id_field))
+    return repeated_keys(row[column] for row in rows)
 
 
 def _write_row(job: BulkIngestJob, call: Call, values: dict[str, str], row: list[str]) -> None:

@@ -54,6 +54,13 @@ def required_missing(names: list[str]) -> ApiError:
                     f"Required fields are missing: [{', '.join(names)}]", tuple(names))
 
 
+def duplicate_external_id(name: str, value: object) -> ApiError:
+    """An upsert request naming the same external id value more than once: every record
+    carrying it is refused (the others are written)."""
+    return ApiError(400, "DUPLICATE_EXTERNAL_ID",
+                    f"Duplicate external id specified: {value}", (name,))
+
+
 def duplicate_value(name: str, other_id: str) -> ApiError:
     """A unique field whose value another record already holds."""
     return ApiError(400, "DUPLICATE_VALUE",

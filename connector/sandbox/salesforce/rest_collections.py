@@ -17,11 +17,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from connector.sandbox.salesforce import errors, ids
-from connector.sandbox.salesforce.errors import ApiError
+from connector.sandbox.salesforce.errors import ApiError, duplicate_external_id
 from connector.sandbox.salesforce.faults import Faults
 from connector.sandbox.salesforce.gateway import Call, json_object
 from connector.sandbox.salesforce.record_store import Store
-from connector.sandbox.salesforce.upserts import MultipleMatchesError, key_field, upsert
+from connector.sandbox.salesforce.upserts import (
+    MultipleMatchesError,
+    key_field,
+    repeated_keys,
+    upsert,
+)
 
 LIMIT = 200
 Result = dict[str, Any]
@@ -58,8 +63,15 @@ async def collection_upsert(request: Request, call: Call) -> Response:
     for record in records:
         store.deserialize(spec.name, record)
 
+    def key_of(record: dict[str, Any]) -> Any:
+        return next((v for k, v in record.items() if k.lower() == field.name.lower()), None)
+
+    repeated = repeated_keys(key_of(r) for r in records)
+
     def write(record: dict[str, Any]) -> Result:
-        key = next((v for k, v in record.items() if k.lower() == field.name.lower()), None)
+        key = key_of(record)
+        if key is not None and str(key).lower() in repeated:
+            raise duplicate_external_id(field.name, key)
         outcome = upsert(store, spec, field, key, fields=record, user_id=call.user_id)
         return {"id": outcome.id, "success": True, "errors": [], "created": outcome.created}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,3 +80,16 @@ def upsert(store: Store, spec: ObjectSpec, field: FieldSpec, key: Any, *,
             raise errors.no_such_resource()
         created = store.insert(spec.name, {**changes, field.name: key}, user_id)
         return Upserted(created["Id"], created=True)
+
+
+def repeated_keys(values: Iterable[object]) -> set[str]:
+    """The external id values named more than once in one upsert request (compared as
+    Salesforce compares them: case-insensitively, blanks never)."""
+    seen: set[str] = set()
+    repeated: set[str] = set()
+    for value in values:
+        if value in (None, ""):
+            continue
+        key = str(value).lower()
+        (repeated if key in seen else seen).add(key)
+    return repeated

@@ -102,3 +102,19 @@ def test_an_unreadable_record_fails_the_request_before_any_write(
 
     assert caught.value.content[0]["errorCode"] == "JSON_PARSER_ERROR"
     assert emulator.records("Account") == []
+
+
+def test_an_external_id_named_twice_in_one_upsert_refuses_both_records(
+        sf: Salesforce, emulator: SalesforceEmulator) -> None:
+    results = _call(sf, "PATCH", {"allOrNone": False, "records": [
+        {"attributes": {"type": "Subscription__c"}, "Ledger_Id__c": "L-1", "MRR__c": 10},
+        {"attributes": {"type": "Subscription__c"}, "Ledger_Id__c": "L-2", "MRR__c": 20},
+        {"attributes": {"type": "Subscription__c"}, "Ledger_Id__c": "l-1", "MRR__c": 30},
+    ]}, path="/Subscription__c/Ledger_Id__c")
+
+    assert [r["success"] for r in results] == [False, True, False]
+    assert results[0]["errors"] == [{"statusCode": "DUPLICATE_EXTERNAL_ID",
+                                     "message": "Duplicate external id specified: L-1",
+                                     "fields": ["Ledger_Id__c"]}]
+    assert results[2]["errors"][0]["statusCode"] == "DUPLICATE_EXTERNAL_ID"
+    assert [r["Ledger_Id__c"] for r in emulator.records("Subscription__c")] == ["L-2"]
