@@ -14,10 +14,12 @@ wall < 20 s.
 
 The Salesforce emulator runs in a child process (as in ``salesforce_economy.py``), so the
 wall time includes its work but the RSS figure is the daemon's (plus the in-process Stripe
-and SMTP emulators). With ``--profile DIR`` the cycle runs under cProfile (written to
-``DIR/daemon.prof``; cProfile slows the daemon, so that run's wall time is not the figure),
-and when ``py-spy`` is on ``PATH`` it samples the emulator's process during the cycle
-(``DIR/emulator.txt``, collapsed stacks; ``DIR/emulator-top.txt``, the functions by own time).
+and SMTP emulators). With ``--profile DIR`` and ``py-spy`` on ``PATH`` (``pip install
+py-spy``; it needs ptrace, as root), py-spy samples both processes during the cycle:
+``DIR/daemon.txt`` and ``DIR/emulator.txt`` hold the collapsed stacks, ``*-top.txt`` the
+functions by own and by inclusive samples. Without py-spy the daemon's cycle runs under
+cProfile instead (``DIR/daemon.prof``; cProfile slows it, so that run's wall time is not the
+figure) and the emulator is not profiled.
 
 Where the org or the daemon lacks a switch the workload asks for (a single-currency
 emulator, the ``generate_since`` key), the run goes on without it and says so.
@@ -191,15 +193,15 @@ def _measure(engine: SyncEngine, org: RemoteOrg, smtp: SmtpSink, clock: SharedCl
     org.call("run", _request_log, True)
     clock.advance(timedelta(seconds=2))  # reads take finished seconds only
     sampler = _RssSampler()
-    spy = _EmulatorSampler(org, profile)
-    profiler = cProfile.Profile() if profile else None
-    started = time.perf_counter()
+    spy = _Sampler({"daemon": os.getpid(), "emulator": org.pid}, profile)
     with sampler, spy:
+        profiler = cProfile.Profile() if profile and not spy.sampling else None
+        started = time.perf_counter()
         if profiler:
             profiler.runcall(engine.run_cycle)
         else:
             engine.run_cycle()
-    seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started
     if profiler and profile:
         profiler.dump_stats(profile / "daemon.prof")
     calls = Counter(_kind(m, p) for m, p in org.call("run", _request_log, False))
@@ -243,34 +245,42 @@ def _job_step(method: str, below_job: list[str]) -> str:
     return {"batches": "upload"}.get(below_job[0], "results")
 
 
-class _EmulatorSampler:
-    """``py-spy record`` on the emulator's process while in use, when py-spy is installed."""
+class _Sampler:
+    """``py-spy record`` on the daemon's and the emulator's processes while in use (when
+    py-spy is on ``PATH``): ``daemon.txt`` and ``emulator.txt``, with their ``-top.txt``."""
 
-    def __init__(self, org: RemoteOrg, folder: Path | None) -> None:
-        self._org, self._folder = org, folder
-        self._process: subprocess.Popen[bytes] | None = None
+    def __init__(self, pids: dict[str, int], folder: Path | None) -> None:
+        self._pids, self._folder = pids, folder
+        self._processes: dict[str, subprocess.Popen[bytes]] = {}
         self.caveats: list[str] = []
 
-    def __enter__(self) -> _EmulatorSampler:
+    @property
+    def sampling(self) -> bool:
+        """Whether py-spy is recording."""
+        return bool(self._processes)
+
+    def __enter__(self) -> _Sampler:
         spy = shutil.which("py-spy")
         if self._folder is None:
             return self
         if spy is None:
             self.caveats.append("py-spy not on PATH: the emulator was not profiled")
             return self
-        self._process = subprocess.Popen(
-            [spy, "record", "--pid", str(self._org.pid), "--rate", "250", "--format", "raw",
-             "--output", str(self._folder / "emulator.txt"), "--nonblocking"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for name, pid in self._pids.items():
+            self._processes[name] = subprocess.Popen(
+                [spy, "record", "--pid", str(pid), "--rate", "250", "--format", "raw",
+                 "--output", str(self._folder / f"{name}.txt"), "--nonblocking"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(1.0)  # py-spy attaches before the cycle starts
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._process is None or self._folder is None:
-            return
-        self._process.send_signal(signal.SIGINT)
-        self._process.wait(timeout=60)
-        _top_functions(self._folder / "emulator.txt", self._folder / "emulator-top.txt")
+        assert self._folder is not None or not self._processes
+        for name, process in self._processes.items():
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=60)
+            folder = self._folder or Path()
+            _top_functions(folder / f"{name}.txt", folder / f"{name}-top.txt")
 
 
 def _top_functions(collapsed: Path, out: Path, count: int = 40) -> None:
