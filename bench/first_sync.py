@@ -291,6 +291,8 @@ def _top_functions(collapsed: Path, out: Path, count: int = 40) -> None:
     total = 0
     for line in collapsed.read_text(encoding="utf-8").splitlines():
         stack, _, samples = line.rpartition(" ")
+        if not samples.isdigit():  # a frame name with a newline in it (templates)
+            continue
         frames = [re.sub(r":\d+\)$", ")", frame) for frame in stack.split(";")]
         own[frames[-1]] += int(samples)
         for frame in {f for f in frames if "connector/" in f}:
