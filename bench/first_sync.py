@@ -86,6 +86,7 @@ class Figures:
     seconds: float
     rss_growth_mb: float
     caveats: list[str]
+    steps: dict[str, float]
 
     @property
     def reads(self) -> int:
@@ -189,6 +190,7 @@ def _sync_section(caveats: list[str]) -> str:
 def _measure(engine: SyncEngine, org: RemoteOrg, smtp: SmtpSink, clock: SharedClock,
              size: int, profile: Path | None, caveats: list[str]) -> Figures:
     queries = _count_queries(engine)
+    steps = _time_steps(engine)
     engine.services.salesforce.instance_url  # log in before the clock starts  # noqa: B018
     org.call("run", _request_log, True)
     clock.advance(timedelta(seconds=2))  # reads take finished seconds only
@@ -206,7 +208,7 @@ def _measure(engine: SyncEngine, org: RemoteOrg, smtp: SmtpSink, clock: SharedCl
         profiler.dump_stats(profile / "daemon.prof")
     calls = Counter(_kind(m, p) for m, p in org.call("run", _request_log, False))
     return Figures(size, calls, queries, len(smtp.messages), seconds, sampler.growth_mb,
-                   caveats + spy.caveats)
+                   caveats + spy.caveats, steps)
 
 
 def _count_queries(engine: SyncEngine) -> Counter[str]:
@@ -222,6 +224,28 @@ def _count_queries(engine: SyncEngine) -> Counter[str]:
 
     client.first_page = counted  # type: ignore[method-assign]
     return tally
+
+
+STEPS = {"_salesforce_reads": "read Salesforce", "_stripe_reads": "read Stripe",
+         "_activate": "activate in Stripe", "_update_stripe": "update Stripe",
+         "_write": "write Salesforce", "_notify": "send emails"}
+
+
+def _time_steps(engine: SyncEngine) -> dict[str, float]:
+    """Seconds each step of the cycle takes, by wrapping the engine's step methods."""
+    seconds: dict[str, float] = {}
+    for method, name in STEPS.items():
+        step = getattr(engine, method)
+
+        def timed(*args: Any, step: Any = step, name: str = name) -> Any:
+            started = time.perf_counter()
+            try:
+                return step(*args)
+            finally:
+                seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - started
+
+        setattr(engine, method, timed)
+    return seconds
 
 
 def _kind(method: str, path: str) -> str:
@@ -315,6 +339,7 @@ def _report(figures: Figures) -> None:
         print(f"  note: {caveat}")
     for kind, n in sorted(figures.calls.items()):
         print(f"  {'read ' if kind in READS else 'write'} {kind:<24} {n:>5}")
+    print("  cycle steps: " + ", ".join(f"{name} {t:.1f} s" for name, t in figures.steps.items()))
     print("  queries by object: " + ", ".join(
         f"{sobject} {n}" for sobject, n in figures.queries.most_common()))
     checks = [

@@ -62,8 +62,12 @@ class Notifications:
 
     def _ready(self, uow: UnitOfWork, result: Sent) -> list[OutgoingEmail]:
         query = select(Notification).where(Notification.status == NotificationStatus.PENDING)
+        pending = list(uow.session.scalars(query.order_by(Notification.id)))
+        uow.prefetch_externals("subscription", [  # one query per 500 lines, not one per line
+            line["ledger_id"] for n in pending for line in (n.data or {}).get("lines", [])],
+            System.SALESFORCE, "Subscription__c")
         ready = []
-        for notification in uow.session.scalars(query.order_by(Notification.id)):
+        for notification in pending:
             email = self._render(uow, notification)
             if email is None:
                 result.waiting += 1

@@ -32,6 +32,7 @@ from connector.ledger.models import (
     Subscription,
     SubscriptionItem,
     System,
+    new_ledger_id,
 )
 from connector.mapping import GenerationMapping
 from connector.mapping.money import to_minor
@@ -48,7 +49,7 @@ from connector.salesforce.reader import (
 )
 from connector.sync import subscription_fields as fields
 from connector.sync.entities import salesforce_json, upsert_mirror
-from connector.sync.unit_of_work import UnitOfWork
+from connector.sync.unit_of_work import PREFETCH_CHUNK, UnitOfWork
 
 OPPORTUNITY_FIELDS = (
     "Name", "AccountId", "Account.Name", "Account.OwnerId", "StageName",
@@ -130,12 +131,12 @@ class PotentialSubscriptions:
         """Mirror the rows into the ledger and generate what the trigger asks for."""
         result = Generated()
         rows = list(rows)
-        _prefetch(uow, rows)
+        existing = _prefetch(uow, rows)
         for row in rows:
             result.opportunities_read += 1
             account, opportunity = self._mirror_opportunity(uow, row.opportunity)
             if row.triggered:
-                self._generate(uow, row, account, opportunity, result)
+                self._generate(uow, row, account, opportunity, result=result, existing=existing)
         return result
 
     def _triggers(self, opportunity: Mapping[str, Any]) -> bool:
@@ -187,11 +188,11 @@ class PotentialSubscriptions:
         return account, opportunity
 
     def _generate(self, uow: UnitOfWork, row: Row, account: Account | None,
-                  opportunity: Opportunity, result: Generated) -> None:
+                  opportunity: Opportunity, *, result: Generated, existing: _Existing) -> None:
         lines: list[dict[str, Any]] = []
         for source in row.sources(self._mapping.per):
             try:
-                line = self._generate_one(uow, source, account, opportunity)
+                line = self._generate_one(uow, source, account, opportunity, existing)
             except SkippableError as exc:
                 uow.dead_letter("potential_subscription", source.get("Id") or row.id,
                                 str(exc), exc.code, salesforce_json(source))
@@ -204,9 +205,9 @@ class PotentialSubscriptions:
             result.notifications.append(_queue_email(uow, row, opportunity, account, lines))
 
     def _generate_one(self, uow: UnitOfWork, source: Mapping[str, Any], account: Account | None,
-                      opportunity: Opportunity) -> dict[str, Any] | None:
+                      opportunity: Opportunity, existing: _Existing) -> dict[str, Any] | None:
         line_item_sf_id = source.get("Id") if "OpportunityId" in source else None
-        if _already_generated(uow, opportunity, line_item_sf_id):
+        if existing.has(uow, opportunity, line_item_sf_id):
             return None
         values = self._mapping.apply(source)
         ledger_values = fields.from_salesforce(values)
@@ -215,10 +216,11 @@ class PotentialSubscriptions:
         subscription = _create_subscription(uow, ledger_values, account=account,
                                             opportunity=opportunity, line_item=line_item,
                                             product=product)
+        existing.add(subscription)
         uow.enqueue(OutboxTarget.SALESFORCE, "upsert:Subscription__c",
                     f"salesforce:Subscription__c:{subscription.id}:generate",
                     {"Ledger_Id__c": subscription.id, **salesforce_json(values)},
-                    ("subscription", subscription.id))
+                    ("subscription", subscription.id), fresh=True)
         return _email_line(subscription.id, source, product, ledger_values)
 
 
@@ -247,11 +249,64 @@ class Row:
         return self.line_items or [{"Opportunity": self.opportunity}]
 
 
-def _prefetch(uow: UnitOfWork, rows: list[Row]) -> None:
-    """The batch's accounts and opportunities in a few queries instead of a few per row."""
+def _prefetch(uow: UnitOfWork, rows: list[Row]) -> _Existing:
+    """The batch's accounts, opportunities, products and line items in a few queries instead
+    of a few per row; returns which of them already have subscriptions."""
     uow.prefetch(System.SALESFORCE, "Account", Account,
                  [r.opportunity["AccountId"] for r in rows if r.opportunity.get("AccountId")])
     uow.prefetch(System.SALESFORCE, "Opportunity", Opportunity, [r.id for r in rows])
+    items = [item for r in rows if r.triggered for item in r.line_items]
+    uow.prefetch(System.SALESFORCE, "Product2", Product,
+                 [i["Product2Id"] for i in items if i.get("Product2Id")])
+    uow.prefetch(System.SALESFORCE, "OpportunityLineItem", LineItem, [i["Id"] for i in items])
+    return _Existing.of(uow, [r.id for r in rows if r.triggered], [i["Id"] for i in items])
+
+
+@dataclass
+class _Existing:
+    """The ledger opportunities and line items of a batch that have a subscription."""
+
+    opportunities: set[str]
+    line_items: set[str]
+
+    @classmethod
+    def of(cls, uow: UnitOfWork, opportunity_ids: list[str],
+           line_item_ids: list[str]) -> _Existing:
+        """Read them for the Salesforce ids given (prefetched), a query per 500 known ids."""
+        return cls(
+            _with_subscriptions(uow, Subscription.opportunity_id, _ledger_ids(
+                uow, "Opportunity", opportunity_ids)),
+            _with_subscriptions(uow, Subscription.line_item_id, _ledger_ids(
+                uow, "OpportunityLineItem", line_item_ids)))
+
+    def has(self, uow: UnitOfWork, opportunity: Opportunity,
+            line_item_sf_id: str | None) -> bool:
+        """Whether the line item (or, without one, the opportunity) has a subscription."""
+        if line_item_sf_id is None:
+            return opportunity.id in self.opportunities
+        line_item = uow.entity_for(System.SALESFORCE, "OpportunityLineItem", line_item_sf_id)
+        return line_item is not None and line_item in self.line_items
+
+    def add(self, subscription: Subscription) -> None:
+        """Note a subscription created in this batch."""
+        if subscription.opportunity_id:
+            self.opportunities.add(subscription.opportunity_id)
+        if subscription.line_item_id:
+            self.line_items.add(subscription.line_item_id)
+
+
+def _ledger_ids(uow: UnitOfWork, sobject: str, salesforce_ids: list[str]) -> list[str]:
+    found = (uow.entity_for(System.SALESFORCE, sobject, i) for i in salesforce_ids)
+    return [i for i in found if i is not None]
+
+
+def _with_subscriptions(uow: UnitOfWork, column: Any, ids: list[str]) -> set[str]:
+    """Those of ``ids`` that ``column`` of some subscription holds."""
+    held: set[str] = set()
+    for start in range(0, len(ids), PREFETCH_CHUNK):
+        chunk = ids[start:start + PREFETCH_CHUNK]
+        held.update(uow.session.scalars(select(column).where(column.in_(chunk)).distinct()))
+    return held
 
 
 def _opportunity_values(record: Mapping[str, Any], account: Account | None) -> dict[str, Any]:
@@ -269,17 +324,6 @@ def _opportunity_values(record: Mapping[str, Any], account: Account | None) -> d
             Decimal(str(amount)), currency, rounding="half_even"),
         "create_potential_subscription": bool(record.get("Create_Potential_Subscription__c")),
     }
-
-
-def _already_generated(uow: UnitOfWork, opportunity: Opportunity,
-                       line_item_sf_id: str | None) -> bool:
-    query = select(Subscription.id).where(Subscription.opportunity_id == opportunity.id)
-    if line_item_sf_id is not None:
-        line_item = uow.entity_for(System.SALESFORCE, "OpportunityLineItem", line_item_sf_id)
-        if line_item is None:
-            return False
-        query = select(Subscription.id).where(Subscription.line_item_id == line_item)
-    return uow.session.scalar(query.limit(1)) is not None
 
 
 def _mirror_product(uow: UnitOfWork, source: Mapping[str, Any]) -> Product | None:
@@ -308,6 +352,7 @@ def _create_subscription(uow: UnitOfWork, values: fields.SubscriptionValues, *,
                          account: Account | None, opportunity: Opportunity,
                          line_item: LineItem | None, product: Product | None) -> Subscription:
     subscription = Subscription(
+        id=new_ledger_id("sub"),
         account_id=account.id if account else None, opportunity_id=opportunity.id,
         line_item_id=line_item.id if line_item else None, status=values.status,
         created_at=uow.now, updated_at=uow.now,
@@ -315,10 +360,8 @@ def _create_subscription(uow: UnitOfWork, values: fields.SubscriptionValues, *,
     item = SubscriptionItem(product_id=product.id if product else None, quantity=0,
                             created_at=uow.now, updated_at=uow.now)
     fields.apply_to_ledger(values, subscription, item)
-    uow.session.add(subscription)
-    uow.session.flush()
     item.subscription_id = subscription.id
-    uow.session.add(item)
+    uow.session.add_all((subscription, item))
     uow.record("subscription", subscription.id, "ledger", ChangeKind.CREATE,
                diff({}, values.as_dict()))
     return subscription
