@@ -85,7 +85,7 @@ def main() -> None:
 
 def run(size: int) -> None:
     """Every phase for ``size`` opportunities, in a fresh org and ledger."""
-    clock = SharedClock(multiprocessing.get_context("fork").Value("d", START.timestamp()))
+    clock = new_clock()
     org = RemoteOrg(clock)  # the Salesforce emulator runs in a child process
     stripe = StripeEmulator(clock=clock).start()
     stack = EmulatorStack(org, stripe, SmtpSink().start())  # type: ignore[arg-type]
@@ -98,6 +98,11 @@ def run(size: int) -> None:
     finally:
         stack.stop()
     _report(size, phases, ingest)
+
+
+def new_clock() -> SharedClock:
+    """A clock at ``START`` that a forked child process shares."""
+    return SharedClock(multiprocessing.get_context("fork").Value("d", START.timestamp()))
 
 
 class SharedClock:
@@ -117,14 +122,24 @@ class SharedClock:
 
 class RemoteOrg:
     """The Salesforce emulator in a forked child process, so that its 100,000 records and
-    its query work do not count in the daemon's memory; commands go over a pipe."""
+    its query work do not count in the daemon's memory; commands go over a pipe.
 
-    def __init__(self, clock: SharedClock) -> None:
+    ``options`` are keyword arguments for the emulator. The ``run`` command calls a
+    module-level function with the emulator, the clock and its arguments in the child.
+    """
+
+    def __init__(self, clock: SharedClock, **options: Any) -> None:
         context = multiprocessing.get_context("fork")
         self._pipe, child = context.Pipe()
-        self._process = context.Process(target=_serve_org, args=(child, clock), daemon=True)
+        self._process = context.Process(target=_serve_org, args=(child, clock, options),
+                                        daemon=True)
         self._process.start()
         self.url, self.ca_path = self._pipe.recv()
+
+    @property
+    def pid(self) -> int:
+        """The emulator's process id."""
+        return int(self._process.pid or 0)
 
     def call(self, command: str, *args: Any) -> Any:
         self._pipe.send((command, args))
@@ -135,8 +150,9 @@ class RemoteOrg:
         self._process.join(timeout=30)
 
 
-def _serve_org(pipe: Any, clock: SharedClock) -> None:
-    emulator = SalesforceEmulator(clock, daily_api_limit=10_000_000).start()  # type: ignore[arg-type]
+def _serve_org(pipe: Any, clock: SharedClock, options: dict[str, Any]) -> None:
+    emulator = SalesforceEmulator(clock, daily_api_limit=10_000_000,  # type: ignore[arg-type]
+                                  **options).start()
     emulator.add_user(INTEGRATION_USER, "integration-password", name="Integration User",
                       email=INTEGRATION_USER)
     emulator.add_connected_app(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
@@ -150,6 +166,9 @@ def _serve_org(pipe: Any, clock: SharedClock) -> None:
             return
         if command == "seed":
             pipe.send(_seed(emulator, clock, *args))
+        elif command == "run":
+            function, *rest = args
+            pipe.send(function(emulator, clock, *rest))
         elif command == "touch":
             for record_id in args[0]:
                 emulator.update("Opportunity", record_id, {"Description": "changed"})

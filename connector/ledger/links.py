@@ -6,13 +6,15 @@ Each entity has at most one id per system and object type (``Subscription__c``,
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from connector.errors import SkippableError
-from connector.ledger.models import Link, System
+from connector.ledger.models import Link, System, metadata
+
+CHUNK = 500  # ids per IN (...) query, well under every database's parameter limit
 
 
 class LinkConflictError(SkippableError):
@@ -60,6 +62,64 @@ def link(
     session.add(new)
     session.flush()
     return new
+
+
+def link_many(
+    session: Session,
+    *,
+    entity_type: str,
+    system: System | str,
+    object_type: str,
+    pairs: Sequence[tuple[str, str]],
+) -> None:
+    """:func:`link` for many ``(entity_id, external_id)`` pairs of one entity type, system
+    and object type: the links already there are read in two queries per ``CHUNK`` pairs and
+    the new ones written in one multi-row INSERT; idempotent.
+
+    Raises:
+        LinkConflictError: a pair that :func:`link` would refuse (nothing is written then).
+    """
+    system = str(system)
+    by_external: dict[str, tuple[str, str]] = {}
+    by_entity: dict[str, str] = {}
+    for start in range(0, len(pairs), CHUNK):
+        chunk = pairs[start:start + CHUNK]
+        for found in session.scalars(select(Link).where(
+                Link.system == system, Link.object_type == object_type,
+                Link.external_id.in_([e for _, e in chunk]))):
+            by_external[found.external_id] = (found.entity_type, found.entity_id)
+        for found in session.scalars(select(Link).where(
+                Link.entity_type == entity_type, Link.system == system,
+                Link.object_type == object_type, Link.entity_id.in_([i for i, _ in chunk]))):
+            by_entity[found.entity_id] = found.external_id
+    new = []
+    for entity_id, external_id in pairs:
+        owner = by_external.get(external_id, (entity_type, entity_id))
+        if owner != (entity_type, entity_id):
+            raise LinkConflictError(
+                f"{system} {object_type} {external_id} is already linked to {owner[0]} "
+                f"{owner[1]}, not {entity_type} {entity_id}")
+        if by_entity.get(entity_id, external_id) != external_id:
+            raise LinkConflictError(
+                f"{entity_type} {entity_id} is already linked to {system} {object_type} "
+                f"{by_entity[entity_id]}, not {external_id}")
+        if external_id not in by_external:
+            new.append({"entity_type": entity_type, "entity_id": entity_id, "system": system,
+                        "object_type": object_type, "external_id": external_id})
+            by_external[external_id] = (entity_type, entity_id)
+            by_entity[entity_id] = external_id
+    if new:
+        session.execute(insert(metadata.tables["links"]), new)
+
+
+def externals_of(session: Session, entity_type: str, entity_ids: Sequence[str],
+                 system: System | str, object_type: str) -> dict[str, str]:
+    """The ids that ``entity_ids`` have in ``system`` as ``object_type``, by entity id (one
+    query; the caller keeps ``entity_ids`` to a few hundred)."""
+    query = select(Link.entity_id, Link.external_id).where(
+        Link.entity_type == entity_type, Link.entity_id.in_(list(entity_ids)),
+        Link.system == str(system), Link.object_type == object_type)
+    return {entity: external for entity, external in session.execute(query)}
 
 
 def find_entity(

@@ -34,6 +34,7 @@ from connector.ledger.models import (
     Subscription,
     SubscriptionItem,
     System,
+    new_ledger_id,
 )
 from connector.mapping import GenerationMapping
 from connector.mapping.subscription_object import ROLES
@@ -42,7 +43,7 @@ from connector.salesforce.client import SalesforceClient
 from connector.sync import subscription_fields as fields
 from connector.sync.entities import salesforce_json, upsert_mirror
 from connector.sync.opportunities import Generated, mirror_product
-from connector.sync.unit_of_work import Ledger, UnitOfWork
+from connector.sync.unit_of_work import PREFETCH_CHUNK, Ledger, UnitOfWork
 
 IN_CHUNK = 200
 CHUNK = 1000  # opportunities generated per ledger transaction
@@ -75,9 +76,9 @@ class PotentialSubscriptions:
                 return result
             self._fetch_users({self._csm_of(row) for row in rows})
             with ledger.unit() as uow:
-                _prefetch(uow, rows)
+                existing = _prefetch(uow, rows)
                 for row in rows:
-                    self._generate_row(uow, row, result)
+                    self._generate_row(uow, row, result, existing)
             after = rows[-1].ledger_id
             if len(rows) < CHUNK:
                 return result
@@ -118,21 +119,22 @@ class PotentialSubscriptions:
                                ids[start:start + IN_CHUNK])
             self._users.update({user["Id"]: user for user in self._client.query(soql)})
 
-    def _generate_row(self, uow: UnitOfWork, row: Row, result: Generated) -> None:
+    def _generate_row(self, uow: UnitOfWork, row: Row, result: Generated,
+                      existing: _Existing) -> None:
         opportunity = uow.get(Opportunity, row.ledger_id)
         if opportunity is None:
             return
         account = uow.get(Account, opportunity.account_id) if opportunity.account_id else None
         row.csm = self._users.get(self._csm_of(row) or "", {})
-        self._generate(uow, row, account, opportunity, result)
+        self._generate(uow, row, account, opportunity, result=result, existing=existing)
         opportunity.generation = Generation.DONE
 
     def _generate(self, uow: UnitOfWork, row: Row, account: Account | None,
-                  opportunity: Opportunity, result: Generated) -> None:
+                  opportunity: Opportunity, *, result: Generated, existing: _Existing) -> None:
         lines: list[dict[str, Any]] = []
         for source in row.sources(self._mapping.per):
             try:
-                line = self._generate_one(uow, source, account, opportunity)
+                line = self._generate_one(uow, source, account, opportunity, existing)
             except SkippableError as exc:
                 uow.dead_letter("potential_subscription", source.get("Id") or row.id,
                                 str(exc), exc.code, salesforce_json(source))
@@ -145,9 +147,9 @@ class PotentialSubscriptions:
             result.notifications.append(_queue_email(uow, row, opportunity, account, lines))
 
     def _generate_one(self, uow: UnitOfWork, source: Mapping[str, Any], account: Account | None,
-                      opportunity: Opportunity) -> dict[str, Any] | None:
+                      opportunity: Opportunity, existing: _Existing) -> dict[str, Any] | None:
         line_item_sf_id = source.get("Id") if "OpportunityId" in source else None
-        if _already_generated(uow, opportunity, line_item_sf_id):
+        if existing.has(uow, opportunity, line_item_sf_id):
             return None
         values = self._mapping.apply(source)
         ledger_values = fields.from_salesforce(values)
@@ -156,10 +158,11 @@ class PotentialSubscriptions:
         subscription = _create_subscription(uow, ledger_values, account=account,
                                             opportunity=opportunity, line_item=line_item,
                                             product=product)
+        existing.add(subscription)
         uow.enqueue(OutboxTarget.SALESFORCE, "upsert:Subscription__c",
                     f"salesforce:Subscription__c:{subscription.id}:generate",
                     {"Ledger_Id__c": subscription.id, **salesforce_json(values)},
-                    ("subscription", subscription.id))
+                    ("subscription", subscription.id), fresh=True)
         return _email_line(subscription.id, source, product, ledger_values)
 
 
@@ -190,24 +193,58 @@ class Row:
         return items or [{"Opportunity": self.opportunity}]
 
 
-def _prefetch(uow: UnitOfWork, rows: list[Row]) -> None:
-    """The chunk's line-item links and rows in a few queries instead of a few per row."""
+def _prefetch(uow: UnitOfWork, rows: list[Row]) -> _Existing:
+    """The chunk's opportunities, accounts, line items and products in a few queries instead
+    of a few per row; returns which of them already have subscriptions."""
+    ids = [r.ledger_id for r in rows]
+    for start in range(0, len(ids), PREFETCH_CHUNK):
+        chunk = ids[start:start + PREFETCH_CHUNK]
+        opportunities = list(uow.session.scalars(select(Opportunity).where(
+            Opportunity.id.in_(chunk))))
+        accounts = sorted({o.account_id for o in opportunities if o.account_id})
+        list(uow.session.scalars(select(Account).where(Account.id.in_(accounts))))
+    items = [i for r in rows for i in r.line_items]
     uow.prefetch(System.SALESFORCE, "OpportunityLineItem", LineItem,
-                 [str(i["Id"]) for r in rows for i in r.line_items if i.get("Id")])
+                 [str(i["Id"]) for i in items if i.get("Id")])
     uow.prefetch(System.SALESFORCE, "Product2", Product,
-                 [str(i["Product2Id"]) for r in rows for i in r.line_items
-                  if i.get("Product2Id")])
+                 [str(i["Product2Id"]) for i in items if i.get("Product2Id")])
+    line_items = [uow.entity_for(System.SALESFORCE, "OpportunityLineItem", str(i["Id"]))
+                  for i in items if i.get("Id")]
+    return _Existing(_with_subscriptions(uow, Subscription.opportunity_id, ids),
+                     _with_subscriptions(uow, Subscription.line_item_id,
+                                         [i for i in line_items if i]))
 
 
-def _already_generated(uow: UnitOfWork, opportunity: Opportunity,
-                       line_item_sf_id: str | None) -> bool:
-    query = select(Subscription.id).where(Subscription.opportunity_id == opportunity.id)
-    if line_item_sf_id is not None:
+@dataclass
+class _Existing:
+    """The ledger opportunities and line items of a chunk that have a subscription."""
+
+    opportunities: set[str]
+    line_items: set[str]
+
+    def has(self, uow: UnitOfWork, opportunity: Opportunity,
+            line_item_sf_id: str | None) -> bool:
+        """Whether the line item (or, without one, the opportunity) has a subscription."""
+        if line_item_sf_id is None:
+            return opportunity.id in self.opportunities
         line_item = uow.entity_for(System.SALESFORCE, "OpportunityLineItem", line_item_sf_id)
-        if line_item is None:
-            return False
-        query = select(Subscription.id).where(Subscription.line_item_id == line_item)
-    return uow.session.scalar(query.limit(1)) is not None
+        return line_item is not None and line_item in self.line_items
+
+    def add(self, subscription: Subscription) -> None:
+        """Note a subscription created in this chunk."""
+        if subscription.opportunity_id:
+            self.opportunities.add(subscription.opportunity_id)
+        if subscription.line_item_id:
+            self.line_items.add(subscription.line_item_id)
+
+
+def _with_subscriptions(uow: UnitOfWork, column: Any, ids: list[str]) -> set[str]:
+    """Those of ``ids`` that ``column`` of some subscription holds, a query per 500."""
+    held: set[str] = set()
+    for start in range(0, len(ids), PREFETCH_CHUNK):
+        chunk = ids[start:start + PREFETCH_CHUNK]
+        held.update(uow.session.scalars(select(column).where(column.in_(chunk)).distinct()))
+    return held
 
 
 def _mirror_line_item(uow: UnitOfWork, source: Mapping[str, Any], opportunity: Opportunity,
@@ -226,6 +263,7 @@ def _create_subscription(uow: UnitOfWork, values: fields.SubscriptionValues, *,
                          account: Account | None, opportunity: Opportunity,
                          line_item: LineItem | None, product: Product | None) -> Subscription:
     subscription = Subscription(
+        id=new_ledger_id("sub"),
         account_id=account.id if account else None, opportunity_id=opportunity.id,
         line_item_id=line_item.id if line_item else None, status=values.status,
         created_at=uow.now, updated_at=uow.now,
@@ -233,10 +271,8 @@ def _create_subscription(uow: UnitOfWork, values: fields.SubscriptionValues, *,
     item = SubscriptionItem(product_id=product.id if product else None, quantity=0,
                             created_at=uow.now, updated_at=uow.now)
     fields.apply_to_ledger(values, subscription, item)
-    uow.session.add(subscription)
-    uow.session.flush()
     item.subscription_id = subscription.id
-    uow.session.add(item)
+    uow.session.add_all((subscription, item))
     uow.record("subscription", subscription.id, "ledger", ChangeKind.CREATE,
                diff({}, values.as_dict()))
     return subscription

@@ -15,6 +15,7 @@ the rest of the batch lands.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +35,7 @@ from connector.salesforce.client import SalesforceClient, WriteResult
 from connector.salesforce.org import OrgSchema
 from connector.sync import outbox
 from connector.sync.deletions import withdraw_writes
-from connector.sync.unit_of_work import Ledger, UnitOfWork
+from connector.sync.unit_of_work import PREFETCH_CHUNK, Ledger, UnitOfWork
 
 CURRENCY = ROLES["currency"].shipped
 RECORD_CURRENCY = "CurrencyIsoCode"  # exists only in multi-currency orgs
@@ -78,7 +79,9 @@ class SalesforceWrites:
         """Deliver up to ``BATCH`` due operations; return how many were due."""
         with self._ledger.unit() as uow:
             due = outbox.due(uow, "salesforce", limit=BATCH)
-            ops = [op for op in _with_waiting(uow, due) if not _withdrawn(uow, op)]
+            claimed = _with_waiting(uow, due)
+            deleted = _deleted_entities(uow, claimed)
+            ops = [op for op in claimed if not _withdrawn(uow, op, deleted)]
             groups: dict[str, list[OutboxOperation]] = defaultdict(list)
             for op in ops:
                 groups[op.operation.removeprefix("upsert:")].append(op)
@@ -101,8 +104,12 @@ class SalesforceWrites:
         finally:
             result.calls += self._client.meter.total_calls - calls_before
         with self._ledger.unit() as uow:
+            operations = _operations(uow, records.values())
+            linked: list[tuple[str, str, str]] = []
             for record, outcome in zip(records.values(), outcomes, strict=True):
-                _settle(uow, sobject, record, outcome, result)
+                ops = [operations[op_id] for op_id in record.op_ids]
+                _settle(uow, sobject, record, ops, outcome, result=result, linked=linked)
+            _link_written(uow, sobject, linked)
 
     def _with_record_currency(self, sobject: str, payload: dict[str, Any]) -> dict[str, Any]:
         """In a multi-currency org a record's own ``CurrencyIsoCode`` says which currency its
@@ -139,12 +146,23 @@ def _with_waiting(uow: UnitOfWork, due: list[OutboxOperation]) -> list[OutboxOpe
     return sorted({op.id: op for op in [*due, *more]}.values(), key=lambda op: op.id)
 
 
-def _withdrawn(uow: UnitOfWork, op: OutboxOperation) -> bool:
-    """Withdraw (and say so) a write of an entity deleted in Salesforce: an upsert by
-    ``Ledger_Id__c`` would bring the record back."""
-    model = DELETABLE.get(op.entity_type or "")
-    row = uow.session.get(model, op.entity_id) if model and op.entity_id else None
-    if row is None or getattr(row, "deleted_at", None) is None:
+def _deleted_entities(uow: UnitOfWork, ops: list[OutboxOperation]) -> set[tuple[str, str]]:
+    """The ``(entity type, id)`` of the entities ``ops`` write that are deleted in
+    Salesforce, in a few queries."""
+    deleted: set[tuple[str, str]] = set()
+    for entity_type, model in DELETABLE.items():
+        ids = list({str(op.entity_id) for op in ops
+                    if op.entity_type == entity_type and op.entity_id})
+        for start in range(0, len(ids), PREFETCH_CHUNK):
+            deleted.update((entity_type, i) for i in uow.session.scalars(select(model.id).where(
+                model.id.in_(ids[start:start + PREFETCH_CHUNK]), model.deleted_at.is_not(None))))
+    return deleted
+
+
+def _withdrawn(uow: UnitOfWork, op: OutboxOperation, deleted: set[tuple[str, str]]) -> bool:
+    """Withdraw (and say so) a write of an entity deleted in Salesforce (one of
+    ``deleted``): an upsert by ``Ledger_Id__c`` would bring the record back."""
+    if (op.entity_type, op.entity_id) not in deleted:
         return False
     withdraw_writes(uow, str(op.entity_type), [str(op.entity_id)])
     return True
@@ -168,9 +186,30 @@ def _merge(ops: list[OutboxOperation]) -> dict[str, _Record]:
     return merged
 
 
-def _settle(uow: UnitOfWork, sobject: str, record: _Record, outcome: WriteResult,
-            result: Written) -> None:
-    ops = [uow.session.get_one(OutboxOperation, op_id) for op_id in record.op_ids]
+def _operations(uow: UnitOfWork, records: Iterable[_Record]) -> dict[int, OutboxOperation]:
+    """The operations of ``records`` by id, read in a few queries."""
+    op_ids = [op_id for record in records for op_id in record.op_ids]
+    found: dict[int, OutboxOperation] = {}
+    for start in range(0, len(op_ids), PREFETCH_CHUNK):
+        found.update((op.id, op) for op in uow.session.scalars(select(OutboxOperation).where(
+            OutboxOperation.id.in_(op_ids[start:start + PREFETCH_CHUNK]))))
+    return found
+
+
+def _link_written(uow: UnitOfWork, sobject: str, linked: list[tuple[str, str, str]]) -> None:
+    """Link each written entity to the id Salesforce gave its record, entity type by type."""
+    by_type: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for entity_type, entity_id, salesforce_id in linked:
+        by_type[entity_type].append((entity_id, salesforce_id))
+    for entity_type, pairs in by_type.items():
+        uow.link_many(entity_type, System.SALESFORCE, sobject, pairs)
+
+
+def _settle(uow: UnitOfWork, sobject: str, record: _Record, ops: list[OutboxOperation],
+            outcome: WriteResult, *, result: Written,
+            linked: list[tuple[str, str, str]]) -> None:
+    """Mark the record's operations ``ops`` done or dead; a written entity's ``(entity type,
+    entity id, Salesforce id)`` goes to ``linked``."""
     if not outcome.success:
         error = ValidationRejectedError(
             f"Salesforce rejected {sobject} {record.fields[EXTERNAL_ID]}: "
@@ -180,7 +219,7 @@ def _settle(uow: UnitOfWork, sobject: str, record: _Record, outcome: WriteResult
         result.dead_letters += 1
         return
     if record.entity and outcome.id:
-        uow.link(record.entity[0], record.entity[1], System.SALESFORCE, sobject, outcome.id)
+        linked.append((*record.entity, outcome.id))
     for op in ops:
         outbox.mark_done(uow, op, {"id": outcome.id, "created": outcome.created})
     result.records += 1

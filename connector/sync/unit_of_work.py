@@ -42,7 +42,7 @@ class UnitOfWork:
         self.now = now
         self.run_id = run_id
         self._links: dict[tuple[str, str, str], str | None] = {}
-        self._externals: dict[tuple[str, str, str, str], str] = {}
+        self._externals: dict[tuple[str, str, str, str], str | None] = {}
         self._rows: dict[tuple[type[Any], str], Any] = {}
         self._journal: list[dict[str, Any]] = []
         self._new_links: list[dict[str, Any]] = []
@@ -95,9 +95,14 @@ class UnitOfWork:
         self._journal = []
 
     def enqueue(self, target: OutboxTarget, operation: str, key: str, payload: dict[str, Any],
-                entity: tuple[str, str] | None = None) -> bool:
-        """Add an outbox operation unless one with ``key`` exists; return whether it was added."""
-        if self.session.scalar(select(OutboxOperation.id).where(OutboxOperation.key == key)):
+                entity: tuple[str, str] | None = None, *, fresh: bool = False) -> bool:
+        """Add an outbox operation unless one with ``key`` exists; return whether it was added.
+
+        ``fresh``: the key names an entity created in this unit, so no operation can hold it
+        yet; the lookup (and the flush it causes) is skipped.
+        """
+        if not fresh and self.session.scalar(
+                select(OutboxOperation.id).where(OutboxOperation.key == key)):
             return False
         self.session.add(OutboxOperation(
             key=key, target=str(target), operation=operation, payload=payload,
@@ -143,6 +148,20 @@ class UnitOfWork:
                        system=system, object_type=object_type, external_id=external_id)
         self._links[key] = entity_id
         self._externals[(entity_type, entity_id, str(system), object_type)] = external_id
+
+    def link_many(self, entity_type: str, system: System, object_type: str,
+                  pairs: Iterable[tuple[str, str]]) -> None:
+        """:meth:`link` for many ``(entity_id, external_id)`` pairs, in a few queries.
+
+        Raises:
+            LinkConflictError: as :func:`connector.ledger.links.link_many`.
+        """
+        pairs = list(pairs)
+        links.link_many(self.session, entity_type=entity_type, system=system,
+                        object_type=object_type, pairs=pairs)
+        for entity_id, external_id in pairs:
+            self._links[(str(system), object_type, external_id)] = entity_id
+            self._externals[(entity_type, entity_id, str(system), object_type)] = external_id
 
     def entity_for(self, system: System, object_type: str, external_id: str) -> str | None:
         """The ledger id linked to ``external_id``."""
@@ -217,10 +236,23 @@ class UnitOfWork:
     def external_for(self, entity_type: str, entity_id: str, system: System,
                      object_type: str) -> str | None:
         """The id the entity has in ``system``."""
-        known = self._externals.get((entity_type, entity_id, str(system), object_type))
-        if known is not None:
-            return known
+        key = (entity_type, entity_id, str(system), object_type)
+        if key in self._externals:
+            return self._externals[key]
         return links.find_external(self.session, entity_type, entity_id, system, object_type)
+
+    def prefetch_externals(self, entity_type: str, entity_ids: Iterable[str], system: System,
+                           object_type: str) -> None:
+        """Load the ids ``entity_ids`` have in ``system`` in a few queries, so that their
+        :meth:`external_for` calls need no query each."""
+        wanted = [i for i in dict.fromkeys(entity_ids)
+                  if (entity_type, i, str(system), object_type) not in self._externals]
+        for start in range(0, len(wanted), PREFETCH_CHUNK):
+            chunk = wanted[start:start + PREFETCH_CHUNK]
+            found = links.externals_of(self.session, entity_type, chunk, system, object_type)
+            for entity_id in chunk:
+                self._externals[(entity_type, entity_id, str(system), object_type)] = \
+                    found.get(entity_id)
 
 
     def stripe_customer_of(self, account_id: str) -> str | None:

@@ -70,6 +70,22 @@ def test_running_again_or_resaving_the_opportunity_creates_nothing(world: World)
     assert len(world.stack.smtp.messages) == 3
 
 
+def test_a_line_item_added_to_a_generated_opportunity_gets_its_own_subscription(
+        world: World) -> None:
+    world.cycle()
+    emu, won = world.stack.salesforce, world.org.opportunities["acme_won"]
+    entry = next(e for e in emu.records("PricebookEntry")
+                 if e["Product2Id"] == world.org.products["PLATFORM-MONTHLY"])
+    emu.insert("OpportunityLineItem", {"OpportunityId": won, "PricebookEntryId": entry["Id"],
+                                       "Quantity": 3.0, "UnitPrice": 499.0})
+    world.cycle()
+    world.cycle()
+
+    of_won = [s for s in world.subscriptions() if s["Opportunity__c"] == won]
+    assert sorted((s["Product__r"]["ProductCode"], s["Quantity__c"]) for s in of_won) == [
+        ("ANALYTICS-SEAT-ANNUAL", 25), ("PLATFORM-MONTHLY", 1), ("PLATFORM-MONTHLY", 3)]
+
+
 def test_each_csm_gets_one_digest_of_their_new_potential_subscriptions(world: World) -> None:
     world.cycle()
     world.cycle()

@@ -7,7 +7,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connector.errors import SkippableError
-from connector.ledger.links import LinkConflictError, find_entity, find_external, link
+from connector.ledger.links import (
+    LinkConflictError,
+    externals_of,
+    find_entity,
+    find_external,
+    link,
+    link_many,
+)
 from connector.ledger.models import Link, System
 
 
@@ -63,3 +70,34 @@ def test_an_entity_cannot_get_a_second_id_of_the_same_kind(session: Session) -> 
 
     with pytest.raises(LinkConflictError, match="sub_123, not sub_456"):
         _link_subscription(session, "sub-1", "sub_456")
+
+
+def _link_many(session: Session, pairs: list[tuple[str, str]]) -> None:
+    link_many(session, entity_type="subscription", system=System.SALESFORCE,
+              object_type="Subscription__c", pairs=pairs)
+
+
+def test_many_links_are_written_at_once_and_found_both_ways(session: Session) -> None:
+    _link_subscription(session, "sub-1", "sub_123")  # another system: no conflict
+    _link_many(session, [("sub-1", "a0B1"), ("sub-2", "a0B2")])
+    _link_many(session, [("sub-2", "a0B2"), ("sub-3", "a0B3"), ("sub-3", "a0B3")])
+
+    assert externals_of(session, "subscription", ["sub-1", "sub-2", "sub-3", "sub-4"],
+                        System.SALESFORCE, "Subscription__c") == {
+        "sub-1": "a0B1", "sub-2": "a0B2", "sub-3": "a0B3"}
+    assert find_entity(session, "salesforce", "Subscription__c", "a0B3") == "sub-3"
+    assert session.scalar(select(func.count()).select_from(Link)) == 4
+
+
+@pytest.mark.parametrize(("pairs", "reason"), [
+    ([("sub-2", "a0B1")], "a0B1 is already linked to subscription sub-1, not subscription sub-2"),
+    ([("sub-1", "a0B9")], "sub-1 is already linked to salesforce Subscription__c a0B1, not a0B9"),
+    ([("sub-2", "a0B2"), ("sub-3", "a0B2")], "a0B2 is already linked to subscription sub-2"),
+])
+def test_many_links_refuse_what_one_link_refuses(session: Session, pairs: list[tuple[str, str]],
+                                                 reason: str) -> None:
+    _link_many(session, [("sub-1", "a0B1")])
+
+    with pytest.raises(LinkConflictError, match=reason):
+        _link_many(session, [("sub-5", "a0B5"), *pairs])
+    assert find_entity(session, "salesforce", "Subscription__c", "a0B5") is None

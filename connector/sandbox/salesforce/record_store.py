@@ -43,6 +43,7 @@ class Store:
         self._ids = allocator
         self._tables: dict[str, dict[str, Record]] = {name: {} for name in schema.objects}
         self._numbers = {name: itertools.count(1) for name in schema.objects}
+        self._keys = _KeyIndex(schema)
         self.lock = threading.RLock()
 
     # -- reading ---------------------------------------------------------------------------
@@ -89,9 +90,19 @@ class Store:
         return record
 
     def find_by(self, sobject: str, field_name: str, value: Any) -> list[Record]:
-        """Live records whose ``field_name`` equals ``value``."""
-        return [r for r in self.records(sobject)
-                if not r["IsDeleted"] and r.get(field_name) == value]
+        """Live records whose ``field_name`` equals ``value``, in creation order."""
+        name = self.spec(sobject).name
+        with self.lock:
+            holders = self._keys.holders(name, field_name, value)
+            rows = self._tables[name].values() if holders is None else self._in_order(name, holders)
+            return [r for r in rows if not r["IsDeleted"] and r.get(field_name) == value]
+
+    def _in_order(self, sobject: str, record_ids: set[str]) -> list[Record]:
+        """The records of ``record_ids``, in creation order."""
+        table = self._tables[sobject]
+        if len(record_ids) <= 1:
+            return [table[i] for i in record_ids]
+        return [r for r in table.values() if r["Id"] in record_ids]
 
     def snapshot(self) -> Snapshot:
         """A copy of every record, for :meth:`restore` (all-or-none batches)."""
@@ -103,6 +114,7 @@ class Store:
         """Put back the records of an earlier :meth:`snapshot`."""
         with self.lock:
             self._tables = snapshot
+            self._keys.rebuild(snapshot)
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -144,6 +156,7 @@ class Store:
                 record["Name"] = auto_number(spec.auto_name, next(self._numbers[spec.name]))
             self._finish(spec, record)
             self._tables[spec.name][record["Id"]] = record
+            self._keys.add(spec.name, record)
             self._after_write(spec.name, record, user_id)
             return record
 
@@ -157,6 +170,7 @@ class Store:
             merged = {**current, **self._checked(spec, fields, creating=False)}
             self._finish(spec, merged)
             self._touch(merged, user_id)
+            self._keys.move(spec.name, current, merged)
             current.clear()
             current.update(merged)
             self._after_write(spec.name, current, user_id)
@@ -227,12 +241,8 @@ class Store:
                 self._check_unique(spec, name, value, record["Id"])
 
     def _check_unique(self, spec: ObjectSpec, name: str, value: Any, own_id: str) -> None:
-        def folded(text: Any) -> Any:  # usernames are unique whatever their case
-            return text.lower() if isinstance(text, str) and name == "Username" else text
-
-        for other in self._tables[spec.name].values():
-            if other["Id"] != own_id and not other["IsDeleted"] \
-                    and folded(other.get(name)) == folded(value):
+        for other in self._in_order(spec.name, self._keys.holders(spec.name, name, value) or set()):
+            if other["Id"] != own_id and not other["IsDeleted"]:
                 raise errors.duplicate_value(name, other["Id"])
 
     def _after_write(self, sobject: str, record: Record, user_id: str | None) -> None:
@@ -255,3 +265,51 @@ class Store:
     def _now(self) -> str:
         moment: datetime = self._clock.now().replace(microsecond=0)
         return values.format_datetime(moment)
+
+
+class _KeyIndex:
+    """The ids of the records (deleted ones included) holding each value of every unique or
+    external id field, so that unique checks and upserts by external id find records without
+    scanning the object. Usernames are indexed in lower case: unique whatever their case."""
+
+    def __init__(self, schema: Schema) -> None:
+        self._fields = {name: tuple(f for f, spec in obj.fields.items()
+                                    if spec.unique or spec.external_id)
+                        for name, obj in schema.objects.items()}
+        self._ids: dict[tuple[str, str], dict[Any, set[str]]] = {
+            (name, f): {} for name, fields in self._fields.items() for f in fields}
+
+    def holders(self, sobject: str, field: str, value: Any) -> set[str] | None:
+        """Ids of the records whose ``field`` holds ``value``; None if ``field`` is not
+        indexed."""
+        index = self._ids.get((sobject, field))
+        return None if index is None else index.get(_folded(field, value), set())
+
+    def add(self, sobject: str, record: Record) -> None:
+        """Index a new record."""
+        for field in self._fields[sobject]:
+            self._put(sobject, field, record.get(field), record["Id"])
+
+    def move(self, sobject: str, before: Record, after: Record) -> None:
+        """Re-index a record whose values change from ``before`` to ``after``."""
+        for field in self._fields[sobject]:
+            old, new = before.get(field), after.get(field)
+            if old != new:
+                self._ids[(sobject, field)].get(_folded(field, old), set()).discard(before["Id"])
+                self._put(sobject, field, new, after["Id"])
+
+    def rebuild(self, tables: Mapping[str, Mapping[str, Record]]) -> None:
+        """Index ``tables`` afresh."""
+        for index in self._ids.values():
+            index.clear()
+        for sobject, table in tables.items():
+            for record in table.values():
+                self.add(sobject, record)
+
+    def _put(self, sobject: str, field: str, value: Any, record_id: str) -> None:
+        if value not in (None, ""):
+            self._ids[(sobject, field)].setdefault(_folded(field, value), set()).add(record_id)
+
+
+def _folded(field: str, value: Any) -> Any:
+    return value.lower() if isinstance(value, str) and field == "Username" else value

@@ -104,12 +104,15 @@ def count(
 
 
 class _Run:
-    """One execution: parents are fetched once each and "today" is read once."""
+    """One execution: parents are fetched once each, "today" is read once, and each literal
+    is normalized once (an ``IN`` list becomes a set), not once per record."""
 
     def __init__(self, source: RecordSource, clock: Clock | None) -> None:
         self._source = source
         self._parents: dict[tuple[str, str], Record | None] = {}
         self._today = (clock or SystemClock()).now().astimezone(UTC).date()
+        self._literals: dict[tuple[int, int], Any] = {}  # (field, Constant) → normalized
+        self._sets: dict[int, frozenset[Any] | None] = {}  # id of a Membership → its set
 
     def select(self, query: Query, include_deleted: bool) -> list[Record]:
         """The matching records, ordered and paged."""
@@ -165,10 +168,24 @@ class _Run:
             return not self._holds(condition.operand, record)
         actual = self._value(record, condition.path)
         if isinstance(condition, Membership):
-            found = any(self._compare(condition.path.field, "=", actual, operand)
-                        for operand in condition.operands)
-            return found != condition.negated
+            return self._member(condition, actual) != condition.negated
         return self._compare(condition.path.field, condition.operator, actual, condition.operand)
+
+    def _member(self, condition: Membership, actual: Any) -> bool:
+        """Whether ``actual`` equals one of the ``IN`` list's operands."""
+        if actual is None:
+            return any(isinstance(o, Constant) and o.value is None for o in condition.operands)
+        key = id(condition)
+        if key not in self._sets:
+            constants = all(isinstance(o, Constant) for o in condition.operands)
+            self._sets[key] = frozenset(
+                _normalize(condition.path.field, o.value) for o in condition.operands
+                if isinstance(o, Constant) and o.value is not None) if constants else None
+        wanted = self._sets[key]
+        if wanted is None:  # a date literal among the operands: compare one by one
+            return any(self._compare(condition.path.field, "=", actual, operand)
+                       for operand in condition.operands)
+        return _normalize(condition.path.field, actual) in wanted
 
     def _compare(self, field: FieldInfo, op: str, actual: Any, operand: Operand) -> bool:
         if isinstance(operand, Constant) and operand.value is None:
@@ -180,7 +197,10 @@ class _Run:
             return _within(op, _normalize(field, actual), start, end)
         if op == "LIKE":
             return _like(operand.raw).fullmatch(str(actual)) is not None
-        return _OPERATORS[op](_normalize(field, actual), _normalize(field, operand.value))
+        key = (id(field), id(operand))  # TRUE and FALSE are shared constants
+        if key not in self._literals:
+            self._literals[key] = _normalize(field, operand.value)
+        return _OPERATORS[op](_normalize(field, actual), self._literals[key])
 
     def _order(self, records: list[Record], orderings: tuple[Ordering, ...]) -> list[Record]:
         for ordering in reversed(orderings):

@@ -97,6 +97,28 @@ def test_unique_external_ids_refuse_duplicates(emulator: SalesforceEmulator) -> 
                              f"with id: {first}")
 
 
+def test_a_unique_value_follows_its_record_through_updates_and_deletes(
+        emulator: SalesforceEmulator) -> None:
+    first = emulator.insert("Subscription__c", {"Ledger_Id__c": "L-1"})
+    emulator.update("Subscription__c", first, {"Ledger_Id__c": "L-2"})
+
+    freed = emulator.insert("Subscription__c", {"Ledger_Id__c": "L-1"})
+    taken = _refusal(emulator, "Subscription__c", {"Ledger_Id__c": "L-2"})
+    emulator.delete("Subscription__c", first)
+    reused = emulator.insert("Subscription__c", {"Ledger_Id__c": "L-2"})
+
+    assert taken.message.endswith(f"with id: {first}")
+    assert {r["Ledger_Id__c"]: r["Id"] for r in emulator.records("Subscription__c")} == {
+        "L-1": freed, "L-2": reused}
+
+
+def test_usernames_are_unique_whatever_their_case(emulator: SalesforceEmulator) -> None:
+    with pytest.raises(ApiError) as caught:
+        emulator.add_user(USER.upper(), "pw", name="Second Integration", email=USER)
+
+    assert caught.value.code == "DUPLICATE_VALUE"
+
+
 def test_updates_are_validated_and_change_nothing_when_refused(
         emulator: SalesforceEmulator) -> None:
     record_id = emulator.insert("Subscription__c", {"Status__c": "Potential"})

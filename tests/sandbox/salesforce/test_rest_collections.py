@@ -83,6 +83,37 @@ def test_upsert_by_external_id_creates_and_updates(sf: Salesforce,
     assert stored == {"L-1": 10.0, "L-2": 20.0}
 
 
+def test_upsert_finds_a_record_by_its_current_external_id(
+        sf: Salesforce, emulator: SalesforceEmulator) -> None:
+    renamed = emulator.insert("Subscription__c", {"Ledger_Id__c": "L-1", "MRR__c": 1})
+    emulator.update("Subscription__c", renamed, {"Ledger_Id__c": "L-9"})
+
+    results = _call(sf, "PATCH", {"allOrNone": False, "records": [
+        {"attributes": {"type": "Subscription__c"}, "Ledger_Id__c": "L-9", "MRR__c": 9},
+        {"attributes": {"type": "Subscription__c"}, "Ledger_Id__c": "L-1", "MRR__c": 10},
+    ]}, path="/Subscription__c/Ledger_Id__c")
+
+    assert [(r["id"] == renamed, r["created"]) for r in results] == [(True, False),
+                                                                    (False, True)]
+    stored = {r["Ledger_Id__c"]: r["MRR__c"] for r in emulator.records("Subscription__c")}
+    assert stored == {"L-9": 9.0, "L-1": 10.0}
+
+
+def test_a_batch_rolled_back_leaves_its_external_ids_free(
+        sf: Salesforce, emulator: SalesforceEmulator) -> None:
+    refused = _call(sf, "PATCH", {"allOrNone": True, "records": [
+        {"attributes": {"type": "Subscription__c"}, "Ledger_Id__c": "L-1", "MRR__c": 1},
+        {"attributes": {"type": "Subscription__c"}, "Ledger_Id__c": "L-2", "Status__c": "Bad"},
+    ]}, path="/Subscription__c/Ledger_Id__c")
+    again = _call(sf, "PATCH", {"allOrNone": False, "records": [
+        {"attributes": {"type": "Subscription__c"}, "Ledger_Id__c": "L-1", "MRR__c": 2},
+    ]}, path="/Subscription__c/Ledger_Id__c")
+
+    assert not any(r["success"] for r in refused)
+    assert (again[0]["success"], again[0]["created"]) == (True, True)
+    assert [r["MRR__c"] for r in emulator.records("Subscription__c")] == [2.0]
+
+
 def test_more_than_200_records_is_refused_whole(sf: Salesforce,
                                                 emulator: SalesforceEmulator) -> None:
     with pytest.raises(SalesforceMalformedRequest) as caught:
