@@ -53,7 +53,7 @@ from salesforce_economy import (
     new_clock,
 )
 
-from connector.config import Config, load_config
+from connector.config import load_config
 from connector.retry import NO_WAIT
 from connector.sandbox.salesforce import SalesforceEmulator
 from connector.sandbox.smtp import SmtpSink
@@ -68,11 +68,10 @@ CSM_EMAIL = "csm@example.com"
 CSMS = 1
 ORG_OPTIONS: dict[str, Any] = {"multi_currency": False}
 """Keyword arguments for the emulator: a single-currency org (dropped if it has no such mode)."""
-SYNC_OPTIONS: dict[str, Any] = {"generate_since": "all"}
 """The ``[sync]`` keys of the config (dropped where the daemon does not know them yet)."""
 
 READS = {"query", "queryMore", "describe", "limits", "deleted", "bulk query create",
-         "bulk query status", "bulk query results"}
+         "bulk query status", "bulk query results", "composite describes + Organization"}
 
 
 @dataclass
@@ -119,7 +118,7 @@ def run(size: int, profile: Path | None = None) -> Figures:
         if org.call("run", _has_currency_field):
             caveats.append("org is multi-currency (Opportunity.CurrencyIsoCode exists)")
         with tempfile.TemporaryDirectory() as folder:
-            engine = _engine(stack, Path(folder), clock, caveats)
+            engine = _engine(stack, Path(folder), clock)
             return _measure(engine, org, stack.smtp, clock, size, profile, caveats)
     finally:
         stack.stop()
@@ -163,28 +162,12 @@ def _request_log(emu: SalesforceEmulator, clock: SharedClock, clear: bool) -> li
     return entries
 
 
-def _engine(stack: EmulatorStack, folder: Path, clock: SharedClock,
-            caveats: list[str]) -> SyncEngine:
-    path = stack.write_config(folder, REPO / "mappings", REPO / "templates")
-    section = _sync_section(caveats)
-    if section:
-        path.write_text(path.read_text(encoding="utf-8") + section, encoding="utf-8")
-    config = load_config(path)
-    return build_engine(config, Secrets(stack.environment()), clock,  # type: ignore[arg-type]
+def _engine(stack: EmulatorStack, folder: Path, clock: SharedClock) -> SyncEngine:
+    path = stack.write_config(folder, REPO / "mappings", REPO / "templates",
+                              generate_since="all")
+    return build_engine(load_config(path), Secrets(stack.environment()),
+                        clock,  # type: ignore[arg-type]
                         retry=NO_WAIT)
-
-
-def _sync_section(caveats: list[str]) -> str:
-    sync = Config.model_fields.get("sync")
-    known = sync.annotation.model_fields if sync and hasattr(sync.annotation, "model_fields") \
-        else {}
-    lines = []
-    for name, value in SYNC_OPTIONS.items():
-        if name in known:
-            lines.append(f"{name} = {value!r}".replace("'", '"'))
-        else:
-            caveats.append(f"config has no [sync] {name}: run without it")
-    return "\n[sync]\n" + "\n".join(lines) + "\n" if lines else ""
 
 
 def _measure(engine: SyncEngine, org: RemoteOrg, smtp: SmtpSink, clock: SharedClock,
@@ -256,6 +239,8 @@ def _kind(method: str, path: str) -> str:
         return "query" if len(parts) == 1 else "queryMore"
     if head == "jobs":
         return f"bulk {parts[1]} {_job_step(method, parts[3:])}"
+    if head == "composite" and len(parts) == 1:
+        return "composite describes + Organization"  # GET subrequests only: a read
     if head == "composite":
         return "collections upsert" if method == "PATCH" else f"collections {method}"
     if head == "sobjects" and parts[-1] in ("describe", "deleted", "updated"):
@@ -338,7 +323,7 @@ def _report(figures: Figures) -> None:
     for caveat in figures.caveats:
         print(f"  note: {caveat}")
     for kind, n in sorted(figures.calls.items()):
-        print(f"  {'read ' if kind in READS else 'write'} {kind:<24} {n:>5}")
+        print(f"  {'read ' if kind in READS else 'write'} {kind:<36} {n:>5}")
     print("  cycle steps: " + ", ".join(f"{name} {t:.1f} s" for name, t in figures.steps.items()))
     print("  queries by object: " + ", ".join(
         f"{sobject} {n}" for sobject, n in figures.queries.most_common()))

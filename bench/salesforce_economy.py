@@ -46,7 +46,7 @@ from connector.sandbox.stack import (
 from connector.sandbox.stripe_emulator import StripeEmulator
 from connector.secrets import Secrets
 from connector.sync.engine import SyncEngine
-from connector.sync.potential import PotentialSubscriptions
+from connector.sync.opportunities import Cutoff, OpportunityReads
 from connector.sync.unit_of_work import Ledger
 from connector.sync.wiring import build_engine, open_ledger
 
@@ -270,9 +270,10 @@ def _ingest_rate(engine: SyncEngine, clock: SharedClock, folder: Path,
     """Records per second applied to a fresh SQLite ledger, chunk by chunk as a read does:
     per second of wall time, and per second of this process's CPU time (which other work on
     a shared machine does not slow down)."""
-    step = PotentialSubscriptions(engine.services.salesforce,
-                                  engine.mappings.opportunity_to_subscription)
-    rows, _ = step.read(Cursor(), clock.now())
+    engine.org.prefetch(("Opportunity", "Account"))
+    step = OpportunityReads(engine.services.salesforce,
+                            engine.mappings.opportunity_to_subscription, Cutoff(), engine.org)
+    rows = [r for batch, _ in step.batches(Cursor(), clock.now()) for r in batch]
     fresh = engine.config.model_copy(update={"ledger": engine.config.ledger.model_copy(
         update={"url": f"sqlite:///{folder / f'ingest-{attempt}.db'}"})})
     _, sessions = open_ledger(fresh)
