@@ -12,7 +12,7 @@ relationship is described on its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -126,10 +126,6 @@ class OrgSchema:
                                      f"{getattr(answer, 'body', 'no answer')}")
         if queries:
             self._organization = _organization_row(answers.get("Organization"))
-
-    def describes(self) -> Mapping[str, dict[str, Any] | None]:
-        """Every describe fetched so far (None for objects the org lacks)."""
-        return dict(self._describes)
 
 
 def _organization_row(answer: Any) -> dict[str, Any]:

@@ -120,7 +120,40 @@ def missing_reason(sobject: str, path: str) -> str:
     return f"{sobject} has no field {path!r} the integration user can read"
 
 
-class OpportunityReads:
+class _MirroredStream:
+    """What the two streams share: the selection in this org, its refusal lines, the reads.
+
+    Subclasses set ``selection`` and implement ``apply``.
+    """
+
+    selection: Selection
+
+    def __init__(self, client: SalesforceClient, mapping: GenerationMapping,
+                 org: OrgSchema | None, bulk: BulkQueries | None) -> None:
+        self._client = client
+        self._mapping = mapping
+        self._org = org
+        self._bulk = bulk
+
+    @property
+    def stream(self) -> Stream:
+        """The object, with every field the daemon, the trigger and the mapping read."""
+        return Stream(self.selection.sobject, self.selection.fields)
+
+    def problems(self) -> list[str]:
+        """Why this org cannot be read as the mappings ask, one line per missing field."""
+        sobject = self.selection.sobject
+        return [f"{self._mapping.file}: {_reads_where(self._mapping, path)}: "
+                f"{missing_reason(sobject, path)}" for path in self.selection.missing()]
+
+    def batches(self, cursor: Cursor,
+                signpost: datetime) -> Iterator[tuple[list[dict[str, Any]], Cursor]]:
+        """Changed records in chunks, each with the cursor covering it."""
+        for batch in read_batches(self._client, self.stream, cursor, signpost, bulk=self._bulk):
+            yield batch.records, batch.cursor
+
+
+class OpportunityReads(_MirroredStream):
     """The ``Opportunity`` stream: mirror every opportunity; mark triggered ones pending.
 
     Args:
@@ -133,31 +166,12 @@ class OpportunityReads:
 
     def __init__(self, client: SalesforceClient, mapping: GenerationMapping, cutoff: Cutoff,
                  org: OrgSchema | None = None, bulk: BulkQueries | None = None) -> None:
-        self._client = client
-        self._mapping = mapping
+        super().__init__(client, mapping, org, bulk)
         self._cutoff = cutoff
-        self._org = org
-        self._bulk = bulk
         trigger = mapping.trigger.source_paths() if mapping.trigger else []
         required, optional = _opportunity_paths(mapping)
         self.selection = Selection("Opportunity", (*OPPORTUNITY_FIELDS, *trigger, *required),
                                    (*OPTIONAL_FIELDS, *optional), org)
-
-    @property
-    def stream(self) -> Stream:
-        """Opportunities, with every field the trigger and the mapping read."""
-        return Stream("Opportunity", self.selection.fields)
-
-    def problems(self) -> list[str]:
-        """Why this org cannot be read as the mappings ask, one line per missing field."""
-        return [f"{self._mapping.file}: {_reads_where(self._mapping, path)}: "
-                f"{missing_reason('Opportunity', path)}" for path in self.selection.missing()]
-
-    def batches(self, cursor: Cursor,
-                signpost: datetime) -> Iterator[tuple[list[dict[str, Any]], Cursor]]:
-        """Changed opportunities in chunks, each with the cursor covering it."""
-        for batch in read_batches(self._client, self.stream, cursor, signpost, bulk=self._bulk):
-            yield batch.records, batch.cursor
 
     def apply(self, uow: UnitOfWork, records: Iterable[dict[str, Any]]) -> Generated:
         """Mirror the opportunities (and their accounts); decide their generation state."""
@@ -174,7 +188,7 @@ class OpportunityReads:
                                 salesforce_json(_plain(record)))
                 result.dead_letters += 1
                 triggered = False
-            known = _known(uow, record["Id"])
+            known = _ledger_opportunity(uow, record["Id"])
             state = self._state(known.generation if known else None, triggered, record)
             mirror_opportunity(uow, record, currency, generation=state)
             result.history += state == Generation.HISTORY and (
@@ -196,7 +210,7 @@ class OpportunityReads:
         return state
 
 
-class LineItemReads:
+class LineItemReads(_MirroredStream):
     """The ``OpportunityLineItem`` stream: mirror every line item with the record as read.
 
     Args:
@@ -208,33 +222,13 @@ class LineItemReads:
 
     def __init__(self, client: SalesforceClient, mapping: GenerationMapping,
                  org: OrgSchema | None = None, bulk: BulkQueries | None = None) -> None:
-        self._client = client
-        self._mapping = mapping
-        self._org = org
-        self._bulk = bulk
+        super().__init__(client, mapping, org, bulk)
         paths = [p for p in mapping.source_paths() if not p.startswith(OPPORTUNITY_PREFIX)]
         optional = mapping.optional_paths()
         self.selection = Selection(
             "OpportunityLineItem",
             (*LINE_ITEM_FIELDS, *(p for p in paths if p not in optional)),
             (*OPTIONAL_FIELDS, *(p for p in paths if p in optional)), org)
-
-    @property
-    def stream(self) -> Stream:
-        """Line items, with every line-item field the mapping reads."""
-        return Stream("OpportunityLineItem", self.selection.fields)
-
-    def problems(self) -> list[str]:
-        """Why this org cannot be read as the mappings ask, one line per missing field."""
-        return [f"{self._mapping.file}: {_reads_where(self._mapping, path)}: "
-                f"{missing_reason('OpportunityLineItem', path)}"
-                for path in self.selection.missing()]
-
-    def batches(self, cursor: Cursor,
-                signpost: datetime) -> Iterator[tuple[list[dict[str, Any]], Cursor]]:
-        """Changed line items in chunks, each with the cursor covering it."""
-        for batch in read_batches(self._client, self.stream, cursor, signpost, bulk=self._bulk):
-            yield batch.records, batch.cursor
 
     def apply(self, uow: UnitOfWork, records: Iterable[dict[str, Any]]) -> Generated:
         """Mirror the line items and their products; a generated opportunity that gains one
@@ -250,7 +244,7 @@ class LineItemReads:
                      [r["Product2Id"] for r in records if r.get("Product2Id")])
         for record in records:
             result.line_items_read += 1
-            opportunity = _opportunity_of(uow, record)
+            opportunity = _ledger_opportunity(uow, str(record.get("OpportunityId") or ""))
             if opportunity is None:
                 uow.dead_letter("salesforce.OpportunityLineItem", record["Id"],
                                 f"its opportunity {record.get('OpportunityId')} is not in the "
@@ -341,14 +335,9 @@ def _opportunity_values(record: Mapping[str, Any], account: Account | None,
     }
 
 
-def _known(uow: UnitOfWork, salesforce_id: str) -> Opportunity | None:
+def _ledger_opportunity(uow: UnitOfWork, salesforce_id: str) -> Opportunity | None:
+    """The ledger's copy of the opportunity ``salesforce_id``, if it has one."""
     ledger_id = uow.entity_for(System.SALESFORCE, "Opportunity", salesforce_id)
-    return uow.get(Opportunity, ledger_id) if ledger_id else None
-
-
-def _opportunity_of(uow: UnitOfWork, record: Mapping[str, Any]) -> Opportunity | None:
-    ledger_id = uow.entity_for(System.SALESFORCE, "Opportunity",
-                               str(record.get("OpportunityId") or ""))
     return uow.get(Opportunity, ledger_id) if ledger_id else None
 
 

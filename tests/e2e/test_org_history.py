@@ -140,14 +140,9 @@ def test_a_stream_needing_a_field_the_org_lacks_is_refused_and_the_rest_runs(
     (fields / "Fast_Track__c.field-meta.xml").write_text(
         (fields / "Create_Potential_Subscription__c.field-meta.xml").read_text()
         .replace("Create_Potential_Subscription__c", "Fast_Track__c"))
-    mappings = world.folder / "mappings"
-    shutil.copytree(REPO / "mappings", mappings)
-    shipped = mappings / "opportunity_to_subscription.toml"
-    shipped.write_text(shipped.read_text().replace(
-        'when = "IsWon or Create_Potential_Subscription__c"',
-        'when = "IsWon or Create_Potential_Subscription__c or Fast_Track__c"'))
-    world.mappings, world.data_model = mappings, model
-    world.restart()
+    world.data_model = model
+    _generate_with(world, 'when = "IsWon or Create_Potential_Subscription__c"',
+                   'when = "IsWon or Create_Potential_Subscription__c or Fast_Track__c"')
     subscription = world.admin().restful("sobjects/Subscription__c", method="POST", data=(
         '{"Ledger_Id__c": "sub-unknown", "Status__c": "Potential"}'))
 
@@ -165,6 +160,18 @@ def test_a_stream_needing_a_field_the_org_lacks_is_refused_and_the_rest_runs(
     assert shown["problems"] == report.refused
 
 
+def _generate_with(world: World, old: str, new: str) -> None:
+    """Restart the daemon on a copy of the shipped mappings whose generation file has ``old``
+    replaced by ``new``."""
+    mappings = world.folder / "mappings"
+    shutil.copytree(REPO / "mappings", mappings)
+    generation = mappings / "opportunity_to_subscription.toml"
+    assert old in generation.read_text()
+    generation.write_text(generation.read_text().replace(old, new))
+    world.mappings = mappings
+    world.restart()
+
+
 def _salesforce_id(world: World, name: str) -> str:
     rows = world.admin().query(f"SELECT Id FROM Opportunity WHERE Name = '{name}'")["records"]
     return str(rows[0]["Id"])
@@ -172,14 +179,9 @@ def _salesforce_id(world: World, name: str) -> str:
 
 def test_a_required_currency_field_in_a_single_currency_org_refuses_only_generation(
         world: World) -> None:
-    mappings = world.folder / "mappings"
-    shutil.copytree(REPO / "mappings", mappings)
-    generation = mappings / "opportunity_to_subscription.toml"
-    generation.write_text(generation.read_text().replace(
-        '["Opportunity.CurrencyIsoCode?", "$Organization.DefaultCurrencyIsoCode"]',
-        '"Opportunity.CurrencyIsoCode"'))
-    world.mappings = mappings
-    world.restart()
+    _generate_with(world, '["Opportunity.CurrencyIsoCode?", '
+                          '"$Organization.DefaultCurrencyIsoCode"]',
+                   '"Opportunity.CurrencyIsoCode"')
 
     report = world.cycle()
 
