@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connector.billing.client import StripeGateway, build_stripe_client
 from connector.clock import SystemClock
-from connector.config import Config, DirConfig
+from connector.config import Config, MappingsConfig
 from connector.ledger.database import make_engine, migrate, session_factory
 from connector.ledger.models import Subscription, System
 from connector.log import configure_logging
@@ -147,7 +147,7 @@ def _post(url: str, event: dict[str, Any]) -> tuple[float, int]:
 
 def _apply(sessions: sessionmaker[Session], gateway: StripeGateway, emulator: StripeEmulator,
            args: argparse.Namespace) -> None:
-    config = Config(mappings=DirConfig(dir=REPO / "mappings"))
+    config = Config(mappings=MappingsConfig(dir=REPO / "mappings"))
     applier = InboxApplier(Ledger(sessions, SystemClock(), "bench"), gateway,
                            StripeObjects(gateway, load_mapping_set(config)))
     emulator.reset_counters()
