@@ -10,6 +10,7 @@ across slow work (network calls), or it blocks every other writer.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,6 +104,48 @@ def rolled_back(sessions: sessionmaker[Session]) -> Iterator[sessionmaker[Sessio
                                join_transaction_mode="create_savepoint")
         finally:
             transaction.rollback()
+
+
+@contextmanager
+def private_copy(sessions: sessionmaker[Session]) -> Iterator[sessionmaker[Session]]:
+    """Sessions whose work touches nothing another process or thread can see (``plan``).
+
+    A SQLite ledger is copied page by page (SQLite's online backup, which in WAL mode only
+    reads, so webhooks and the daemon go on writing meanwhile) into a private folder next to
+    the ledger; the sessions work on the copy, which is deleted when the block ends. They may
+    commit and hold the copy's write lock for as long as they like, across network calls,
+    without making a single writer of the real ledger wait.
+
+    PostgreSQL has no ledger-wide write lock: there the work runs in one transaction that is
+    rolled back (:func:`rolled_back`); other writers wait on it only for a row it also wrote.
+    An in-memory SQLite ledger (tests) cannot be copied and is rolled back the same way.
+    """
+    engine = sessions.kw["bind"]
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        with rolled_back(sessions) as undone:
+            yield undone
+        return
+    with tempfile.TemporaryDirectory(prefix=".plan-", dir=Path(database).parent) as folder:
+        copy = create_engine(f"sqlite:///{Path(folder) / 'ledger.db'}")
+        try:
+            _backup(engine, copy)
+            event.listen(copy, "connect", _configure_sqlite_connection)
+            event.listen(copy, "begin", _begin_immediate)
+            copy.dispose()  # reconnect with the daemon's settings
+            yield session_factory(copy)
+        finally:
+            copy.dispose()
+
+
+def _backup(source: Engine, target: Engine) -> None:
+    """Copy the SQLite database behind ``source`` into the one behind ``target``."""
+    reading, writing = source.raw_connection(), target.raw_connection()
+    try:
+        reading.driver_connection.backup(writing.driver_connection)  # type: ignore[union-attr]
+    finally:
+        writing.close()
+        reading.close()
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -1,13 +1,14 @@
-"""Building the plan: the engine's reading steps in a rolled-back transaction, then a look
+"""Building the plan: the engine's reading steps on a private copy of the ledger, then a look
 at what they (and earlier runs) left queued.
 
 The engine's :meth:`~connector.sync.engine.SyncEngine.dry_run` runs the same reading steps a
-cycle runs, against a ledger transaction that is rolled back afterwards; before the rollback
-this module reads the effects queued there: Salesforce upserts (compared with Salesforce's
-current values), the Stripe creates the activations would send (from the same code that
-sends them), pending emails (one per CSM digest), and the ledger's own changes (the dry
-run's journal entries and dead letters). Reading calls the APIs; nothing is written to
-Salesforce, Stripe, SMTP or the ledger.
+cycle runs, against a copy of the ledger that is thrown away afterwards (on PostgreSQL, a
+transaction rolled back), so its network calls hold no lock webhooks or the daemon wait on;
+before the copy goes this module reads the effects queued there: Salesforce upserts
+(compared with Salesforce's current values), the Stripe creates the activations would send
+(from the same code that sends them), pending emails (one per CSM digest), and the ledger's
+own changes (the dry run's journal entries and dead letters). Reading calls the APIs;
+nothing is written to Salesforce, Stripe, SMTP or the ledger.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ from connector.config import Config
 from connector.errors import BudgetExhaustedError, RetriableError
 from connector.ledger import daemon_state
 from connector.ledger.daemon_state import install_moment
-from connector.ledger.database import rolled_back
+from connector.ledger.database import private_copy
 from connector.ledger.models import Cursor as LedgerCursor
 from connector.ledger.models import Generation, Opportunity
 from connector.mapping import MappingSet
@@ -219,7 +219,11 @@ class SyncEngine:
 
     def dry_run(self, inspect: Callable[[Ledger, CycleReport], T], *,
                 generate_since: date | None = None) -> T:
-        """Run the reading steps in a ledger transaction that is rolled back afterwards.
+        """Run the reading steps on a private copy of the ledger, thrown away afterwards.
+
+        The copy (:func:`~connector.ledger.database.private_copy`) means the steps' network
+        calls never hold the real ledger's write lock: webhooks are acknowledged and the
+        daemon's cycles run while a plan is computed.
 
         Args:
             inspect: called with the ledger as the reading steps left it (and what they
@@ -228,7 +232,7 @@ class SyncEngine:
                 ``backfill --generate-since`` would add).
         """
         report = CycleReport(uuid.uuid4().hex[:12])
-        with rolled_back(self.sessions) as sessions, \
+        with private_copy(self.sessions) as sessions, \
                 structlog.contextvars.bound_contextvars(run_id=report.run_id, dry_run=True):
             ledger = Ledger(sessions, self.clock, report.run_id)
             if generate_since is not None:
