@@ -203,6 +203,17 @@ def _read_toml(path: Path) -> dict[str, Any]:
             f"{path}: file not found (pass --config PATH or set ${CONFIG_ENV}; "
             "config.example.toml documents every key)"
         ]) from None
+    except IsADirectoryError:
+        raise ConfigError([f"{path}: is a folder, not a config file (pass the .toml file "
+                           "itself to --config)"]) from None
+    except PermissionError:
+        raise ConfigError([f"{path}: cannot be read by this user (check its owner and "
+                           "mode; the service reads it as its own user)"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot be read: {exc.strerror or exc}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8"]
+                          ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
 

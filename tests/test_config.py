@@ -65,6 +65,17 @@ def test_invalid_toml_is_reported_with_its_position(tmp_path: Path) -> None:
     assert "line 1" in problem
 
 
+def test_a_folder_given_as_the_config_file_is_named_as_such(tmp_path: Path) -> None:
+    [problem] = _problems(tmp_path)
+    assert problem.startswith(f"{tmp_path}: is a folder, not a config file")
+
+
+def test_a_config_file_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"\xff\xfe[ledger]\n")
+    assert _problems(path) == [f"{path}: not UTF-8 text (byte 0); save it as UTF-8"]
+
+
 def test_unknown_key_gets_did_you_mean(tmp_path: Path) -> None:
     path = _write(tmp_path, "[salesforce]\npoll_intervall = 30\n")
     assert _problems(path) == [
