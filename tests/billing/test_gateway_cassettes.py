@@ -62,7 +62,7 @@ def test_a_repeated_create_with_its_key_returns_the_same_objects(api_base: str) 
                   "metadata": {"ledger_id": "sub-1"}}
         subscription = gateway.create_subscription(params, key="subscription:sub-1")  # type: ignore[arg-type]
         repeated = gateway.create_subscription(params, key="subscription:sub-1")  # type: ignore[arg-type]
-        found = gateway.find_subscription(customer.id, "ledger_id", "sub-1")
+        found = gateway.find_subscription(customer.id, "sub-1")
         with pytest.raises(IdempotencyConflictError):
             gateway.create_customer({"name": "Someone else"}, key="customer:acc-1")
 
