@@ -256,7 +256,9 @@ def test_random_kills(tmp_path: Path) -> None:
         name = rng.choice(sorted(SCENARIOS))
         kill = (Kill(rng.choice(sorted(crashpoints.POINTS)), rng.randint(1, 3), required=False)
                 if rng.random() < 0.7 else Kill(delay=rng.uniform(0.2, 4.0), required=False))
-        world = CrashWorld.start(tmp_path / f"run-{number}")
+        folder = tmp_path / f"run-{number}"
+        folder.mkdir()
+        world = CrashWorld.start(folder)
         try:
             SCENARIOS[name](world, kill)
         except AssertionError as failed:
