@@ -47,6 +47,22 @@ from connector.retry import RetryPolicy
 SHOULD_RETRY = "Stripe-Should-Retry"
 STRIPE_API_VERSION = "2026-10-28.endive"
 """The API version the daemon speaks; responses and our parsing assume these shapes."""
+LEDGER_ID = "ledger_id"
+"""The metadata key naming the ledger id on every object the daemon creates in Stripe.
+
+An idempotency key makes a repeated create safe only while Stripe keeps it (at least 24
+hours, then it may be pruned and the repeat creates a second object). So a create retried
+after an attempt whose outcome is unknown (a crash or a timeout after the request went out)
+first looks for what that attempt made, by this metadata, through a *list* call:
+:meth:`StripeGateway.find_customer` (customers created since the attempt) and
+:meth:`StripeGateway.find_subscription` (the customer's subscriptions). Not the Search API
+(``customers.search(query="metadata['ledger_id']:'...'")``): Stripe says not to use it for
+read-after-write, as new objects become searchable within a minute normally and up to an hour
+behind during outages, and it is not offered to accounts in India. A daemon restarted by
+systemd seconds after a crash is exactly the read-after-write case; the list APIs are
+strongly consistent. Nor the list's ``email`` filter: an account may have no billing email,
+and it may change between the attempt and the retry; the ledger id never does.
+"""
 
 T = TypeVar("T")
 
@@ -179,14 +195,21 @@ class StripeGateway:
         params: CreditNoteListParams = {"created": {"gte": created_gte}, "limit": 100}
         yield from self._pages(self.client.v1.credit_notes.list, params)
 
-    def find_subscription(self, customer_id: str, metadata_key: str,
-                          value: str) -> stripe.Subscription | None:
-        """The customer's subscription (any status) whose metadata ``metadata_key`` is ``value``."""
-        for subscription in self._subscriptions_of(customer_id):
-            metadata: Mapping[str, str] = subscription.to_dict().get("metadata") or {}
-            if metadata.get(metadata_key) == value:
-                return subscription
-        return None
+    def find_customer(self, ledger_id: str, created_gte: int) -> stripe.Customer | None:
+        """The customer created at or after ``created_gte`` (Unix seconds, Stripe's clock)
+        whose ``metadata.ledger_id`` is ``ledger_id``, or None.
+
+        Made only to recover from an attempt whose outcome is unknown (see
+        :data:`LEDGER_ID`); it reads the customers created since that attempt, 100 a page.
+        """
+        params: CustomerListParams = {"created": {"gte": created_gte}, "limit": 100}
+        return self._created_for(self.client.v1.customers.list, params, ledger_id)
+
+    def find_subscription(self, customer_id: str, ledger_id: str) -> stripe.Subscription | None:
+        """The customer's subscription (any status) whose ``metadata.ledger_id`` is
+        ``ledger_id``, or None (see :data:`LEDGER_ID`)."""
+        params: SubscriptionListParams = {"customer": customer_id, "status": "all", "limit": 100}
+        return self._created_for(self.client.v1.subscriptions.list, params, ledger_id)
 
     def events_since(self, created_gte: int, types: Sequence[str]) -> list[stripe.Event]:
         """Events of ``types`` created at or after ``created_gte`` (Unix seconds), oldest first.
@@ -203,22 +226,26 @@ class StripeGateway:
                 return events[::-1]
             params = {**params, "starting_after": page.data[-1].id}
 
-    def _subscriptions_of(self, customer_id: str) -> Iterator[stripe.Subscription]:
-        params: SubscriptionListParams = {"customer": customer_id, "status": "all", "limit": 100}
+    def _created_for(self, lister: Callable[[Any], Any], params: Any,
+                     ledger_id: str) -> Any | None:
+        """The first object ``lister`` lists with ``params`` whose metadata names
+        ``ledger_id``, reading page after page."""
+        for found in self._objects(lister, params):
+            metadata: Mapping[str, str] = found.to_dict().get("metadata") or {}
+            if metadata.get(LEDGER_ID) == ledger_id:
+                return found
+        return None
+
+    def _objects(self, lister: Callable[[Any], Any], params: Any) -> Iterator[Any]:
         while True:
-            page = self._call(functools.partial(self.client.v1.subscriptions.list, params))
+            page = self._call(functools.partial(lister, params))
             yield from page.data
             if not page.has_more:
                 return
             params = {**params, "starting_after": page.data[-1].id}
 
     def _pages(self, lister: Callable[[Any], Any], params: Any) -> Iterator[dict[str, Any]]:
-        while True:
-            page = self._call(functools.partial(lister, params))
-            yield from (plain(obj.to_dict()) for obj in page.data)
-            if not page.has_more:
-                return
-            params = {**params, "starting_after": page.data[-1].id}
+        yield from (plain(obj.to_dict()) for obj in self._objects(lister, params))
 
     def _call(self, fn: Callable[[], T]) -> T:
         def attempt() -> T:

@@ -1,24 +1,33 @@
 """Activation: an Active (or Trialing) subscription becomes a Stripe customer and subscription.
 
-One outbox operation per subscription. Each Stripe call carries a key derived from the
-ledger id (``customer:<account>``, ``subscription:<subscription>``) and its result is
-committed to the ledger before the next call, so a crash at any point and a rerun produce
-exactly one customer and one subscription. The Stripe ids and the billing facts are then
-written back to ``Subscription__c`` through the outbox.
+One outbox operation per subscription. Each Stripe create carries a key derived from the
+ledger id (``customer:<account>``, ``subscription:<subscription>``) and the ledger id in
+``metadata.ledger_id``, and its result is committed to the ledger before the next call. The
+operation is marked claimed (committed) before the first call, so the ledger shows when an
+earlier attempt may have created something it never recorded (a crash or a timeout after
+Stripe answered). Only then, before creating again, the activation looks for that object by
+its ledger id (:data:`connector.billing.client.LEDGER_ID` says how, and why a list call and
+not the Search API): the customer among those created since the account's first attempted
+activation, the subscription among the customer's. The idempotency key alone would not do:
+Stripe may prune it after 24 hours. So a crash at any point and a rerun, however much later,
+produce exactly one customer and one subscription, and the happy path spends no lookup.
+The Stripe ids and the billing facts are then written back to ``Subscription__c`` through
+the outbox.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
 import stripe
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from stripe.params import CustomerCreateParams, SubscriptionCreateParams
 
-from connector.billing.client import StripeGateway
+from connector import crashpoints
+from connector.billing.client import LEDGER_ID, StripeGateway
 from connector.config import StripeConfig
 from connector.errors import RetriableError, SkippableError, ValidationRejectedError
 from connector.ledger.models import (
@@ -26,6 +35,7 @@ from connector.ledger.models import (
     ChangeKind,
     Customer,
     OutboxOperation,
+    OutboxStatus,
     OutboxTarget,
     Product,
     Subscription,
@@ -39,6 +49,11 @@ from connector.sync.billing_facts import apply_stripe_subscription
 from connector.sync.links import LedgerLinks
 from connector.sync.subscriptions import ACTIVATE
 from connector.sync.unit_of_work import Ledger, UnitOfWork
+
+CLOCK_SKEW = timedelta(hours=1)
+"""How far Stripe's clock may be behind ours: the customer lookup reads from that much
+before the first attempt."""
+UNSETTLED = (OutboxStatus.PENDING, OutboxStatus.DEAD)
 
 
 @dataclass
@@ -54,6 +69,9 @@ class Plan:
     salesforce_subscription: dict[str, Any]
     lookup_key: str
     customer_id: str | None
+    customer_attempted: datetime | None = None
+    """When the first activation of the account that was attempted earlier, without a
+    customer in the ledger, was queued: a customer may exist in Stripe since then."""
 
 
 @dataclass
@@ -111,8 +129,9 @@ class Activations:
     def preview(self) -> list[StripeCall]:
         """What :meth:`dispatch` would send to Stripe now, without sending anything.
 
-        Only reads Stripe (prices). Run it against a ledger whose changes are discarded: it
-        claims the operations as a delivery would.
+        Only reads Stripe (prices, and the lookups that follow an interrupted attempt). Run
+        it against a ledger whose changes are discarded: it claims the operations as a
+        delivery would.
         """
         calls: list[StripeCall] = []
         with self._uow() as uow:
@@ -133,21 +152,27 @@ class Activations:
     def _calls_for(self, plan: Plan) -> list[StripeCall]:
         price = self._price(plan.lookup_key, plan.salesforce_subscription)
         key = f"subscription:{plan.subscription_id}"
-        found = self._existing(plan, plan.customer_id) if plan.customer_id else None
+        calls, customer_id = self._customer_calls(plan)
+        found = self._existing(plan, customer_id) if customer_id else None
         if found is not None:
-            return [StripeCall("subscription", key, plan.subscription_id, existing=found.id)]
-        calls = []
-        customer_id = plan.customer_id
-        if customer_id is None:
-            with self._uow() as uow:
-                params = self._mappings.account_to_customer.apply(plan.salesforce_account,
-                                                                  LedgerLinks(uow))
-            calls.append(StripeCall("customer", f"customer:{plan.account_id}", plan.account_id,
-                                    _without_nulls(params)))
-            customer_id = f"(new customer of account {plan.account_id})"
-        subscription = self._subscription_params(plan, price, customer_id)
+            return [*calls, StripeCall("subscription", key, plan.subscription_id,
+                                       existing=found.id)]
+        shown = customer_id or f"(new customer of account {plan.account_id})"
+        subscription = self._subscription_params(plan, price, shown)
         calls.append(StripeCall("subscription", key, plan.subscription_id, dict(subscription)))
         return calls
+
+    def _customer_calls(self, plan: Plan) -> tuple[list[StripeCall], str | None]:
+        """The customer call a preview shows (none when the ledger has the customer), and
+        the customer id known before any create."""
+        if plan.customer_id is not None:
+            return [], plan.customer_id
+        key = f"customer:{plan.account_id}"
+        found = self._earlier_customer(plan)
+        if found is not None:
+            return [StripeCall("customer", key, plan.account_id, existing=found.id)], found.id
+        params = self._customer_params(plan)
+        return [StripeCall("customer", key, plan.account_id, _without_nulls(params))], None
 
     def _deliver(self, op_id: int, result: Activated) -> None:
         try:
@@ -167,12 +192,13 @@ class Activations:
         with self._uow() as uow:
             op = _op(uow, op_id)
             resumed = op.claimed_at is not None or op.attempts > 0
-            op.claimed_at = uow.now  # committed before any Stripe call: a crash leaves a trace
             subscription = uow.session.get(Subscription, op.entity_id)
             if subscription is None or subscription.account_id is None:
                 raise ValidationRejectedError(
                     f"subscription {op.entity_id} has no account to bill", code="NO_ACCOUNT")
-            return self._plan_for(uow, op, subscription, subscription.account_id, resumed)
+            plan = self._plan_for(uow, op, subscription, subscription.account_id, resumed)
+            op.claimed_at = uow.now  # committed before any Stripe call: a crash leaves a trace
+            return plan
 
     def _plan_for(self, uow: UnitOfWork, op: OutboxOperation, subscription: Subscription,
                   account_id: str, resumed: bool) -> Plan:
@@ -191,27 +217,40 @@ class Activations:
             raise ValidationRejectedError(
                 f"subscription {subscription.id} has no product with a ProductCode, so no "
                 "Stripe price can be found for it", code="NO_PRODUCT")
+        customer_id = uow.stripe_customer_of(account.id)
+        attempted = None if customer_id else _customer_attempted(uow, account.id)
         return Plan(op.id, resumed, op.created_at.date(), subscription.id, account.id,
                     account_row, record, self._mappings.catalog.lookup_key(product_row),
-                    uow.stripe_customer_of(account.id))
+                    customer_id, attempted)
 
     def _activate(self, plan: Plan, result: Activated) -> None:
         price = self._price(plan.lookup_key, plan.salesforce_subscription)
-        customer_id = plan.customer_id or self._create_customer(plan, result)
+        customer_id = plan.customer_id or self._customer(plan, result)
         params = self._subscription_params(plan, price, customer_id)
         created = self._existing(plan, customer_id) or self._gateway.create_subscription(
             params, key=f"subscription:{plan.subscription_id}")
+        crashpoints.reached("activation.subscription_created")
         with self._uow() as uow:
             _record_activation(uow, plan, created.to_dict(), self._mappings)
             outbox.mark_done(uow, _op(uow, plan.op_id), {"stripe_subscription": created.id})
+        crashpoints.reached("activation.committed")
         result.subscriptions.append(created.id)
 
     def _existing(self, plan: Plan, customer_id: str) -> stripe.Subscription | None:
-        # An earlier attempt may have created it and then failed or crashed, possibly longer
-        # ago than Stripe keeps idempotency keys (24 h): look before creating again.
+        """The subscription an earlier attempt of this activation created, when the ledger
+        shows one was made (its outcome unknown); None without a lookup otherwise."""
         if not plan.resumed:
             return None
-        return self._gateway.find_subscription(customer_id, "ledger_id", plan.subscription_id)
+        return self._gateway.find_subscription(customer_id, plan.subscription_id)
+
+    def _earlier_customer(self, plan: Plan) -> stripe.Customer | None:
+        """The account's customer an earlier attempted activation created, when the ledger
+        shows one may have (:attr:`Plan.customer_attempted`); None without a lookup
+        otherwise."""
+        if plan.customer_attempted is None:
+            return None
+        since = plan.customer_attempted.astimezone(UTC) - CLOCK_SKEW
+        return self._gateway.find_customer(plan.account_id, int(since.timestamp()))
 
     def _price(self, lookup_key: str, record: dict[str, Any]) -> stripe.Price:
         if lookup_key not in self._prices:
@@ -232,16 +271,23 @@ class Activations:
             "price in Stripe or map the product in mappings/catalog.toml, then run "
             "'crm-connector deadletter retry'", code="PRICE_NOT_FOUND")
 
-    def _create_customer(self, plan: Plan, result: Activated) -> str:
-        with self._uow() as uow:
-            params = self._mappings.account_to_customer.apply(plan.salesforce_account,
-                                                              LedgerLinks(uow))
-        created = self._gateway.create_customer(cast(CustomerCreateParams, params),
-                                                key=f"customer:{plan.account_id}")
+    def _customer(self, plan: Plan, result: Activated) -> str:
+        """The account's customer: the one an earlier attempt created, else a new one; it
+        is committed to the ledger before the subscription is created."""
+        created = self._earlier_customer(plan) or self._gateway.create_customer(
+            cast(CustomerCreateParams, self._customer_params(plan)),
+            key=f"customer:{plan.account_id}")
+        crashpoints.reached("activation.customer_created")
         with self._uow() as uow:
             _record_customer(uow, plan.account_id, created)
         result.customers.append(created.id)
         return created.id
+
+    def _customer_params(self, plan: Plan) -> dict[str, Any]:
+        with self._uow() as uow:
+            params = self._mappings.account_to_customer.apply(plan.salesforce_account,
+                                                              LedgerLinks(uow))
+        return _with_ledger_id(params, plan.account_id)
 
     def _subscription_params(self, plan: Plan, price: stripe.Price,
                              customer_id: str) -> SubscriptionCreateParams:
@@ -254,7 +300,8 @@ class Activations:
         if self._settings.collection_method == "send_invoice":
             params["days_until_due"] = self._settings.days_until_due
         params.update(_start(plan))
-        return cast(SubscriptionCreateParams, _without_nulls(params))
+        return cast(SubscriptionCreateParams,
+                    _without_nulls(_with_ledger_id(params, plan.subscription_id)))
 
 
 def _start(plan: Plan) -> dict[str, Any]:
@@ -287,6 +334,25 @@ def _first_item(session: Session, subscription_id: str) -> SubscriptionItem:
 
 def _without_nulls(params: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if v is not None}
+
+
+def _with_ledger_id(params: dict[str, Any], ledger_id: str) -> dict[str, Any]:
+    """``params`` with ``metadata.ledger_id`` set, whatever the mapping says: the lookup
+    after an interrupted attempt finds the object by it."""
+    return {**params, "metadata": {**(params.get("metadata") or {}), LEDGER_ID: ledger_id}}
+
+
+def _customer_attempted(uow: UnitOfWork, account_id: str) -> datetime | None:
+    """When the first activation of ``account_id`` that an earlier attempt claimed and that
+    is not done was queued (None when there is none): that attempt may have created a
+    customer it never recorded."""
+    subscriptions = select(Subscription.id).where(Subscription.account_id == account_id)
+    query = select(func.min(OutboxOperation.created_at)).where(
+        OutboxOperation.operation == ACTIVATE, OutboxOperation.entity_type == "subscription",
+        OutboxOperation.entity_id.in_(subscriptions), OutboxOperation.status.in_(UNSETTLED),
+        OutboxOperation.claimed_at.is_not(None) | (OutboxOperation.attempts > 0))
+    found: datetime | None = uow.session.scalar(query)
+    return found.replace(tzinfo=found.tzinfo or UTC) if found is not None else None
 
 
 def _record_customer(uow: UnitOfWork, account_id: str, created: stripe.Customer) -> None:

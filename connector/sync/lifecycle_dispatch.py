@@ -20,6 +20,7 @@ import stripe
 from sqlalchemy import select
 from stripe.params import SubscriptionCancelParams, SubscriptionUpdateParams
 
+from connector import crashpoints
 from connector.billing.client import StripeGateway
 from connector.errors import RetriableError, SkippableError, ValidationRejectedError
 from connector.ledger.journal import diff
@@ -89,6 +90,7 @@ class LifecycleUpdates:
         except SkippableError as exc:
             self._rejected(op, exc, result)
             return
+        crashpoints.reached("lifecycle.stripe_answered")
         self._settle(op, answer, ended=ended)
         result.delivered += 1
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from connector import crashpoints
 from connector.errors import ConfigError
 from connector.ledger.links import find_externals
 from connector.ledger.models import Notification, NotificationStatus, System
@@ -96,6 +97,8 @@ class Notifications:
         with self._ledger.unit() as uow:
             outgoing = self._outgoing(uow, result)
         outcomes = self._mailer.send_all([out.email for out in outgoing])
+        if outgoing:
+            crashpoints.reached("email.accepted")
         with self._ledger.unit() as uow:
             for out in outgoing:
                 self._settle(uow, out, outcomes.get(out.email.key), result)

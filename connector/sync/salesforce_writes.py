@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from connector import crashpoints
 from connector.errors import BudgetExhaustedError, RetriableError, ValidationRejectedError
 from connector.ledger.models import (
     Opportunity,
@@ -103,6 +104,7 @@ class SalesforceWrites:
             return
         finally:
             result.calls += self._client.meter.total_calls - calls_before
+        crashpoints.reached("salesforce.write_answered")
         with self._ledger.unit() as uow:
             operations = _operations(uow, records.values())
             linked: list[tuple[str, str, str]] = []

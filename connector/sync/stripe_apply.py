@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from connector import crashpoints
 from connector.billing import shapes
 from connector.billing.client import StripeGateway
 from connector.errors import SkippableError
@@ -187,6 +188,7 @@ class InboxApplier:
         """Apply and mark the group processed, in one transaction."""
         with self._ledger.unit() as uow:
             apply(uow)
+            crashpoints.reached("inbox.applying")
             self._mark(uow, group, InboxStatus.PROCESSED, result)
 
     def _commit_if_billed(self, group: Group, result: EventsApplied,
@@ -195,6 +197,7 @@ class InboxApplier:
         is not billed by the ledger."""
         with self._ledger.unit() as uow:
             billed = apply(uow)
+            crashpoints.reached("inbox.applying")
             self._mark(uow, group, InboxStatus.PROCESSED if billed else InboxStatus.IGNORED,
                        result)
 

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from connector import crashpoints
 from connector.clock import Clock
 from connector.errors import ValidationRejectedError
 from connector.sync import stripe_inbox
@@ -66,6 +67,7 @@ class Receiver:
         added = await run_in_threadpool(stripe_inbox.store_committed, self.sessions, event,
                                         self.clock.now())
         log.debug("stripe webhook stored", event_id=event.id, type=event.type, new=added)
+        crashpoints.reached("webhook.stored")
         if added and self.on_stored is not None:
             self.on_stored()
         return JSONResponse({"received": True, "duplicate": not added})

@@ -62,7 +62,7 @@ def test_a_repeated_create_with_its_key_returns_the_same_objects(api_base: str) 
                   "metadata": {"ledger_id": "sub-1"}}
         subscription = gateway.create_subscription(params, key="subscription:sub-1")  # type: ignore[arg-type]
         repeated = gateway.create_subscription(params, key="subscription:sub-1")  # type: ignore[arg-type]
-        found = gateway.find_subscription(customer.id, "ledger_id", "sub-1")
+        found = gateway.find_subscription(customer.id, "sub-1")
         with pytest.raises(IdempotencyConflictError):
             gateway.create_customer({"name": "Someone else"}, key="customer:acc-1")
 
@@ -71,6 +71,22 @@ def test_a_repeated_create_with_its_key_returns_the_same_objects(api_base: str) 
     assert found is not None
     assert found.id == subscription.id
     assert subscription["items"].data[0].quantity == 3
+
+
+def test_a_customer_is_found_by_its_ledger_id_among_those_created_since(
+        api_base: str) -> None:
+    with recorder().use_cassette("stripe_find_customer.yaml"):
+        gateway = _gateway(api_base)
+        gateway.create_customer({"name": "Globex", "metadata": {"ledger_id": "acc-2"}},
+                                key="customer:acc-2")
+        made = gateway.create_customer({"name": "Acme", "metadata": {"ledger_id": "acc-1"}},
+                                       key="customer:acc-1")
+        found = gateway.find_customer("acc-1", RECORDED_AT - 3600)
+        missing = gateway.find_customer("acc-3", RECORDED_AT - 3600)
+
+    assert found is not None
+    assert found.id == made.id
+    assert missing is None
 
 
 def test_events_come_oldest_first(api_base: str) -> None:

@@ -77,16 +77,18 @@ class World:
                                        data=json.dumps({"Status__c": status}))
         self.clock.advance(timedelta(seconds=1))
 
-    def activate_interrupted(self, record_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def activate_interrupted(self, record_id: str, monkeypatch: pytest.MonkeyPatch,
+                             at: str = "_record_activation") -> None:
         """Activate ``record_id`` as a CSM, then cut the power in the cycle that syncs it:
-        after Stripe created the subscription, before the ledger recorded it."""
+        after Stripe created the subscription (or, with ``at="_record_customer"``, the
+        customer), before the ledger recorded it."""
         self.set_status(record_id, "Active")
 
         def crash(*args: object, **kwargs: object) -> None:
             raise KeyboardInterrupt("power cut after Stripe answered")
 
         with monkeypatch.context() as patched:
-            patched.setattr(activation, "_record_activation", crash)
+            patched.setattr(activation, at, crash)
             with pytest.raises(KeyboardInterrupt):
                 self.cycle()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import stripe
 
@@ -28,6 +30,21 @@ def test_customers_are_created_read_updated_listed_and_deleted(
     assert deleted.deleted is True
     assert client.v1.customers.retrieve(created.id).deleted is True
     assert client.v1.customers.list().data == []
+
+
+def test_customers_are_listed_by_created_newest_first(
+        emulator: StripeEmulator, client: stripe.StripeClient) -> None:
+    older = client.v1.customers.create({"name": "Older"})
+    emulator.advance(timedelta(hours=2))
+    since = int(older.created) + 3600
+    newer = [client.v1.customers.create({"name": f"New {i}"}) for i in range(3)]
+
+    listed = client.v1.customers.list({"created": {"gte": since}, "limit": 2})
+    rest = client.v1.customers.list({"created": {"gte": since}, "limit": 2,
+                                     "starting_after": listed.data[-1].id})
+
+    assert [c.id for c in listed.data + rest.data] == [c.id for c in reversed(newer)]
+    assert (listed.has_more, rest.has_more) == (True, False)
 
 
 def test_a_missing_customer_is_a_404_naming_it(client: stripe.StripeClient) -> None:

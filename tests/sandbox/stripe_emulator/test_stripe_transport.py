@@ -38,6 +38,29 @@ def test_a_reused_key_with_other_parameters_is_refused(client: stripe.StripeClie
     assert len(client.v1.customers.list().data) == 1
 
 
+def test_a_key_is_replayed_for_24_hours_of_the_account_clock(
+        emulator: StripeEmulator, client: stripe.StripeClient) -> None:
+    first = client.v1.customers.create({"name": "Acme"}, {"idempotency_key": "k1"})
+    emulator.advance(timedelta(hours=23, minutes=59))
+
+    again = client.v1.customers.create({"name": "Acme"}, {"idempotency_key": "k1"})
+
+    assert again.id == first.id
+    assert again.last_response.headers["Idempotent-Replayed"] == "true"
+
+
+def test_a_key_reused_after_24_hours_makes_a_new_request(
+        emulator: StripeEmulator, client: stripe.StripeClient) -> None:
+    first = client.v1.customers.create({"name": "Acme"}, {"idempotency_key": "k1"})
+    emulator.advance(timedelta(hours=24))
+
+    later = client.v1.customers.create({"name": "Globex"}, {"idempotency_key": "k1"})
+
+    assert later.id != first.id
+    assert "Idempotent-Replayed" not in later.last_response.headers
+    assert sorted(c.name or "" for c in client.v1.customers.list().data) == ["Acme", "Globex"]
+
+
 def test_idempotency_keys_belong_to_one_api_key(emulator: StripeEmulator) -> None:
     mine = emulator.client("sk_test_mine").v1.customers.create(
         {"name": "Acme"}, {"idempotency_key": "shared"})

@@ -19,11 +19,7 @@ from starlette.responses import Response
 
 from connector.sandbox.stripe_emulator.api.expand import expand
 from connector.sandbox.stripe_emulator.api.faults import Faults
-from connector.sandbox.stripe_emulator.api.idempotency import (
-    IdempotencyKeys,
-    Saved,
-    fingerprint,
-)
+from connector.sandbox.stripe_emulator.api.idempotency import IdempotencyKeys, fingerprint
 from connector.sandbox.stripe_emulator.api.limits import TokenBucket
 from connector.sandbox.stripe_emulator.api.requestlog import RequestLog
 from connector.sandbox.stripe_emulator.api.routing import Call, Handler, Router
@@ -86,7 +82,7 @@ class Gateway:
         self._log = log
         self._limiter = limiter
         self._version = default_version
-        self._keys = IdempotencyKeys()
+        self._keys = IdempotencyKeys(backend.timeline.seconds)
 
     async def respond(self, request: Request) -> Response:
         """The HTTP response to ``request`` (a Starlette endpoint)."""
@@ -123,8 +119,8 @@ class Gateway:
                 return Answer(saved.status, saved.body, replay_of=saved.request_id)
             answer = self._run(handler, ids, incoming, slot[1])
             if answer.keep:
-                self._keys.save(*slot, Saved(digest, answer.status, answer.body,
-                                             incoming.request_id))
+                self._keys.save(*slot, answer.status, answer.body, fingerprint=digest,
+                                request_id=incoming.request_id)
             return answer
 
     def _run(self, handler: Handler, ids: dict[str, str], incoming: _Incoming,
