@@ -10,6 +10,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,14 +33,17 @@ class ServerThread:
         host: interface to bind; loopback by default.
         port: port to bind; 0 picks a free port (read it back from ``port``).
         tls: serve HTTPS with these files when given.
+        options: more ``uvicorn.Config`` settings (limits, protocol class), over the defaults.
     """
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0,
-                 tls: TLSFiles | None = None) -> None:
+                 tls: TLSFiles | None = None, options: Mapping[str, Any] | None = None,
+                 ) -> None:
+        settings: dict[str, Any] = {"backlog": 128, **(options or {})}
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
-        self._sock.listen(128)  # connections wait in the backlog until serving starts
+        self._sock.listen(settings["backlog"])  # connections wait here until serving starts
         self.host = host
         self.port: int = self._sock.getsockname()[1]
         self.scheme = "https" if tls else "http"
@@ -50,6 +54,7 @@ class ServerThread:
             ssl_keyfile=tls.keyfile if tls else None,
             ssl_version=ssl.PROTOCOL_TLS_SERVER,
             timeout_graceful_shutdown=2,
+            **settings,
         )
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
