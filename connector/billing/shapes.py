@@ -73,8 +73,8 @@ def subscription_period(subscription: Json) -> Period:
     """The current period: the first item's (current versions), else the subscription's."""
     items = subscription_items(subscription)
     source = items[0] if items and "current_period_end" in items[0] else subscription
-    return Period(timestamp(source.get("current_period_start")),
-                  timestamp(source.get("current_period_end")))
+    return Period(timestamp(source.get("current_period_start"), "current_period_start"),
+                  timestamp(source.get("current_period_end"), "current_period_end"))
 
 
 def invoice_subscription(invoice: Json) -> str | None:
@@ -88,7 +88,7 @@ def invoice_subscription(invoice: Json) -> str | None:
 def invoice_paid_at(invoice: Json) -> datetime | None:
     """When the invoice was paid, or None while it is not."""
     transitions = invoice.get("status_transitions") or {}
-    return timestamp(transitions.get("paid_at"))
+    return timestamp(transitions.get("paid_at"), "status_transitions.paid_at")
 
 
 def invoice_discount_total(invoice: Json) -> int:

@@ -13,12 +13,15 @@ limit                       default              what happens past it
                                                  long after its headers; connection closed
 ``header_timeout``          10 s                 the connection is closed when a request's
                                                  headers are not complete this long after
-                                                 it opened (or after the previous answer)
+                                                 the connection opened (the first request)
+                                                 or after their first byte (the next ones)
 ``max_header_bytes``        16 KiB               400 (h11's incomplete event size)
 ``keep_alive``              5 s                  an idle kept-alive connection is closed
 ``max_connections``         512                  a connection beyond it is closed on
-                                                 accept; a request arriving at the limit
-                                                 gets 503 (uvicorn's ``limit_concurrency``)
+                                                 accept, before a byte is read; a request
+                                                 arriving while more are still being
+                                                 handled gets 503 (uvicorn's
+                                                 ``limit_concurrency``; Stripe retries)
 ``backlog``                 1024                 the kernel refuses connections past it
 ==========================  ===================  ==========================================
 
@@ -32,6 +35,7 @@ Everything else is uvicorn's own settings (:func:`uvicorn_options`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,7 +71,9 @@ class HttpLimits:
 
 def uvicorn_options(limits: HttpLimits) -> dict[str, Any]:
     """The ``uvicorn.Config`` settings that enforce ``limits``."""
-    return {"http": bounded_protocol(limits), "limit_concurrency": limits.max_connections,
+    # uvicorn answers 503 once connections or running requests reach limit_concurrency; the
+    # protocol keeps connections at max_connections, so only running requests can reach it.
+    return {"http": bounded_protocol(limits), "limit_concurrency": limits.max_connections + 1,
             "backlog": limits.backlog, "timeout_keep_alive": limits.keep_alive,
             "h11_max_incomplete_event_size": limits.max_header_bytes}
 
@@ -88,14 +94,11 @@ class _Bounded(H11Protocol):
         self._await_headers()
 
     def data_received(self, data: bytes) -> None:
+        if self.conn.their_state is h11.IDLE and self._header_deadline is None:
+            self._await_headers()  # the next request on a kept-alive connection has begun
         super().data_received(data)
         if self.conn.their_state is not h11.IDLE:
             self._headers_arrived()
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
-            self._await_headers()  # the next request on this kept-alive connection
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._headers_arrived()
@@ -113,7 +116,9 @@ class _Bounded(H11Protocol):
     def _headers_late(self) -> None:
         self._header_deadline = None
         if not self.transport.is_closing():
-            self.timeout_keep_alive_handler()  # closes the connection the way uvicorn does
+            with contextlib.suppress(h11.LocalProtocolError):
+                self.conn.send(h11.ConnectionClosed())
+            self.transport.close()
 
 
 def bounded_protocol(limits: HttpLimits) -> type[H11Protocol]:
