@@ -13,8 +13,8 @@ mode. A file found with a wider mode is tightened, with a warning in the log.
 
 Commits use ``synchronous=NORMAL``: in WAL mode a commit survives a crash of the process but
 may be lost on power loss until the next checkpoint. Writes that are acknowledged to someone
-outside (the webhook receiver's 2xx) go through :func:`durable_session`, which syncs the
-commit to disk before it returns.
+outside (the webhook receiver's 2xx) go through :func:`durable_connection`, which syncs
+the commit to disk before it returns.
 """
 
 from __future__ import annotations
@@ -112,32 +112,54 @@ def _begin_immediate(connection: Connection) -> None:
 
 
 @contextmanager
-def durable_session(sessions: sessionmaker[Session], *, durable: bool = True,
-                    ) -> Iterator[Session]:
-    """A session whose commit is on disk when ``commit()`` returns, power loss included.
+def durable_connection(sessions: sessionmaker[Session], *, durable: bool = True,
+                       ) -> Iterator[Connection]:
+    """A connection whose commits are on disk when ``commit()`` returns, power loss included.
 
-    On SQLite the session's connection runs with ``synchronous=FULL`` (the WAL is synced at
-    every commit) and gets its previous setting back afterwards; on PostgreSQL the
-    transaction sets ``synchronous_commit = on`` whatever the server's default. The caller
-    begins and commits as usual (``with durable_session(s) as session, session.begin():``).
+    On SQLite the connection runs with ``synchronous=FULL`` (the WAL is synced at every
+    commit); on PostgreSQL with ``synchronous_commit = on`` whatever the server's default.
+    Either gets its previous setting back before it returns to the pool.
 
     Args:
-        sessions: the ledger's session maker.
-        durable: False gives an ordinary session (the benchmark's comparison).
+        sessions: the ledger's session maker (its engine is used).
+        durable: False gives an ordinary connection (the benchmark's comparison).
     """
     bind = sessions.kw["bind"]
-    with bind.connect() as connection, _synchronous_full(connection, durable), \
+    with bind.connect() as connection, _synchronous(connection, durable):
+        yield connection
+
+
+@contextmanager
+def durable_session(sessions: sessionmaker[Session], *, durable: bool = True,
+                    ) -> Iterator[Session]:
+    """A session on a :func:`durable_connection`; the caller begins and commits as usual
+    (``with durable_session(s) as session, session.begin():``)."""
+    with durable_connection(sessions, durable=durable) as connection, \
             Session(connection, expire_on_commit=False) as session:
-        if durable and connection.dialect.name == "postgresql":
-            event.listen(session, "after_begin", _synchronous_commit_on)
         yield session
 
 
 @contextmanager
-def _synchronous_full(connection: Connection, durable: bool) -> Iterator[None]:
-    if not durable or connection.dialect.name != "sqlite":
+def _synchronous(connection: Connection, durable: bool) -> Iterator[None]:
+    dialect = connection.dialect.name
+    if durable and dialect == "sqlite":
+        with _sqlite_synchronous_full(connection):
+            yield
+    elif durable and dialect == "postgresql":
+        connection.exec_driver_sql("SET synchronous_commit = on")
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.rollback()
+            connection.exec_driver_sql("RESET synchronous_commit")
+            connection.commit()
+    else:
         yield
-        return
+
+
+@contextmanager
+def _sqlite_synchronous_full(connection: Connection) -> Iterator[None]:
     # Through the driver's connection: a SQLAlchemy statement would begin a transaction,
     # and SQLite refuses to change ``synchronous`` inside one.
     driver = connection.connection.driver_connection
@@ -148,10 +170,6 @@ def _synchronous_full(connection: Connection, durable: bool) -> Iterator[None]:
         yield
     finally:
         driver.execute(f"PRAGMA synchronous={int(previous)}")
-
-
-def _synchronous_commit_on(session: Session, transaction: Any, connection: Connection) -> None:
-    connection.exec_driver_sql("SET LOCAL synchronous_commit = on")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

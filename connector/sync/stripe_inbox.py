@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.billing import shapes
 from connector.errors import ValidationRejectedError
-from connector.ledger.database import durable_session
+from connector.ledger.database import durable_connection, durable_session
 from connector.ledger.models import InboxStatus, StripeInboxEvent
 
 EVENT_ID = re.compile(r"[A-Za-z0-9_-]+")
@@ -145,25 +145,29 @@ def store_all_committed(sessions: sessionmaker[Session], events: Sequence[Stripe
     ids meanwhile (PostgreSQL replicas), the events are stored one by one instead.
     """
     try:
-        with durable_session(sessions, durable=durable) as session, session.begin():
-            return _store_all(session, events, received_at)
+        with durable_connection(sessions, durable=durable) as connection, connection.begin():
+            return _store_all(connection, events, received_at)
     except IntegrityError:
         return [store_committed(sessions, event, received_at, durable=durable)
                 for event in events]
 
 
-def _store_all(session: Session, events: Sequence[StripeEventRecord],
+def _store_all(connection: Connection, events: Sequence[StripeEventRecord],
                received_at: datetime) -> list[bool]:
-    known = known_ids(session, [event.id for event in events])
-    added = []
+    """Core statements, not the ORM: the group commit's writer is on the receiver's hot path."""
+    known = set(connection.scalars(select(StripeInboxEvent.event_id).where(
+        StripeInboxEvent.event_id.in_([event.id for event in events]))))
+    added, rows = [], []
     for event in events:
         added.append(event.id not in known)
         if event.id not in known:
             known.add(event.id)
-            session.add(StripeInboxEvent(
-                event_id=event.id, type=event.type, created=event.created,
-                payload=event.payload, received_at=received_at, status=InboxStatus.PENDING))
-    session.flush()
+            rows.append({"event_id": event.id, "type": event.type, "created": event.created,
+                         "payload": event.payload, "received_at": received_at,
+                         "status": InboxStatus.PENDING, "last_error": None,
+                         "processed_at": None})
+    if rows:
+        connection.execute(insert(StripeInboxEvent), rows)
     return added
 
 

@@ -39,7 +39,6 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
-import anyio
 import h11
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -156,7 +155,7 @@ class BoundedBody:
             await _refuse(scope, receive, send, 413, code="too_large", message=self._too_large)
             return
         try:
-            with anyio.fail_after(self.limits.body_timeout):
+            async with asyncio.timeout(self.limits.body_timeout):
                 body = await self._read(receive)
         except TimeoutError:
             await _refuse(scope, receive, send, 408, code="body_timeout",
