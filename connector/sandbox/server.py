@@ -39,7 +39,13 @@ class ServerThread:
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0,
                  tls: TLSFiles | None = None, options: Mapping[str, Any] | None = None,
                  ) -> None:
-        settings: dict[str, Any] = {"backlog": 128, **(options or {})}
+        settings: dict[str, Any] = {
+            "log_level": "warning", "access_log": False, "lifespan": "off",
+            "log_config": None,  # keep the process's logging (structured, redacted) in charge
+            "ssl_certfile": tls.certfile if tls else None,
+            "ssl_keyfile": tls.keyfile if tls else None,
+            "ssl_version": ssl.PROTOCOL_TLS_SERVER, "timeout_graceful_shutdown": 2,
+            "backlog": 128, **(options or {})}
         # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say they are
         # TCP, and without it every answer after a connection's first waits ~40 ms (Nagle
         # holding the body back until the client's delayed ACK of the headers).
@@ -50,15 +56,7 @@ class ServerThread:
         self.host = host
         self.port: int = self._sock.getsockname()[1]
         self.scheme = "https" if tls else "http"
-        config = uvicorn.Config(
-            app, log_level="warning", access_log=False, lifespan="off",
-            log_config=None,  # keep the process's logging (structured, redacted) in charge
-            ssl_certfile=tls.certfile if tls else None,
-            ssl_keyfile=tls.keyfile if tls else None,
-            ssl_version=ssl.PROTOCOL_TLS_SERVER,
-            timeout_graceful_shutdown=2,
-            **settings,
-        )
+        config = uvicorn.Config(app, **settings)
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 

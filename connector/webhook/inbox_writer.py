@@ -114,6 +114,11 @@ class InboxWriter:
         return batch, True
 
     def _write(self, batch: list[_Pending]) -> None:
+        # A request cancelled while it waited (the server shutting down) was never answered;
+        # the others can no longer be cancelled once marked running.
+        batch = [pending for pending in batch if pending.answer.set_running_or_notify_cancel()]
+        if not batch:
+            return
         try:
             added = stripe_inbox.store_all_committed(
                 self._sessions, [p.event for p in batch], self._clock.now(),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -102,3 +104,22 @@ def test_stop_commits_what_was_submitted(sessions: sessionmaker[Session]) -> Non
     assert _count(sessions) == 50
     with pytest.raises(RuntimeError):
         writer.submit(_event("evt_late"))
+
+
+def test_a_submission_cancelled_while_waiting_is_dropped_and_the_writer_goes_on(
+        writer: InboxWriter, sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    blocker = sqlite3.connect(tmp_path / "ledger.db", isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # the writer's transaction waits for this one
+    try:
+        first = writer.submit(_event("evt_first"))
+        while not first.running():  # taken by the writer, which now waits for the lock
+            time.sleep(0.01)
+        abandoned = writer.submit(_event("evt_abandoned"))
+        assert abandoned.cancel()  # the request went away (server shutting down)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+
+    assert first.result(timeout=30) is True
+    assert writer.submit(_event("evt_next")).result(timeout=30) is True
+    assert (_committed(sessions, "evt_abandoned"), _count(sessions)) == (False, 2)
