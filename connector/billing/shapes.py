@@ -19,7 +19,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from connector.errors import ValidationRejectedError
+
 Json = dict[str, Any]
+
+LATEST_TIMESTAMP = 7_258_118_400
+"""2200-01-01T00:00:00Z: a Stripe timestamp at or past it is garbage, not a date."""
 
 
 @dataclass(frozen=True)
@@ -30,9 +35,32 @@ class Period:
     end: datetime | None
 
 
-def timestamp(value: Any) -> datetime | None:
-    """A Stripe Unix timestamp as aware UTC, or None."""
-    return None if value is None else datetime.fromtimestamp(int(value), UTC)
+def timestamp(value: Any, name: str = "timestamp") -> datetime | None:
+    """A Stripe Unix timestamp as aware UTC, or None for ``null``.
+
+    Stripe sends whole seconds; anything else is refused rather than guessed at.
+
+    Args:
+        value: the JSON value.
+        name: the field, for the reason.
+
+    Raises:
+        ValidationRejectedError: (code ``bad_timestamp``) a boolean, a fraction, text, a
+            negative number or one at or past 2200-01-01.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or \
+            not 0 <= value < LATEST_TIMESTAMP:
+        raise ValidationRejectedError(
+            f"{name}: {_shown(value)} is not a Unix timestamp in whole seconds between 1970 "
+            f"and 2200", code="bad_timestamp")
+    return datetime.fromtimestamp(value, UTC)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def subscription_items(subscription: Json) -> list[Json]:
@@ -45,8 +73,8 @@ def subscription_period(subscription: Json) -> Period:
     """The current period: the first item's (current versions), else the subscription's."""
     items = subscription_items(subscription)
     source = items[0] if items and "current_period_end" in items[0] else subscription
-    return Period(timestamp(source.get("current_period_start")),
-                  timestamp(source.get("current_period_end")))
+    return Period(timestamp(source.get("current_period_start"), "current_period_start"),
+                  timestamp(source.get("current_period_end"), "current_period_end"))
 
 
 def invoice_subscription(invoice: Json) -> str | None:
@@ -60,7 +88,7 @@ def invoice_subscription(invoice: Json) -> str | None:
 def invoice_paid_at(invoice: Json) -> datetime | None:
     """When the invoice was paid, or None while it is not."""
     transitions = invoice.get("status_transitions") or {}
-    return timestamp(transitions.get("paid_at"))
+    return timestamp(transitions.get("paid_at"), "status_transitions.paid_at")
 
 
 def invoice_discount_total(invoice: Json) -> int:

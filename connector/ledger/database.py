@@ -6,16 +6,28 @@ every transaction. The last one means a transaction takes the write lock when it
 so a read-then-write batch waits for a concurrent writer instead of failing with
 "database is locked" halfway through; the price is that a session must not stay open
 across slow work (network calls), or it blocks every other writer.
+
+The ledger holds names, emails and whole event payloads, so a SQLite file is created readable
+by its owner only (0600); SQLite gives its ``-wal`` and ``-shm`` files the database file's
+mode. A file found with a wider mode is tightened, with a warning in the log.
+
+Commits use ``synchronous=NORMAL``: in WAL mode a commit survives a crash of the process but
+may be lost on power loss until the next checkpoint. Writes that are acknowledged to someone
+outside (the webhook receiver's 2xx) go through :func:`durable_connection`, which syncs
+the commit to disk before it returns.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import structlog
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -24,8 +36,13 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+log = structlog.get_logger(__name__)
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+LEDGER_FILE_MODE = 0o600
+"""Permissions of a SQLite ledger file and its ``-wal``/``-shm`` companions."""
+SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
 # Any fixed number: replicas starting together take turns to migrate a PostgreSQL ledger.
 _MIGRATION_LOCK_ID = 0x4C454447
 
@@ -33,7 +50,8 @@ _MIGRATION_LOCK_ID = 0x4C454447
 def make_engine(url: str) -> Engine:
     """Create an engine for the ledger at ``url`` (any SQLAlchemy URL).
 
-    For a SQLite file the parent folder is created when missing.
+    For a SQLite file the parent folder is created when missing, and the file is created
+    (or tightened to) mode 0600, its WAL and shared-memory files likewise.
 
     Args:
         url: e.g. ``sqlite:////var/lib/crm-connector/ledger.db`` or
@@ -50,11 +68,28 @@ def make_engine(url: str) -> Engine:
 
 def _sqlite_engine(url: URL) -> Engine:
     if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        _private_file(Path(url.database).expanduser())
     engine = create_engine(url)
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_immediate)
     return engine
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` (and its folder) readable by its owner only, or tighten it and its
+    companions; SQLite creates ``-wal``/``-shm`` later with the database file's mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, LEDGER_FILE_MODE))
+    for suffix in SQLITE_COMPANIONS:
+        companion = path.with_name(path.name + suffix)
+        try:
+            mode = stat.S_IMODE(companion.stat().st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & ~LEDGER_FILE_MODE:
+            companion.chmod(LEDGER_FILE_MODE)
+            log.warning("ledger file was readable by others; tightened", path=str(companion),
+                        mode=f"{mode:04o}", now=f"{LEDGER_FILE_MODE:04o}")
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) -> None:
@@ -75,6 +110,67 @@ def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) 
 
 def _begin_immediate(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def durable_connection(sessions: sessionmaker[Session], *, durable: bool = True,
+                       ) -> Iterator[Connection]:
+    """A connection whose commits are on disk when ``commit()`` returns, power loss included.
+
+    On SQLite the connection runs with ``synchronous=FULL`` (the WAL is synced at every
+    commit); on PostgreSQL with ``synchronous_commit = on`` whatever the server's default.
+    Either gets its previous setting back before it returns to the pool.
+
+    Args:
+        sessions: the ledger's session maker (its engine is used).
+        durable: False gives an ordinary connection (the benchmark's comparison).
+    """
+    bind = sessions.kw["bind"]
+    with bind.connect() as connection, _synchronous(connection, durable):
+        yield connection
+
+
+@contextmanager
+def durable_session(sessions: sessionmaker[Session], *, durable: bool = True,
+                    ) -> Iterator[Session]:
+    """A session on a :func:`durable_connection`; the caller begins and commits as usual
+    (``with durable_session(s) as session, session.begin():``)."""
+    with durable_connection(sessions, durable=durable) as connection, \
+            Session(connection, expire_on_commit=False) as session:
+        yield session
+
+
+@contextmanager
+def _synchronous(connection: Connection, durable: bool) -> Iterator[None]:
+    dialect = connection.dialect.name
+    if durable and dialect == "sqlite":
+        with _sqlite_synchronous_full(connection):
+            yield
+    elif durable and dialect == "postgresql":
+        connection.exec_driver_sql("SET synchronous_commit = on")
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.rollback()
+            connection.exec_driver_sql("RESET synchronous_commit")
+            connection.commit()
+    else:
+        yield
+
+
+@contextmanager
+def _sqlite_synchronous_full(connection: Connection) -> Iterator[None]:
+    # Through the driver's connection: a SQLAlchemy statement would begin a transaction,
+    # and SQLite refuses to change ``synchronous`` inside one.
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    (previous,) = driver.execute("PRAGMA synchronous").fetchone()
+    driver.execute("PRAGMA synchronous=FULL")
+    try:
+        yield
+    finally:
+        driver.execute(f"PRAGMA synchronous={int(previous)}")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

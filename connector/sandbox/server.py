@@ -10,6 +10,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,25 +33,30 @@ class ServerThread:
         host: interface to bind; loopback by default.
         port: port to bind; 0 picks a free port (read it back from ``port``).
         tls: serve HTTPS with these files when given.
+        options: more ``uvicorn.Config`` settings (limits, protocol class), over the defaults.
     """
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0,
-                 tls: TLSFiles | None = None) -> None:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                 tls: TLSFiles | None = None, options: Mapping[str, Any] | None = None,
+                 ) -> None:
+        settings: dict[str, Any] = {
+            "log_level": "warning", "access_log": False, "lifespan": "off",
+            "log_config": None,  # keep the process's logging (structured, redacted) in charge
+            "ssl_certfile": tls.certfile if tls else None,
+            "ssl_keyfile": tls.keyfile if tls else None,
+            "ssl_version": ssl.PROTOCOL_TLS_SERVER, "timeout_graceful_shutdown": 2,
+            "backlog": 128, **(options or {})}
+        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say they are
+        # TCP, and without it every answer after a connection's first waits ~40 ms (Nagle
+        # holding the body back until the client's delayed ACK of the headers).
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
-        self._sock.listen(128)  # connections wait in the backlog until serving starts
+        self._sock.listen(settings["backlog"])  # connections wait here until serving starts
         self.host = host
         self.port: int = self._sock.getsockname()[1]
         self.scheme = "https" if tls else "http"
-        config = uvicorn.Config(
-            app, log_level="warning", access_log=False, lifespan="off",
-            log_config=None,  # keep the process's logging (structured, redacted) in charge
-            ssl_certfile=tls.certfile if tls else None,
-            ssl_keyfile=tls.keyfile if tls else None,
-            ssl_version=ssl.PROTOCOL_TLS_SERVER,
-            timeout_graceful_shutdown=2,
-        )
+        config = uvicorn.Config(app, **settings)
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 

@@ -7,16 +7,26 @@ primary key, so a redelivery or an event both delivered and listed is stored onc
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from connector.billing import shapes
 from connector.errors import ValidationRejectedError
+from connector.ledger.database import durable_connection, durable_session
 from connector.ledger.models import InboxStatus, StripeInboxEvent
+
+EVENT_ID = re.compile(r"[A-Za-z0-9_-]+")
+"""What an event id may be (Stripe's are ``evt_`` then letters and digits)."""
+EVENT_TYPE = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)*")
+"""What an event type may be (``invoice.paid``, ``customer.subscription.updated``)."""
+MAX_ID, MAX_TYPE = 255, 128  # the inbox's column sizes
 
 
 @dataclass(frozen=True)
@@ -44,16 +54,46 @@ class StripeEventRecord:
         """Check and wrap an event's JSON.
 
         Raises:
-            ValidationRejectedError: it is not a Stripe event (code ``bad_event``).
+            ValidationRejectedError: it is not a Stripe event (code ``bad_event``), or its
+                ``created`` is not a plausible Unix timestamp (code ``bad_timestamp``).
         """
-        try:
-            obj = payload["data"]["object"]
-            return cls(str(payload["id"]), str(payload["type"]),
-                       datetime.fromtimestamp(int(payload["created"]), UTC),
-                       str(obj["object"]), str(obj["id"]), payload)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValidationRejectedError(f"not a Stripe event: missing or bad {exc}",
-                                          code="bad_event") from None
+        if not isinstance(payload, dict):
+            raise _not_an_event("the body is not a JSON object")
+        data = payload.get("data")
+        obj = data.get("object") if isinstance(data, dict) else None
+        if not isinstance(obj, dict):
+            raise _not_an_event("data.object is missing or not an object")
+        created = shapes.timestamp(_required(payload, "created"), "created")
+        assert created is not None
+        return cls(_matching(payload, "id", EVENT_ID, MAX_ID),
+                   _matching(payload, "type", EVENT_TYPE, MAX_TYPE), created,
+                   _text(obj, "object", "data.object.object"), _text(obj, "id", "data.object.id"),
+                   payload)
+
+
+def _not_an_event(reason: str) -> ValidationRejectedError:
+    return ValidationRejectedError(f"not a Stripe event: {reason}", code="bad_event")
+
+
+def _required(payload: dict[str, Any], key: str, name: str | None = None) -> Any:
+    value = payload.get(key)
+    if value is None:
+        raise _not_an_event(f"{name or key} is missing")
+    return value
+
+
+def _text(payload: dict[str, Any], key: str, name: str) -> str:
+    value = _required(payload, key, name)
+    if not isinstance(value, str) or not value:
+        raise _not_an_event(f"{name} is not a non-empty string")
+    return value
+
+
+def _matching(payload: dict[str, Any], key: str, pattern: re.Pattern[str], longest: int) -> str:
+    value = _text(payload, key, key)
+    if len(value) > longest or not pattern.fullmatch(value):
+        raise _not_an_event(f"{key} {value[:40]!r} is not a Stripe {key}")
+    return value
 
 
 def store(session: Session, event: StripeEventRecord, received_at: datetime) -> bool:
@@ -82,16 +122,53 @@ def store_new(session: Session, event: StripeEventRecord, received_at: datetime)
 
 
 def store_committed(sessions: sessionmaker[Session], event: StripeEventRecord,
-                    received_at: datetime) -> bool:
+                    received_at: datetime, *, durable: bool = True) -> bool:
     """Store ``event`` in its own transaction and commit it; False when it was known.
 
-    A concurrent writer storing the same id at the same moment counts as known.
+    The commit is on disk when this returns (see
+    :func:`~connector.ledger.database.durable_session`; ``durable=False`` skips that). A
+    concurrent writer storing the same id at the same moment counts as known.
     """
     try:
-        with sessions() as session, session.begin():
+        with durable_session(sessions, durable=durable) as session, session.begin():
             return store(session, event, received_at)
     except IntegrityError:
         return False
+
+
+def store_all_committed(sessions: sessionmaker[Session], events: Sequence[StripeEventRecord],
+                        received_at: datetime, *, durable: bool = True) -> list[bool]:
+    """Store ``events`` in one transaction and commit it; for each, whether it was new.
+
+    Like :func:`store_committed` for each event in turn (an id repeated in ``events`` is new
+    the first time only), at the price of one commit. If another writer stores one of the
+    ids meanwhile (PostgreSQL replicas), the events are stored one by one instead.
+    """
+    try:
+        with durable_connection(sessions, durable=durable) as connection, connection.begin():
+            return _store_all(connection, events, received_at)
+    except IntegrityError:
+        return [store_committed(sessions, event, received_at, durable=durable)
+                for event in events]
+
+
+def _store_all(connection: Connection, events: Sequence[StripeEventRecord],
+               received_at: datetime) -> list[bool]:
+    """Core statements, not the ORM: the group commit's writer is on the receiver's hot path."""
+    known = set(connection.scalars(select(StripeInboxEvent.event_id).where(
+        StripeInboxEvent.event_id.in_([event.id for event in events]))))
+    added, rows = [], []
+    for event in events:
+        added.append(event.id not in known)
+        if event.id not in known:
+            known.add(event.id)
+            rows.append({"event_id": event.id, "type": event.type, "created": event.created,
+                         "payload": event.payload, "received_at": received_at,
+                         "status": InboxStatus.PENDING, "last_error": None,
+                         "processed_at": None})
+    if rows:
+        connection.execute(insert(StripeInboxEvent), rows)
+    return added
 
 
 def known_ids(session: Session, ids: list[str]) -> set[str]:

@@ -1,7 +1,9 @@
 """The webhook receiver as the daemon runs it: uvicorn in a background thread.
 
 Started by ``run`` when ``stripe.webhook_listen`` is set and a signing secret is known;
-stopped when the daemon stops (SIGTERM), after the requests in flight are answered.
+stopped when the daemon stops (SIGTERM), after the requests in flight are answered. Bodies,
+headers, connections and keep-alive are bounded (:mod:`connector.webhook.limits`); events
+are committed by one writer thread in groups (:mod:`connector.webhook.inbox_writer`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from connector.errors import ConfigError
 from connector.sandbox.server import ServerThread
 from connector.secrets import Secrets
 from connector.webhook.app import PATH, Receiver, build_app
+from connector.webhook.inbox_writer import InboxWriter
+from connector.webhook.limits import HttpLimits, uvicorn_options
 from connector.webhook.signature import SignatureVerifier
 
 log = structlog.get_logger(__name__)
@@ -35,13 +39,19 @@ class WebhookServer:
         host: interface to bind.
         port: port to bind.
         on_stored: called after each new event is committed (see :class:`Receiver`).
+        limits: what one client may cost (defaults: :class:`HttpLimits`).
+        durable: sync each inbox commit to disk before the 2xx; False only to measure.
     """
 
     def __init__(self, verifier: SignatureVerifier, sessions: sessionmaker[Session],
                  clock: Clock, host: str, port: int, *,
-                 on_stored: Callable[[], None] | None = None) -> None:
-        receiver = Receiver(verifier, sessions, clock, on_stored)
-        self._thread = ServerThread(build_app(receiver), host, port)
+                 on_stored: Callable[[], None] | None = None,
+                 limits: HttpLimits | None = None, durable: bool = True) -> None:
+        limits = limits or HttpLimits()
+        self._inbox = InboxWriter(sessions, clock, durable=durable)
+        receiver = Receiver(verifier, self._inbox, on_stored)
+        self._thread = ServerThread(build_app(receiver, limits), host, port,
+                                    options=uvicorn_options(limits))
 
     @property
     def url(self) -> str:
@@ -55,13 +65,15 @@ class WebhookServer:
 
     def start(self) -> WebhookServer:
         """Serve in the background; return once connections are accepted."""
+        self._inbox.start()
         self._thread.start()
         log.info("stripe webhook receiver listening", url=self.url)
         return self
 
     def stop(self) -> None:
-        """Stop serving."""
+        """Stop serving, then let the writer commit what it was given."""
         self._thread.stop()
+        self._inbox.stop()
         log.info("stripe webhook receiver stopped")
 
 

@@ -21,6 +21,7 @@ SMOKE = {
     "salesforce_economy.py": (["--sizes", "20"], "ledger ingest"),
     "stripe_throughput.py": (["--subscriptions", "10", "--events", "20", "--limit", "1000",
                               "--client-rate", "500"], '"phase": "apply inbox"'),
+    "webhook_ack.py": (["--senders", "4", "--events", "40"], '"ack_ms_p99"'),
 }
 """Each benchmark's tiny arguments and a line its output must contain."""
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from connector.billing import shapes
+from connector.errors import SkippableError
 
 START, END = 1795392000, 1798070400
 
@@ -42,3 +45,19 @@ def test_discounts_are_summed_in_minor_units() -> None:
 
     assert shapes.invoice_discount_total(invoice) == 750
     assert shapes.invoice_discount_ids(invoice) == ["di_1", "di_2"]
+
+
+@pytest.mark.parametrize("value", [10**20, -1, 1.5, True, "1795392000", {"t": 1}])
+def test_a_timestamp_that_is_not_whole_seconds_in_range_is_skippable(value: object) -> None:
+    with pytest.raises(SkippableError) as refused:
+        shapes.subscription_period({"current_period_start": START, "current_period_end": value})
+
+    assert refused.value.code == "bad_timestamp"
+    assert str(refused.value).startswith("current_period_end: ")
+
+
+def test_null_and_plausible_timestamps_are_read() -> None:
+    assert shapes.timestamp(None) is None
+    assert shapes.timestamp(0) == datetime(1970, 1, 1, tzinfo=UTC)
+    assert shapes.timestamp(shapes.LATEST_TIMESTAMP - 1) == datetime(2199, 12, 31, 23, 59, 59,
+                                                                      tzinfo=UTC)

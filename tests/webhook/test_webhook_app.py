@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 import stripe
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 from structlog.testing import capture_logs
 
@@ -194,3 +194,69 @@ def test_only_a_new_stored_event_wakes_the_daemon(
 
     assert answers == [200, 200, 400]
     assert woken == ["inbox"]
+
+
+def _signed_event(**fields: object) -> bytes:
+    return json.dumps({"id": "evt_t", "object": "event", "type": "invoice.paid",
+                       "created": int(NOW.timestamp()),
+                       "data": {"object": {"id": "in_1", "object": "invoice"}},
+                       **fields}).encode()
+
+
+@pytest.mark.parametrize("created", [10**20, 1e20, -1, 1.5, True, "1700000000", [1]])
+def test_a_signed_event_with_an_implausible_created_gets_400_with_the_reason(
+        server: WebhookServer, sessions: sessionmaker[Session], created: object) -> None:
+    with capture_logs() as logs:
+        answer = _post(server, _signed_event(created=created))
+
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "bad_timestamp"
+    assert "created" in answer.json()["message"]
+    assert _inbox(sessions) == []
+    assert [entry for entry in logs if entry["log_level"] in ("error", "critical")] == []
+
+
+@pytest.mark.parametrize(("fields", "reason"), [
+    ({"id": 42}, "id"),
+    ({"id": "evt\x00nul"}, "id"),
+    ({"id": "e" * 256}, "id"),
+    ({"type": "Invoice Paid"}, "type"),
+    ({"data": {"object": "in_1"}}, "data.object"),
+    ({"data": {"object": {"id": "in_1", "object": None}}}, "data.object.object"),
+])
+def test_a_signed_event_with_bad_fields_gets_400_naming_the_field(
+        server: WebhookServer, sessions: sessionmaker[Session], fields: dict[str, object],
+        reason: str) -> None:
+    answer = _post(server, _signed_event(**fields))
+
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "bad_event"
+    assert reason in answer.json()["message"]
+    assert _inbox(sessions) == []
+
+
+@pytest.mark.parametrize("body", [
+    b'{"id": "evt_n", "created": NaN}',
+    b'{"id": "evt_s", "note": "\\ud800"}',
+    b"[" * 100 + b"]" * 100,
+])
+def test_signed_json_the_ledger_could_not_hold_gets_400(
+        server: WebhookServer, sessions: sessionmaker[Session], body: bytes) -> None:
+    answer = _post(server, body)
+
+    assert (answer.status_code, answer.json()["error"]) == (400, "bad_json")
+    assert _inbox(sessions) == []
+
+
+def test_an_inbox_that_cannot_be_written_answers_503_and_stores_nothing(
+        server: WebhookServer, sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        session.execute(text("ALTER TABLE stripe_inbox RENAME TO stripe_inbox_away"))
+
+    answer = _post(server, _event("evt_later"))
+
+    with sessions.begin() as session:
+        session.execute(text("ALTER TABLE stripe_inbox_away RENAME TO stripe_inbox"))
+    assert (answer.status_code, answer.json()["error"]) == (503, "ledger_unavailable")
+    assert _inbox(sessions) == []
+    assert _post(server, _event("evt_later")).status_code == 200  # Stripe's retry
