@@ -7,10 +7,13 @@ Exit codes: 0 success; 1 a fatal error (the run stopped); 2 a usage or configura
 from __future__ import annotations
 
 import argparse
+import difflib
+import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 import structlog
 
@@ -31,19 +34,39 @@ EXIT_OK, EXIT_FATAL, EXIT_CONFIG, EXIT_NOT_AVAILABLE = 0, 1, 2, 3
 Handler = Callable[[argparse.Namespace], int]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors, and a suggestion for a mistyped command or action."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``prog: error: message`` (with a did-you-mean) and exit 2."""
+        hint = _suggestion(message)
+        self.exit(EXIT_CONFIG, f"{self.prog}: error: {message}{hint} "
+                               f"(see '{self.prog} --help')\n")
+
+
+def _suggestion(message: str) -> str:
+    # argparse words it "invalid choice: 'stauts' (choose from 'run', 'sync', ...)".
+    match = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+    if match is None:
+        return ""
+    close = difflib.get_close_matches(match[1], re.findall(r"'([^']*)'", match[2]), n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every command of the DESIGN.md CLI contract.
 
     ``--config`` and ``--log-level`` are accepted before or after the command (and its action).
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="crm-connector",
         description="Keeps Salesforce, Stripe Billing and a local ledger in agreement.",
         epilog="Exit codes: 0 ok, 1 fatal error, 2 usage or config error, 3 not available yet.",
     )
     _add_common(parser, defaults=True)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                     parser_class=_Parser)
     for name, help_text, add_args in _COMMANDS:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         _add_common(sub)
@@ -56,7 +79,7 @@ def _add_common(parser: argparse.ArgumentParser, *, defaults: bool = False) -> N
     # command is not overwritten by the sub-parser's default.
     parser.add_argument(
         "--config", metavar="PATH", default=None if defaults else argparse.SUPPRESS,
-        help="config file (default: ./config.toml, else $CRM_CONNECTOR_CONFIG)",
+        help="config file (default: $CRM_CONNECTOR_CONFIG, else ./config.toml)",
     )
     parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"],
                         default="info" if defaults else argparse.SUPPRESS,
@@ -80,7 +103,8 @@ def _sync_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _mappings_args(parser: argparse.ArgumentParser) -> None:
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                    parser_class=_Parser)
     check = _action(actions, "check", "validate every mapping file")
     check.add_argument("--offline", action="store_true",
                        help="check field names against the shipped data model, not the org")
@@ -111,7 +135,8 @@ def _day(text: str) -> date:
 
 
 def _deadletter_args(parser: argparse.ArgumentParser) -> None:
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                    parser_class=_Parser)
     listing = _action(actions, "list", "show dead letters")
     listing.add_argument("--all", action="store_true", help="include resolved ones")
     for action, verb in (("retry", "apply again"), ("drop", "discard")):
@@ -121,7 +146,8 @@ def _deadletter_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _conflicts_args(parser: argparse.ArgumentParser) -> None:
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                    parser_class=_Parser)
     _action(actions, "list", "show open conflicts")
     resolve = _action(actions, "resolve", "settle a conflict")
     resolve.add_argument("id", type=int)
@@ -188,6 +214,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.log_level, secrets=Secrets().values())
     try:
         return _handlers()[args.command](args)
+    except BrokenPipeError:
+        # The reader went away (``status | head -3``): what it wanted was printed. Point
+        # stdout at /dev/null so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except NotAvailableError as exc:
         print(f"crm-connector {args.command}: {exc}", file=sys.stderr)
         return EXIT_NOT_AVAILABLE

@@ -184,11 +184,15 @@ def load_config(path: Path) -> Config:
         ConfigError: listing every problem as ``file: key.path: reason``.
     """
     raw = _read_toml(path)
-    problems = [f"{path}: {p}" for p in _secret_problems(raw)]
+    secrets = _secret_problems(raw)
+    problems = [f"{path}: {p}" for p in secrets]
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
-        problems += [f"{path}: {_describe(err)}" for err in exc.errors()]
+        # A secret's key is also unknown to the model: say only what to do with the secret.
+        said = {p.split(":", 1)[0] for p in secrets}
+        problems += [f"{path}: {_describe(err)}" for err in exc.errors()
+                     if ".".join(str(part) for part in err["loc"]) not in said]
     if problems:
         raise ConfigError(sorted(set(problems), key=problems.index))
     return _resolve_paths(config, path)

@@ -15,7 +15,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select
 
 from connector.config import Config, load_config, resolve_config_path
-from connector.errors import FatalError
+from connector.errors import ConfigError, FatalError
 from connector.ledger.models import Notification
 from connector.secrets import Secrets
 from connector.sync.engine import CycleReport, SyncEngine
@@ -91,8 +91,11 @@ def run(args: argparse.Namespace) -> int:
     secrets = Secrets()
     engine = build_engine(config, secrets)
     daemon = Daemon(engine, config)
-    receiver = webhook_server(config.stripe, secrets, engine.sessions, engine.clock,
-                              on_stored=daemon.wake)
+    try:
+        receiver = webhook_server(config.stripe, secrets, engine.sessions, engine.clock,
+                                  on_stored=daemon.wake)
+    except ConfigError as exc:
+        raise ConfigError([f"{config.source or 'config'}: {p}" for p in exc.problems]) from None
     daemon.install_signal_handlers()
     if receiver is not None:
         receiver.start()

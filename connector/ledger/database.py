@@ -34,7 +34,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from connector.errors import ConfigError
 
 log = structlog.get_logger(__name__)
 
@@ -64,6 +67,39 @@ def make_engine(url: str) -> Engine:
     if sa_url.get_backend_name() == "sqlite":
         return _sqlite_engine(sa_url)
     return create_engine(sa_url, pool_pre_ping=True)
+
+
+def open_migrated(url: str) -> Engine:
+    """An engine for the ledger at ``url`` with its schema brought up to date.
+
+    Raises:
+        ConfigError: the URL names no database this installation can open, the SQLite file
+            cannot be created, or the database refuses the connection; one problem, keyed
+            ``ledger.url``, with the password hidden.
+    """
+    shown = _shown(url)
+    try:
+        engine = make_engine(url)
+        migrate(engine)
+    except (ArgumentError, NoSuchModuleError):
+        raise ConfigError([f"ledger.url: {shown!r} is not a database URL this installation "
+                           "can open (sqlite:///PATH, or postgresql+psycopg://USER@HOST/DB "
+                           "with the postgres extra installed)"]) from None
+    except OSError as exc:
+        raise ConfigError([f"ledger.url: cannot create the ledger file for {shown}: "
+                           f"{exc.strerror or exc} ({exc.filename or ''})"]) from None
+    except OperationalError as exc:
+        reason = (str(exc.orig).strip().splitlines() or [str(exc)])[0]
+        raise ConfigError([f"ledger.url: cannot open the ledger at {shown}: {reason}"]
+                          ) from None
+    return engine
+
+
+def _shown(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.rsplit("@", maxsplit=1)[-1] if "@" in url else url
 
 
 def _sqlite_engine(url: URL) -> Engine:

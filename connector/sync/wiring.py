@@ -14,7 +14,7 @@ from connector.billing.client import StripeGateway, build_stripe_client
 from connector.clock import Clock, SystemClock
 from connector.config import Config
 from connector.errors import ConfigError
-from connector.ledger.database import make_engine, migrate, session_factory
+from connector.ledger.database import open_migrated, session_factory
 from connector.mapping import DataModel, MappingSet, load_mappings
 from connector.notify.mailer import SmtpMailer, SmtpSettings
 from connector.notify.templates import TemplateRenderer
@@ -28,9 +28,15 @@ SHIPPED_METADATA = Path(__file__).resolve().parents[2] / "salesforce"
 
 
 def open_ledger(config: Config) -> tuple[Engine, sessionmaker[Session]]:
-    """Connect to the ledger and bring its schema up to date."""
-    engine = make_engine(config.ledger.url)
-    migrate(engine)
+    """Connect to the ledger and bring its schema up to date.
+
+    Raises:
+        ConfigError: ``ledger.url`` cannot be used (named with the config file).
+    """
+    try:
+        engine = open_migrated(config.ledger.url)
+    except ConfigError as exc:
+        raise ConfigError([f"{config.source or 'config'}: {p}" for p in exc.problems]) from None
     return engine, session_factory(engine)
 
 
