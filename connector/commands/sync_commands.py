@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import threading
 import time
@@ -11,6 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 from types import FrameType
 
 import structlog
+from apscheduler.events import EVENT_SCHEDULER_STARTED
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select
 
@@ -138,6 +141,7 @@ class Daemon:
                                         config.mappings.dir, engine.sessions, engine.clock)
         self._reload = threading.Event()
         self._stopping = threading.Event()
+        self._settled = threading.Event()  # the scheduler is running, or will not run
         self._busy = threading.Lock()
         self._monotonic = monotonic
         self._events_listed: float | None = None
@@ -153,6 +157,11 @@ class Daemon:
             seconds=self.config.stripe.events_poll_interval, max_instances=1, coalesce=True,
         )
         self.reloader.publish()
+        self.scheduler.add_listener(lambda _: self._settled.set(), EVENT_SCHEDULER_STARTED)
+        if self._stopping.is_set():  # stopped before it started (SIGTERM during start-up)
+            self._settled.set()
+            log.info("daemon stopped")
+            return
         log.info("daemon started", poll_interval=self.config.salesforce.poll_interval,
                  events_poll_interval=self.config.stripe.events_poll_interval,
                  mappings=self.engine.mappings.digest[:12])
@@ -208,7 +217,14 @@ class Daemon:
     def stop(self) -> None:
         """Stop scheduling; a cycle under way finishes first. Callable from any thread."""
         self._stopping.set()
-        threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True}).start()
+        threading.Thread(target=self._shut_down, name="daemon-stop", daemon=True).start()
+
+    def _shut_down(self) -> None:
+        # A stop that comes while start() is still getting ready (a SIGTERM right after the
+        # webhook receiver came up) waits until the scheduler runs or has declined to.
+        self._settled.wait()
+        with contextlib.suppress(SchedulerNotRunningError):
+            self.scheduler.shutdown(wait=True)
 
     def _events_due(self) -> bool:
         """Whether the events backstop should run now; if so, it counts as run."""

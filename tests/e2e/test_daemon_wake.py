@@ -132,3 +132,18 @@ def test_the_backstop_lists_events_on_its_own_interval(world: World) -> None:
     daemon.cycle()  # just listed: not again
     assert listings() == 2
     assert world.stack.salesforce.request_count("GET") > polls
+
+
+@pytest.mark.parametrize("stop_first", [True, False], ids=["stop-before-start", "stop-at-once"])
+def test_a_stop_during_start_up_is_not_lost(world: World, stop_first: bool) -> None:
+    """SIGTERM can come as soon as the webhook receiver answers, before the scheduler runs:
+    the daemon must still stop (it once kept running with the stop lost in a thread)."""
+    daemon = Daemon(world.engine, _config(world, poll=3600, events=3600))
+    if stop_first:
+        daemon.stop()
+    thread = threading.Thread(target=daemon.start, name="test-daemon", daemon=True)
+    thread.start()
+    if not stop_first:
+        daemon.stop()
+    thread.join(timeout=TIMEOUT)
+    assert not thread.is_alive()

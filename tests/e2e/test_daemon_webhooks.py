@@ -60,7 +60,12 @@ def test_run_receives_signed_webhooks_and_stops_on_sigterm(tmp_path: Path) -> No
             "Stripe-Signature": stripe.WebhookSignature.generate_signature_header(body, "x")})
 
         process.send_signal(signal.SIGTERM)
-        _, logs = process.communicate(timeout=60)
+        try:
+            _, logs = process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, logs = process.communicate()
+            raise AssertionError(f"the daemon did not stop on SIGTERM:\n{logs}") from None
     finally:
         stack.stop()
 
