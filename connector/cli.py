@@ -23,6 +23,7 @@ from connector.commands import (
     ledger_commands,
     mapping_commands,
     plan_command,
+    status_command,
     sync_commands,
 )
 from connector.errors import ConfigError, ConnectorError, NotAvailableError
@@ -110,8 +111,18 @@ def _mappings_args(parser: argparse.ArgumentParser) -> None:
                        help="check field names against the shipped data model, not the org")
 
 
+def _format_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=["text", "json"], default="text",
+                        help="text for a person (a table on a terminal), json for a script")
+
+
+def _status_args(parser: argparse.ArgumentParser) -> None:
+    _format_arg(parser)
+    parser.epilog = status_command.EXIT_CODES_HELP
+
+
 def _plan_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=["text", "json"], default="text")
+    _format_arg(parser)
     _since_arg(parser, "also show what backfill --generate-since DATE would generate")
 
 
@@ -139,6 +150,7 @@ def _deadletter_args(parser: argparse.ArgumentParser) -> None:
                                     parser_class=_Parser)
     listing = _action(actions, "list", "show dead letters")
     listing.add_argument("--all", action="store_true", help="include resolved ones")
+    _format_arg(listing)
     for action, verb in (("retry", "apply again"), ("drop", "discard")):
         one = _action(actions, action, f"{verb} dead letters")
         one.add_argument("ids", nargs="*", type=int, metavar="ID")
@@ -148,7 +160,9 @@ def _deadletter_args(parser: argparse.ArgumentParser) -> None:
 def _conflicts_args(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True,
                                     parser_class=_Parser)
-    _action(actions, "list", "show open conflicts")
+    listing = _action(actions, "list", "show open conflicts")
+    listing.add_argument("--all", action="store_true", help="include resolved ones")
+    _format_arg(listing)
     resolve = _action(actions, "resolve", "settle a conflict")
     resolve.add_argument("id", type=int)
     resolve.add_argument("--take", choices=["salesforce", "stripe"], required=True,
@@ -170,7 +184,7 @@ _COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = [
     ("sync", "run one full cycle of every job, then exit", _sync_args),
     ("mappings", "work with mapping files", _mappings_args),
     ("plan", "show what the next sync would change, without writing", _plan_args),
-    ("status", "show the health of the daemon, the ledger and the API budgets", _no_args),
+    ("status", "show the health of the daemon, the ledger and the API budgets", _status_args),
     ("deadletter", "list, retry or drop records that could not be applied", _deadletter_args),
     ("conflicts", "list or resolve changes made by a field's non-owner", _conflicts_args),
     ("report", "print a finance report from the ledger", _report_args),
@@ -199,7 +213,7 @@ def _handlers() -> dict[str, Handler]:
         "sync": sync_commands.sync_once,
         "mappings": mapping_commands.check,
         "plan": plan_command.plan,
-        "status": ledger_commands.status,
+        "status": status_command.status,
         "deadletter": ledger_commands.deadletter,
         "conflicts": conflict_commands.conflicts,
         "report": _not_yet("reports"),

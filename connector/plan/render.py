@@ -38,13 +38,19 @@ def render_text(plan: Plan) -> str:
     when = plan.generated_at.strftime("%Y-%m-%d %H:%M:%S UTC")
     lines = [f"Plan for the next sync, read {when} with mappings {plan.mappings[:12]}.",
              "Nothing was written.", _reads(plan.summary), ""]
+    unread = {*(plan.summary.get("paused") or []), *(plan.summary.get("deferred") or [])}
     for system in SYSTEMS:
-        lines += _section(system, plan.of(system))
-    paused, deferred = plan.summary.get("paused"), plan.summary.get("deferred")
-    if paused or deferred:
-        lines.append(f"incomplete: paused {paused or []}, deferred {deferred or []} "
-                     "(the plan could not read everything; see the log)")
+        lines += _section(system, plan.of(system), system in unread)
+    lines += [f"incomplete: {line}" for line in incomplete(plan)]
     return "\n".join(lines)
+
+
+def incomplete(plan: Plan) -> list[str]:
+    """One line per system the plan could not read, with why; empty when it read all."""
+    reasons = plan.summary.get("reasons") or {}
+    return [f"{system} {how}: {reasons.get(system, 'see the log')}"
+            for how, key in (("was paused", "paused"), ("could not be read", "deferred"))
+            for system in plan.summary.get(key) or []]
 
 
 def _reads(summary: Mapping[str, Any]) -> str:
@@ -53,9 +59,10 @@ def _reads(summary: Mapping[str, Any]) -> str:
             f"{summary.get('stripe_events_applied', 0)} Stripe events to apply.")
 
 
-def _section(system: str, changes: list[Change]) -> list[str]:
+def _section(system: str, changes: list[Change], unread: bool = False) -> list[str]:
     if not changes:
-        return [f"{system}: nothing to do"]
+        return [f"{system}: not known (it could not be read; see below)" if unread
+                else f"{system}: nothing to do"]
     counts = Counter(change.action for change in changes)
     lines = [f"{system}: " + ", ".join(f"{n} {COUNT_LABELS.get(a, a)}"
                                        for a, n in counts.items())]

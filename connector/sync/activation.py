@@ -265,11 +265,13 @@ class Activations:
                 f"the Stripe price with lookup_key {lookup_key!r} {which} is archived "
                 "(inactive); reactivate it or move the lookup key to an active price in "
                 "Stripe, or map the product in mappings/catalog.toml, then run "
-                "'crm-connector deadletter retry'", code="PRICE_INACTIVE")
+                "'crm-connector deadletter retry ID' (ID as 'deadletter list' shows it)",
+                code="PRICE_INACTIVE")
         raise ValidationRejectedError(
             f"no active Stripe price has lookup_key {lookup_key!r} {which}; create the "
             "price in Stripe or map the product in mappings/catalog.toml, then run "
-            "'crm-connector deadletter retry'", code="PRICE_NOT_FOUND")
+            "'crm-connector deadletter retry ID' (ID as 'deadletter list' shows it)",
+            code="PRICE_NOT_FOUND")
 
     def _customer(self, plan: Plan, result: Activated) -> str:
         """The account's customer: the one an earlier attempt created, else a new one; it

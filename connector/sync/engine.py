@@ -111,6 +111,8 @@ class CycleReport:
     paused: list[str] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)
+    """Why each paused or deferred system stopped, by system."""
 
     def summary(self) -> dict[str, Any]:
         """Flat counts for the log line."""
@@ -137,6 +139,7 @@ class CycleReport:
                              + self.updated.dead_letters
                              + self.written.dead_letters + self.sent.failed),
             "paused": self.paused, "deferred": self.deferred, "refused": len(self.refused),
+            **({"reasons": self.reasons} if self.reasons else {}),
         }
 
 
@@ -398,10 +401,12 @@ class SyncEngine:
         except BudgetExhaustedError as exc:
             log.warning("pausing system: API budget reached", system=system, reason=str(exc))
             report.paused.append(system)
+            report.reasons[system] = str(exc)
             return False
         except RetriableError as exc:
             log.warning("step deferred to the next cycle", system=system, error=str(exc))
             report.deferred.append(system)
+            report.reasons[system] = str(exc)
             return False
         return True
 

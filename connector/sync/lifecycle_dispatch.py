@@ -161,7 +161,8 @@ class LifecycleUpdates:
             raise ValidationRejectedError(
                 f"no active Stripe price has lookup_key {lookup_key!r}; create the price in "
                 "Stripe or map the product in mappings/catalog.toml, then run "
-                "'crm-connector deadletter retry'", code="PRICE_NOT_FOUND")
+                "'crm-connector deadletter retry ID' (ID as 'deadletter list' shows it)",
+                code="PRICE_NOT_FOUND")
         return price.id
 
     def _item_id(self, stripe_id: str) -> str:

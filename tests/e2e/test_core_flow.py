@@ -5,6 +5,7 @@ Everything is asserted on the emulators' state, their request counters and the S
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from currency_orgs import in_both_currency_orgs
 from simple_salesforce.format import format_soql
 
 from connector.cli import main
+from connector.commands.status_command import EXIT_ATTENTION
 from e2e.world import START, World, start
 
 WRITE_METHODS = ("POST", "PATCH", "DELETE")
@@ -174,6 +176,18 @@ def test_a_product_without_a_price_is_dead_lettered_and_flagged_while_others_pro
     listing = capsys.readouterr().out
     assert "PRICE_NOT_FOUND" in listing
     assert "lookup_key 'LEGACY-ONPREM'" in listing
+
+    config = str(world.folder / "config.toml")
+    assert main(["deadletter", "list", "--format", "json", "--config", config]) == 0
+    [letter] = json.loads(capsys.readouterr().out)
+    record = after["LEGACY-ONPREM"]
+    assert (letter["salesforce_id"], letter["error_code"]) == (record["Id"], "PRICE_NOT_FOUND")
+    assert letter["name"]  # the account / opportunity a person looks it up by
+    assert main(["status", "--format", "json", "--config", config]) == EXIT_ATTENTION
+    status = json.loads(capsys.readouterr().out)
+    assert status["dead_letters"] == {"open": 1}
+    assert status["exit_code"] == EXIT_ATTENTION
+    assert status["attention"] == ["1 open dead letter(s): 'crm-connector deadletter list'"]
 
 
 def test_a_crash_between_stripe_create_and_write_back_repeats_nothing(

@@ -194,3 +194,19 @@ def test_plan_after_an_interrupted_activation_creates_nothing_again(
     world.engine.run_cycle()
 
     assert [s["id"] for s in world.stack.stripe.objects("subscription")] == [created["id"]]
+
+
+def test_plan_with_salesforce_unreachable_says_so_and_exits_one(
+        world: World, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in world.stack.environment().items():
+        monkeypatch.setenv(name, value)
+    world.stack.salesforce.faults.fail_next(1000, 503)
+
+    code = main(["plan", "--config", str(world.folder / "config.toml")])
+
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "salesforce: not known (it could not be read; see below)" in captured.out
+    assert "incomplete: salesforce could not be read:" in captured.out
+    assert "crm-connector plan: incomplete: salesforce could not be read:" in captured.err
