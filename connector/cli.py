@@ -83,8 +83,8 @@ def _add_common(parser: argparse.ArgumentParser, *, defaults: bool = False) -> N
         help="config file (default: $CRM_CONNECTOR_CONFIG, else ./config.toml)",
     )
     parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"],
-                        default="info" if defaults else argparse.SUPPRESS,
-                        help="how much to log (default: info)")
+                        default=None if defaults else argparse.SUPPRESS,
+                        help="how much to log (default: [logging] level, else info)")
 
 
 def _action(actions: Any, name: str, help_text: str) -> argparse.ArgumentParser:
@@ -225,7 +225,7 @@ def _handlers() -> dict[str, Handler]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv``, run the command and return its exit code."""
     args = build_parser().parse_args(argv)
-    configure_logging(args.log_level, secrets=Secrets().values())
+    configure_logging(args.log_level or "info", secrets=Secrets().values())
     try:
         return _handlers()[args.command](args)
     except BrokenPipeError:

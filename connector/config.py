@@ -154,6 +154,12 @@ class MappingsConfig(DirConfig):
     data_model: Path | None = None
 
 
+class LoggingConfig(Section):
+    """How much the daemon logs (``--log-level`` on the command line wins)."""
+
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
 class Config(Section):
     """The whole configuration.
 
@@ -168,6 +174,7 @@ class Config(Section):
     notifications: NotificationsConfig = NotificationsConfig()
     mappings: MappingsConfig = MappingsConfig(dir=Path("mappings"))
     templates: DirConfig = DirConfig(dir=Path("templates"))
+    logging: LoggingConfig = LoggingConfig()
     source: Path | None = Field(default=None, exclude=True)
 
 

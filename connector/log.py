@@ -57,8 +57,10 @@ class SecretRedactor:
         return text
 
 
-CHATTY_LIBRARIES = ("uvicorn.access", "stripe", "mail.log", "alembic.runtime.migration")
-"""Libraries that log every request or step at info; shown only with ``--log-level debug``."""
+CHATTY_LIBRARIES = ("uvicorn.access", "stripe", "mail.log", "alembic.runtime.migration",
+                    "apscheduler.executors", "apscheduler.scheduler")
+"""Libraries that log every request, step or job run at info (APScheduler: two lines per
+cycle); shown only with ``--log-level debug``."""
 
 
 def configure_logging(level: str = "info", secrets: Iterable[str] = (),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import logging
+from pathlib import Path
 
 import structlog
 
+from connector.commands.sync_commands import load
 from connector.log import REDACTED, configure_logging
 
 
@@ -58,3 +61,29 @@ def test_level_filters_lower_events() -> None:
     configure_logging("warning", stream=stream)
     structlog.get_logger().info("quiet")
     assert stream.getvalue() == ""
+
+
+def test_the_scheduler_s_per_cycle_lines_are_debug_only() -> None:
+    stream = io.StringIO()
+    configure_logging("info", stream=stream)
+    logging.getLogger("apscheduler.executors.default").info("Running job \"sync\"")
+    logging.getLogger("apscheduler.scheduler").info("Added job \"inbox\"")
+    structlog.get_logger("sync").info("sync run finished")
+    assert [json.loads(line)["event"] for line in stream.getvalue().splitlines()] == [
+        "sync run finished"]
+
+    configure_logging("debug", stream=stream)
+    logging.getLogger("apscheduler.executors.default").info("Running job \"sync\"")
+    assert "Running job" in stream.getvalue()
+
+
+def test_the_config_s_level_applies_unless_the_command_line_names_one(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[logging]\nlevel = "warning"\n', encoding="utf-8")
+
+    load(argparse.Namespace(config=str(config), log_level=None))
+    assert logging.getLogger().level == logging.WARNING
+
+    configure_logging("info")
+    load(argparse.Namespace(config=str(config), log_level="info"))
+    assert logging.getLogger().level == logging.INFO

@@ -17,9 +17,11 @@ from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select
 
+from connector.commands.summary import cycle_summary
 from connector.config import Config, load_config, resolve_config_path
 from connector.errors import ConfigError, FatalError
 from connector.ledger.models import Notification
+from connector.log import configure_logging
 from connector.secrets import Secrets
 from connector.sync.engine import CycleReport, SyncEngine
 from connector.sync.mapping_reload import MappingReloader
@@ -31,14 +33,26 @@ log = structlog.get_logger(__name__)
 
 
 def load(args: argparse.Namespace) -> Config:
-    """The config named by ``--config`` / ``$CRM_CONNECTOR_CONFIG`` / ``./config.toml``."""
-    return load_config(resolve_config_path(args.config))
+    """The config named by ``--config`` / ``$CRM_CONNECTOR_CONFIG`` / ``./config.toml``.
+
+    Without ``--log-level`` the config's ``[logging] level`` is taken up from here on.
+    """
+    config = load_config(resolve_config_path(args.config))
+    if getattr(args, "log_level", None) is None and config.logging.level != "info":
+        configure_logging(config.logging.level, secrets=Secrets().values())
+    return config
 
 
 def sync_once(args: argparse.Namespace) -> int:
-    """Run one full cycle of every job, then exit (non-zero on a fatal error)."""
+    """Run one full cycle of every job, print its summary line, then exit.
+
+    Exit 1 when a system could not be reached (the next run carries on), else 0.
+    """
     engine = build_engine(load(args), Secrets())
+    started, calls = time.monotonic(), engine.services.salesforce.meter.total_calls
     report = engine.run_cycle()
+    spent = engine.services.salesforce.meter.total_calls - calls
+    print(cycle_summary(report, spent, time.monotonic() - started))
     return 1 if report.deferred else 0
 
 

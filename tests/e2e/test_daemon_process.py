@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -41,9 +42,15 @@ def _daemon(stack: EmulatorStack, tmp_path: Path, *args: str) -> subprocess.Pope
 
 def test_sync_once_runs_one_cycle_and_exits_zero(stack: EmulatorStack, tmp_path: Path) -> None:
     process = _daemon(stack, tmp_path, "sync", "--once")
-    _, logs = process.communicate(timeout=120)
+    out, logs = process.communicate(timeout=120)
 
     assert process.returncode == 0, logs
+    calls = stack.salesforce.request_count() - 1  # less the OAuth token request
+    summary = re.fullmatch(
+        r"read \d+ opportunities, created 4 potential subscriptions, .*wrote 4 Salesforce "
+        r"records, sent 3 emails, 0 errors, (\d+) Salesforce calls, \d+\.\d s\n", out)
+    assert summary is not None, out
+    assert int(summary[1]) == calls
     assert len(stack.salesforce.records("Subscription__c")) == 4
     assert len(stack.smtp.messages) == 3
     assert '"event": "sync run finished"' in logs
