@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, NoReturn
 
+import shtab
 import structlog
 
 from connector import __version__
@@ -174,6 +175,18 @@ def _report_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=["text", "json", "csv"], default="text")
 
 
+def _completion_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("shell", choices=["bash", "zsh", "tcsh"])
+    parser.epilog = ("install: crm-connector completion bash | sudo tee "
+                     "/etc/bash_completion.d/crm-connector (zsh: into a folder on $fpath "
+                     "as _crm-connector)")
+
+
+def _completion(args: argparse.Namespace) -> int:
+    print(shtab.complete(build_parser(), shell=args.shell))
+    return EXIT_OK
+
+
 def _demo_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep-running", action="store_true",
                         help="leave the emulators up afterwards so you can poke at them")
@@ -190,6 +203,7 @@ _COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = [
     ("report", "print a finance report from the ledger", _report_args),
     ("demo", "run everything against local emulators (no credentials needed)", _demo_args),
     ("backfill", "re-read everything from scratch", _backfill_args),
+    ("completion", "print a shell completion script (bash, zsh, tcsh)", _completion_args),
 ]
 
 
@@ -219,6 +233,7 @@ def _handlers() -> dict[str, Handler]:
         "report": _not_yet("reports"),
         "demo": _demo,
         "backfill": sync_commands.backfill,
+        "completion": _completion,
     }
 
 

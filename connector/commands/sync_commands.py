@@ -17,6 +17,7 @@ from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select
 
+from connector.commands.progress import TerminalProgress
 from connector.commands.summary import cycle_summary
 from connector.config import Config, load_config, resolve_config_path
 from connector.errors import ConfigError, FatalError
@@ -49,6 +50,7 @@ def sync_once(args: argparse.Namespace) -> int:
     Exit 1 when a system could not be reached (the next run carries on), else 0.
     """
     engine = build_engine(load(args), Secrets())
+    engine.services.progress = TerminalProgress()  # a bar for reads through Bulk API
     started, calls = time.monotonic(), engine.services.salesforce.meter.total_calls
     report = engine.run_cycle()
     spent = engine.services.salesforce.meter.total_calls - calls
@@ -65,6 +67,7 @@ def backfill(args: argparse.Namespace) -> int:
     since = getattr(args, "generate_since", None)
     if since is not None and not args.yes:
         return _show_history(engine, since)
+    engine.services.progress = TerminalProgress(every_read=True)
     report = engine.backfill(generate_since=since)
     summary = report.summary()
     print(f"backfill: {summary['opportunities_read']} opportunities and "

@@ -17,6 +17,7 @@ from typing import Any
 from connector.salesforce.bulk_jobs import JobWaiter
 from connector.salesforce.client import SalesforceClient
 from connector.salesforce.csv_records import RecordShape
+from connector.salesforce.progress import NO_PROGRESS, ReadProgress
 
 JOBS = "jobs/query"
 PAGE_ROWS = 50_000
@@ -34,13 +35,16 @@ class BulkQueries:
         page_rows: rows per results page.
         describe: where the CSV columns' types are looked up (the engine's cached describes);
             without it each object is described once per instance.
+        progress: where large reads report their progress (nothing by default).
     """
 
     def __init__(self, client: SalesforceClient, threshold: int, *,
                  sleep: Callable[[float], None] = time.sleep, poll_interval: float = 2.0,
                  timeout: float = 1800.0, page_rows: int = PAGE_ROWS,
-                 describe: Callable[[str], Mapping[str, Any]] | None = None) -> None:
+                 describe: Callable[[str], Mapping[str, Any]] | None = None,
+                 progress: ReadProgress = NO_PROGRESS) -> None:
         self.threshold = threshold
+        self.progress = progress
         self._client = client
         self._sleep = sleep
         self._poll_interval = poll_interval

@@ -24,6 +24,7 @@ from simple_salesforce.format import format_soql
 
 from connector.salesforce.bulk import BulkQueries
 from connector.salesforce.client import SalesforceClient, parse_salesforce_time
+from connector.salesforce.progress import SILENT, ProgressBar
 
 DEFAULT_OVERLAP = timedelta(seconds=5)
 CHUNK = 5000  # records applied and committed per ledger transaction
@@ -110,17 +111,28 @@ def read_batches(client: SalesforceClient, stream: Stream, cursor: Cursor, signp
     soql = _soql(stream, cursor, signpost, overlap)
     first = client.first_page(soql)
     # The overlap reads again records already delivered; they do not make a read large.
-    if bulk is not None and first.total_size - len(cursor.seen) > bulk.threshold:
+    large = bulk is not None and first.total_size - len(cursor.seen) > bulk.threshold
+    if bulk is not None and large:
         log.info("reading through Bulk API 2.0", sobject=stream.sobject,
                  records=first.total_size)
         records: Iterator[dict[str, Any]] = bulk.records(stream.sobject, soql)
     else:
         records = itertools.chain(first.records, client.rest_of(first))
+    bar = bulk.progress.start(stream.sobject, first.total_size, bulk=large) if bulk else SILENT
+    try:
+        yield from _batches(records, cursor, chunk, overlap, bar)
+    finally:
+        bar.close()
+
+
+def _batches(records: Iterator[dict[str, Any]], cursor: Cursor, chunk: int,
+             overlap: timedelta, bar: ProgressBar) -> Iterator[Batch]:
     yielded = False
     for rows in _chunks(records, chunk):
         fresh = [r for r in rows if _pair(r) not in cursor.seen]
         cursor = _advance(cursor, fresh, overlap)
         yielded = True
+        bar.advance(len(rows))
         yield Batch(fresh, cursor)
     if not yielded:
         yield Batch([], cursor)

@@ -46,6 +46,7 @@ from connector.salesforce.bulk import BulkQueries
 from connector.salesforce.bulk_ingest import BulkUpserts
 from connector.salesforce.client import SalesforceClient
 from connector.salesforce.org import OrgSchema
+from connector.salesforce.progress import NO_PROGRESS, ReadProgress
 from connector.salesforce.reader import Cursor, Stream
 from connector.sync.activation import Activated, Activations
 from connector.sync.api_budget import save_usage
@@ -152,6 +153,8 @@ class Services:
     mailer: SmtpMailer
     renderer: TemplateRenderer
     record_url_base: str | None = None
+    progress: ReadProgress = NO_PROGRESS
+    """Where large Salesforce reads report their progress (the CLI's bar; nothing otherwise)."""
 
 
 class SyncEngine:
@@ -283,7 +286,7 @@ class SyncEngine:
             return
         salesforce, org = self.services.salesforce, self.org
         bulk = BulkQueries(salesforce, self.config.salesforce.bulk_threshold,
-                           describe=org.describe)
+                           describe=org.describe, progress=self.services.progress)
         mapping = self.mappings.opportunity_to_subscription.with_organization(org.organization)
         opportunities = OpportunityReads(salesforce, mapping, self._cutoff(ledger, signpost),
                                          org, bulk)

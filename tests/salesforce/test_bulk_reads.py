@@ -117,3 +117,35 @@ def _client_for(emulator: SalesforceEmulator) -> SalesforceClient:
     auth = OAuthAuthenticator(emulator.url, "client_credentials", Secrets(
         {"SALESFORCE_CLIENT_ID": "app", "SALESFORCE_CLIENT_SECRET": "secret"}), http)
     return SalesforceClient(auth, http, "62.0", NO_WAIT, ApiMeter())
+
+
+class _Recorded:
+    """A ReadProgress that keeps what it was told."""
+
+    def __init__(self) -> None:
+        self.started: list[tuple[str, int, bool]] = []
+        self.advanced: list[int] = []
+        self.closed = 0
+
+    def start(self, sobject: str, total: int, *, bulk: bool) -> _Recorded:
+        self.started.append((sobject, total, bulk))
+        return self
+
+    def advance(self, records: int) -> None:
+        self.advanced.append(records)
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_a_bulk_read_reports_its_progress_chunk_by_chunk(client: SalesforceClient,
+                                                         org: SalesforceEmulator,
+                                                         clock: ManualClock) -> None:
+    _seed(org, clock, 10)
+    progress = _Recorded()
+    bulk = BulkQueries(client, 5, sleep=lambda _: None, page_rows=4, progress=progress)
+
+    list(read_batches(client, STREAM, Cursor(), clock.now(), bulk=bulk, chunk=4))
+
+    assert progress.started == [("Opportunity", 10, True)]
+    assert (progress.advanced, progress.closed) == ([4, 4, 2], 1)
