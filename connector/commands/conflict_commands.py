@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.clock import SystemClock
-from connector.commands.names import RecordName, RecordNames
 from connector.commands.output import Table, display, print_json
 from connector.commands.sync_commands import load
 from connector.config import Config
 from connector.errors import ConfigError
 from connector.ledger.models import Conflict, ConflictStatus
+from connector.ledger.names import RecordName, RecordNames
 from connector.mapping.subscription_object import SubscriptionFields
 from connector.sync.conflict_resolution import resolve
 from connector.sync.unit_of_work import unit_of_work

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.clock import SystemClock
-from connector.commands.names import RecordName, RecordNames
 from connector.commands.output import Table, print_json
 from connector.commands.sync_commands import load
 from connector.errors import ConfigError
@@ -23,6 +22,7 @@ from connector.ledger.models import (
     OutboxOperation,
     OutboxStatus,
 )
+from connector.ledger.names import RecordName, RecordNames
 from connector.sync.wiring import open_ledger
 
 RETRYABLE_SOURCES = ("outbox.", "notification")

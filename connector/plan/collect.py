@@ -27,6 +27,7 @@ from connector.ledger.models import (
     OutboxStatus,
     OutboxTarget,
 )
+from connector.ledger.names import RecordName, RecordNames
 from connector.notify.digest import Digest, Entry, group
 from connector.plan.records import Change, FieldChange, Plan, fields_of
 from connector.plan.salesforce import salesforce_changes
@@ -132,15 +133,25 @@ def _unaddressed(note: Notification) -> Change:
 
 def _ledger_changes(ledger: Ledger, run_id: str, last_letter: int) -> list[Change]:
     with ledger.unit() as uow:
+        names = RecordNames(uow.session)
         entries = uow.session.scalars(select(JournalEntry).where(
             JournalEntry.run_id == run_id).order_by(JournalEntry.id))
-        changes = [Change("ledger", entry.kind, entry.entity_type, entry.entity_id,
+        changes = [Change("ledger", entry.kind, entry.entity_type,
+                          _known_as(names.of(entry.entity_type, entry.entity_id),
+                                    entry.entity_id),
                           tuple(FieldChange(name, old, new)
                                 for name, (old, new) in entry.diff.items()),
                           f"from {entry.source}") for entry in entries]
         letters = uow.session.scalars(select(DeadLetter).where(
             DeadLetter.id > last_letter).order_by(DeadLetter.id))
-        changes += [Change("ledger", "dead_letter", letter.source, letter.record_key, (),
+        changes += [Change("ledger", "dead_letter", letter.source,
+                           _known_as(names.of_dead_letter(letter), letter.record_key), (),
                            f"{letter.error_code or ''} {letter.reason}".strip())
                     for letter in letters]
     return changes
+
+
+def _known_as(name: RecordName, fallback: str) -> str:
+    """A record as a person finds it: Salesforce Id and name, else the ledger's key."""
+    shown = name.salesforce_id or fallback
+    return f"{shown} ({name.name})" if name.name else shown

@@ -1,8 +1,8 @@
 """Naming ledger records the way an admin knows them: Salesforce Id and record name.
 
-Admin commands (dead letters, conflicts) hold ledger ids; a person looks records up in
-Salesforce by their Id or name, so listings show those, and the ledger id only when the
-record has never reached Salesforce.
+Dead letters, conflicts and the plan hold ledger ids; a person looks records up in
+Salesforce by their Id or name, so what admins read shows those, and the ledger id only when
+the record has never reached Salesforce.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from connector.ledger.models import (
     Account,
     Customer,
     DeadLetter,
+    LineItem,
     Link,
     Opportunity,
     OutboxOperation,
+    Product,
     Subscription,
     System,
 )
@@ -70,10 +72,20 @@ class RecordNames:
     def _name(self, entity_type: str, entity_id: str) -> str | None:
         if entity_type == "subscription":
             return self._subscription_name(entity_id)
-        model = {"account": Account, "opportunity": Opportunity,
-                 "customer": Customer}.get(entity_type)
+        if entity_type == "line_item":
+            return self._line_item_name(entity_id)
+        model = {"account": Account, "opportunity": Opportunity, "customer": Customer,
+                 "product": Product}.get(entity_type)
         row = self._session.get(model, entity_id) if model is not None else None
         return getattr(row, "name", None)
+
+    def _line_item_name(self, entity_id: str) -> str | None:
+        item = self._session.get(LineItem, entity_id)
+        if item is None:
+            return None
+        parts = [self._name("opportunity", item.opportunity_id),
+                 self._name("product", item.product_id or "")]
+        return " / ".join(p for p in parts if p) or None
 
     def _subscription_name(self, entity_id: str) -> str | None:
         subscription = self._session.get(Subscription, entity_id)
