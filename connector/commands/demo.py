@@ -93,12 +93,13 @@ class _Emulators:
 
 
 def _emulators() -> _Emulators | str:
-    """The emulators, or the name of the module that could not be imported."""
+    """The emulators, or the top-level name of the module that could not be imported
+    (``crm_emulators`` itself, or one of its dependencies)."""
     try:
         stack = importlib.import_module("crm_emulators.stack")
         seed = importlib.import_module("crm_emulators.seed")
     except ModuleNotFoundError as missing:
-        return missing.name or "crm_emulators"
+        return (missing.name or "crm_emulators").split(".")[0]
     return _Emulators(stack.EmulatorStack, seed.seed_salesforce, seed.seed_stripe,
                       (stack.DEMO_CLIENT_SECRET, stack.DEMO_STRIPE_KEY))
 
