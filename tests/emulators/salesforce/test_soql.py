@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from simple_salesforce.format import format_soql
 
-from connector.mapping.sobjects import FieldInfo, ObjectInfo
-from connector.mapping.standard_objects import standard_objects
 from crm_emulators.clock import ManualClock
+from crm_emulators.salesforce.model import FieldInfo, ObjectInfo
 from crm_emulators.salesforce.soql import SoqlError, count, execute, parse
+from crm_emulators.salesforce.standard_fields import standard_objects
 
 
 def _id(prefix: str, n: int) -> str:
