@@ -19,9 +19,9 @@ from pathlib import Path
 from connector.clock import ManualClock
 from connector.config import load_config
 from connector.retry import NO_WAIT
-from connector.sandbox.stack import EmulatorStack
 from connector.secrets import Secrets
 from connector.sync.wiring import build_engine
+from crm_emulators.stack import EmulatorStack
 
 REPO = Path(__file__).resolve().parents[1]
 

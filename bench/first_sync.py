@@ -55,13 +55,13 @@ from salesforce_economy import (
 
 from connector.config import load_config
 from connector.retry import NO_WAIT
-from connector.sandbox.salesforce import SalesforceEmulator
-from connector.sandbox.smtp import SmtpSink
-from connector.sandbox.stack import EmulatorStack
-from connector.sandbox.stripe_emulator import StripeEmulator
 from connector.secrets import Secrets
 from connector.sync.engine import SyncEngine
 from connector.sync.wiring import build_engine
+from crm_emulators.salesforce import SalesforceEmulator
+from crm_emulators.smtp import SmtpSink
+from crm_emulators.stack import EmulatorStack
+from crm_emulators.stripe_emulator import StripeEmulator
 
 LOOKUP_KEY = "PLATFORM-MONTHLY"
 CSM_EMAIL = "csm@example.com"

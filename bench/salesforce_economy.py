@@ -35,20 +35,20 @@ from connector.config import load_config
 from connector.ledger.models import OutboxOperation, OutboxTarget, Subscription
 from connector.retry import NO_WAIT
 from connector.salesforce.reader import CHUNK, Cursor
-from connector.sandbox.salesforce import SalesforceEmulator
-from connector.sandbox.smtp import SmtpSink
-from connector.sandbox.stack import (
-    DEMO_CLIENT_ID,
-    DEMO_CLIENT_SECRET,
-    INTEGRATION_USER,
-    EmulatorStack,
-)
-from connector.sandbox.stripe_emulator import StripeEmulator
 from connector.secrets import Secrets
 from connector.sync.engine import SyncEngine
 from connector.sync.opportunities import Cutoff, OpportunityReads
 from connector.sync.unit_of_work import Ledger
 from connector.sync.wiring import build_engine, open_ledger
+from crm_emulators.salesforce import SalesforceEmulator
+from crm_emulators.smtp import SmtpSink
+from crm_emulators.stack import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    INTEGRATION_USER,
+    EmulatorStack,
+)
+from crm_emulators.stripe_emulator import StripeEmulator
 
 REPO = Path(__file__).resolve().parents[1]
 START = datetime(2026, 11, 23, 9, tzinfo=UTC)

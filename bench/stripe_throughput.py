@@ -37,13 +37,13 @@ from connector.ledger.database import make_engine, migrate, session_factory
 from connector.ledger.models import Subscription, System
 from connector.log import configure_logging
 from connector.retry import RetryPolicy
-from connector.sandbox.stripe_emulator import StripeEmulator
 from connector.sync.stripe_apply import InboxApplier
 from connector.sync.stripe_objects import StripeObjects
 from connector.sync.unit_of_work import Ledger, unit_of_work
 from connector.sync.wiring import load_mapping_set
 from connector.webhook.server import WebhookServer
 from connector.webhook.signature import SignatureVerifier
+from crm_emulators.stripe_emulator import StripeEmulator
 
 REPO = Path(__file__).resolve().parents[1]
 KEY = "sk_test_bench"

@@ -4,22 +4,30 @@ Starts the Salesforce, Stripe and SMTP emulators on loopback, seeds a small org 
 catalog, then drives the real daemon through: deal won → potential subscriptions → CSM digest →
 the CSM activates (through the Salesforce REST API, as the UI would) → Stripe customer and
 subscription → ids written back → a second cycle that writes nothing. No credentials needed.
+
+The emulators are a separate distribution (``crm-connector-emulators``, ``emulators/``); the
+daemon does not depend on it, so the demo loads it when it runs and, where it is not
+installed, says in one line how to install it (exit 2).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import json
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simple_salesforce.api import Salesforce
 
@@ -27,14 +35,19 @@ from connector.clock import SystemClock
 from connector.commands.sync_commands import Daemon
 from connector.config import Config, load_config
 from connector.log import configure_logging
-from connector.sandbox.seed import SampleOrg, seed_salesforce, seed_stripe
-from connector.sandbox.stack import DEMO_CLIENT_SECRET, DEMO_STRIPE_KEY, EmulatorStack
 from connector.secrets import Secrets
 from connector.sync.engine import CycleReport, SyncEngine
 from connector.sync.wiring import build_engine
 
+if TYPE_CHECKING:  # names for annotations only; the emulators are loaded by _emulators()
+    from crm_emulators.salesforce import SalesforceEmulator
+    from crm_emulators.seed import SampleOrg
+    from crm_emulators.stack import EmulatorStack
+    from crm_emulators.stripe_emulator import StripeEmulator
+
 REPO = Path(__file__).resolve().parents[2]
-DEMO_SECRETS = (DEMO_CLIENT_SECRET, DEMO_STRIPE_KEY)
+INSTALL_HINT = ("crm-connector demo: the emulators are not installed ({missing}); install "
+                "them with `pip install -e ./emulators` in the checkout, or run ./dev demo")
 SUBSCRIPTION_QUERY = (
     "SELECT Id, Name, Account__r.Name, Product__r.Name, Quantity__c, Unit_Price__c, "
     "Status__c, CSM__r.Name, Stripe_Customer_Id__c, Stripe_Subscription_Id__c, MRR__c, "
@@ -69,16 +82,43 @@ class Narrator:
                 self.say("  ".join("-" * w for w in widths))
 
 
+@dataclass(frozen=True)
+class _Emulators:
+    """What the demo takes from the emulators' distribution."""
+
+    stack: type[EmulatorStack]
+    seed_salesforce: Callable[[SalesforceEmulator, date], SampleOrg]
+    seed_stripe: Callable[[StripeEmulator], dict[str, str]]
+    secrets: tuple[str, ...]  # the demo credentials, redacted from the logs
+
+
+def _emulators() -> _Emulators | str:
+    """The emulators, or the top-level name of the module that could not be imported
+    (``crm_emulators`` itself, or one of its dependencies)."""
+    try:
+        stack = importlib.import_module("crm_emulators.stack")
+        seed = importlib.import_module("crm_emulators.seed")
+    except ModuleNotFoundError as missing:
+        return (missing.name or "crm_emulators").split(".")[0]
+    return _Emulators(stack.EmulatorStack, seed.seed_salesforce, seed.seed_stripe,
+                      (stack.DEMO_CLIENT_SECRET, stack.DEMO_STRIPE_KEY))
+
+
 def run_demo(args: argparse.Namespace) -> int:
-    """Run the narrated demo; exit 0 when every step did what it should."""
-    configure_logging("warning", secrets=DEMO_SECRETS)  # the narration is the output
+    """Run the narrated demo; exit 0 when every step did what it should, 1 when one did not,
+    2 when the emulators are not installed."""
+    kit = _emulators()
+    if isinstance(kit, str):
+        print(INSTALL_HINT.format(missing=f"no module {kit!r}"), file=sys.stderr)
+        return 2
+    configure_logging("warning", secrets=kit.secrets)  # the narration is the output
     say = Narrator(total=9)
     print("crm-connector demo: the real daemon against local emulators; nothing leaves this "
           "machine and no credentials are needed.")
-    with _workspace() as folder, _stack() as stack:
+    with _workspace() as folder, _stack(kit) as stack:
         config = _start(say, stack, folder)
         engine = build_engine(config, Secrets(stack.environment()), SystemClock())
-        ok = _walk_through(say, stack, engine)
+        ok = _walk_through(say, kit, stack, engine)
         print(f"\nDemo {'complete' if ok else 'FAILED: a step did not do what it should'}.",
               flush=True)
         if args.keep_running:
@@ -96,8 +136,8 @@ def _workspace() -> Iterator[Path]:
 
 
 @contextmanager
-def _stack() -> Iterator[EmulatorStack]:
-    stack = EmulatorStack.start()
+def _stack(kit: _Emulators) -> Iterator[EmulatorStack]:
+    stack = kit.stack.start()
     try:
         yield stack
     finally:
@@ -113,8 +153,9 @@ def _start(say: Narrator, stack: EmulatorStack, folder: Path) -> Config:
     return load_config(config_path)
 
 
-def _walk_through(say: Narrator, stack: EmulatorStack, engine: SyncEngine) -> bool:
-    org = _seed(say, stack)
+def _walk_through(say: Narrator, kit: _Emulators, stack: EmulatorStack,
+                  engine: SyncEngine) -> bool:
+    org = _seed(say, kit, stack)
     first = _cycle(say, engine, "Deals won: the daemon runs a sync cycle")
     _show_subscriptions(say, stack)
     say.say("'Initech - pilot' is still open, so it generated nothing.")
@@ -131,10 +172,10 @@ def _walk_through(say: Narrator, stack: EmulatorStack, engine: SyncEngine) -> bo
             and writes == 0)
 
 
-def _seed(say: Narrator, stack: EmulatorStack) -> SampleOrg:
+def _seed(say: Narrator, kit: _Emulators, stack: EmulatorStack) -> SampleOrg:
     say.step("Seeding a sample org and a Stripe price catalog")
-    org = seed_salesforce(stack.salesforce, date.today())
-    prices = seed_stripe(stack.stripe)
+    org = kit.seed_salesforce(stack.salesforce, date.today())
+    prices = kit.seed_stripe(stack.stripe)
     rows = [["Opportunity", "Stage", "Box ticked", "Line items"]]
     for opp in stack.salesforce.records("Opportunity"):
         items = [i for i in stack.salesforce.records("OpportunityLineItem")

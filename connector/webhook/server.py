@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from connector.clock import Clock
 from connector.config import StripeConfig
 from connector.errors import ConfigError
-from connector.sandbox.server import ServerThread
 from connector.secrets import Secrets
 from connector.webhook.app import PATH, Receiver, build_app
 from connector.webhook.inbox_writer import InboxWriter
 from connector.webhook.limits import HttpLimits, uvicorn_options
+from connector.webhook.runner import BackgroundServer
 from connector.webhook.signature import SignatureVerifier
 
 log = structlog.get_logger(__name__)
@@ -50,8 +50,8 @@ class WebhookServer:
         limits = limits or HttpLimits()
         self._inbox = InboxWriter(sessions, clock, durable=durable)
         receiver = Receiver(verifier, self._inbox, on_stored)
-        self._thread = ServerThread(build_app(receiver, limits), host, port,
-                                    options=uvicorn_options(limits))
+        self._thread = BackgroundServer(build_app(receiver, limits), host, port,
+                                        options=uvicorn_options(limits))
 
     @property
     def url(self) -> str:

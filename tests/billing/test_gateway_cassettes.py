@@ -23,7 +23,7 @@ def api_base() -> Iterator[str]:
         yield "https://stripe.cassette.invalid"
         return
     from connector.clock import ManualClock  # noqa: PLC0415 - recording only
-    from connector.sandbox.stripe_emulator import StripeEmulator  # noqa: PLC0415
+    from crm_emulators.stripe_emulator import StripeEmulator  # noqa: PLC0415
 
     emulator = StripeEmulator(clock=ManualClock(datetime.fromtimestamp(RECORDED_AT, UTC)))
     emulator.start()

@@ -14,7 +14,7 @@ from connector.billing.client import MeteredHttpClient, StripeGateway, build_str
 from connector.billing.ratelimit import TokenBucket
 from connector.errors import IdempotencyConflictError, RetriableError, SkippableError
 from connector.retry import NO_WAIT, RetryPolicy
-from connector.sandbox.stripe_emulator import StripeEmulator
+from crm_emulators.stripe_emulator import StripeEmulator
 
 KEY = "sk_test_writes"
 

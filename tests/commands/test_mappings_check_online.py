@@ -11,16 +11,16 @@ import pytest
 from currency_orgs import in_both_currency_orgs, multi_currency
 
 from connector.cli import main
-from connector.sandbox.salesforce import SalesforceEmulator
-from connector.sandbox.seed import seed_salesforce, seed_stripe
-from connector.sandbox.smtp import SmtpSink
-from connector.sandbox.stack import (
+from crm_emulators.salesforce import SalesforceEmulator
+from crm_emulators.seed import seed_salesforce, seed_stripe
+from crm_emulators.smtp import SmtpSink
+from crm_emulators.stack import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     INTEGRATION_USER,
     EmulatorStack,
 )
-from connector.sandbox.stripe_emulator import StripeEmulator
+from crm_emulators.stripe_emulator import StripeEmulator
 
 REPO = Path(__file__).resolve().parents[2]
 REMOVED = "objects/Subscription__c/fields/End_Date__c.field-meta.xml"

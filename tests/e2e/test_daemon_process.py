@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from connector.sandbox.seed import seed_salesforce, seed_stripe
-from connector.sandbox.stack import EmulatorStack
+from crm_emulators.seed import seed_salesforce, seed_stripe
+from crm_emulators.stack import EmulatorStack
 
 REPO = Path(__file__).resolve().parents[2]
 

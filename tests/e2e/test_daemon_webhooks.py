@@ -15,7 +15,7 @@ import requests
 import stripe
 from sqlalchemy import create_engine, text
 
-from connector.sandbox.stack import EmulatorStack
+from crm_emulators.stack import EmulatorStack
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "whsec_daemon"

@@ -23,3 +23,17 @@ def test_the_demo_shows_the_whole_path_and_ends_with_a_cycle_that_writes_nothing
     assert "Paid" in out  # Last_Payment_Status__c came back from Stripe
     assert "writes to Salesforce, Stripe and SMTP this cycle: 0" in out
     assert out.rstrip().endswith("Demo complete.")
+
+
+def test_without_the_emulators_the_demo_says_in_one_line_how_to_install_them() -> None:
+    # None in sys.modules makes `import crm_emulators` fail as if it were not installed
+    blocked = ("import sys; sys.modules['crm_emulators'] = None; "
+               "from connector.cli import main; raise SystemExit(main(['demo']))")
+    done = subprocess.run([sys.executable, "-c", blocked], cwd=REPO, capture_output=True,
+                          text=True, timeout=60, check=False)
+
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "crm-connector demo: the emulators are not installed (no module 'crm_emulators'); "
+        "install them with `pip install -e ./emulators` in the checkout, or run ./dev demo"]

@@ -24,8 +24,8 @@ from sqlalchemy.exc import OperationalError
 
 from connector.ledger.models import DaemonState
 from connector.mapping.loader import digest
-from connector.sandbox.seed import SampleOrg, seed_salesforce, seed_stripe
-from connector.sandbox.stack import EmulatorStack
+from crm_emulators.seed import SampleOrg, seed_salesforce, seed_stripe
+from crm_emulators.stack import EmulatorStack
 
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 90.0

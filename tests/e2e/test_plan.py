@@ -28,7 +28,7 @@ from connector.ledger.models import (
 )
 from connector.plan import Change, Plan, plan_next_sync
 from connector.plan.render import render_text
-from connector.sandbox.stack import DEMO_STRIPE_KEY
+from crm_emulators.stack import DEMO_STRIPE_KEY
 from e2e.world import World
 
 WRITE_METHODS = ("POST", "PATCH", "DELETE")

@@ -14,12 +14,12 @@ from simple_salesforce.api import Salesforce
 from connector.clock import ManualClock
 from connector.config import load_config
 from connector.retry import NO_WAIT
-from connector.sandbox.seed import SampleOrg, seed_salesforce, seed_stripe
-from connector.sandbox.stack import EmulatorStack
 from connector.secrets import Secrets
 from connector.sync import activation
 from connector.sync.engine import CycleReport, SyncEngine
 from connector.sync.wiring import build_engine
+from crm_emulators.seed import SampleOrg, seed_salesforce, seed_stripe
+from crm_emulators.stack import EmulatorStack
 
 REPO = Path(__file__).resolve().parents[2]
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

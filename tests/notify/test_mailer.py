@@ -8,7 +8,7 @@ import pytest
 
 from connector.errors import RetriableError
 from connector.notify.mailer import OutgoingEmail, SmtpMailer, SmtpSettings, message_id
-from connector.sandbox.smtp import SmtpSink
+from crm_emulators.smtp import SmtpSink
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from connector.clock import ManualClock
 from connector.retry import NO_WAIT, RetryPolicy
 from connector.salesforce.auth import OAuthAuthenticator
 from connector.salesforce.client import ApiMeter, SalesforceClient
-from connector.sandbox.salesforce import SalesforceEmulator
 from connector.secrets import Secrets
+from crm_emulators.salesforce import SalesforceEmulator
 
 T0 = datetime(2026, 11, 22, 10, 0, 0, tzinfo=UTC)
 USER, PASSWORD = "integration@example.com", "integration-pw"

@@ -16,8 +16,8 @@ from requests.adapters import BaseAdapter
 from connector.clock import ManualClock
 from connector.errors import AuthenticationError
 from connector.salesforce.auth import OAuthAuthenticator
-from connector.sandbox.salesforce import SalesforceEmulator
 from connector.secrets import Secrets
+from crm_emulators.salesforce import SalesforceEmulator
 
 TOKEN = "/services/oauth2/token"
 

@@ -10,7 +10,7 @@ from connector.errors import BudgetExhaustedError, RetriableError, ValidationRej
 from connector.retry import RetryPolicy
 from connector.salesforce.auth import OAuthAuthenticator
 from connector.salesforce.client import ApiMeter, SalesforceClient, TimeoutSession
-from connector.sandbox.salesforce import SalesforceEmulator
+from crm_emulators.salesforce import SalesforceEmulator
 
 QUERY = "/services/data/v62.0/query"
 

@@ -11,8 +11,8 @@ from connector.salesforce.auth import OAuthAuthenticator
 from connector.salesforce.bulk import BulkQueries
 from connector.salesforce.client import ApiMeter, SalesforceClient
 from connector.salesforce.reader import Cursor, Stream, read_batches, read_changes
-from connector.sandbox.salesforce import SalesforceEmulator
 from connector.secrets import Secrets
+from crm_emulators.salesforce import SalesforceEmulator
 
 STREAM = Stream("Opportunity", ("Name", "Amount", "IsWon", "CloseDate", "Account.Name"))
 

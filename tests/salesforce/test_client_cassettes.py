@@ -32,7 +32,7 @@ def org() -> Iterator[Org]:
     if not RECORDING:
         yield Org("https://login.cassette.invalid", None, None)
         return
-    from connector.sandbox.salesforce import SalesforceEmulator  # noqa: PLC0415 - recording only
+    from crm_emulators.salesforce import SalesforceEmulator  # noqa: PLC0415 - recording only
 
     emulator = SalesforceEmulator(page_size=2, daily_api_limit=12).start()
     emulator.add_user("adapter@example.com", "pw", name="Adapter Tests",

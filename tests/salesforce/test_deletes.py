@@ -9,7 +9,7 @@ from connector.clock import ManualClock
 from connector.salesforce.bulk import BulkQueries
 from connector.salesforce.client import SalesforceClient
 from connector.salesforce.deletes import DeleteCursor, read_deletions
-from connector.sandbox.salesforce import SalesforceEmulator
+from crm_emulators.salesforce import SalesforceEmulator
 
 
 def _accounts(org: SalesforceEmulator, count: int) -> list[str]:

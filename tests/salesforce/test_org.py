@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from connector.salesforce.client import SalesforceClient, SubRequest
 from connector.salesforce.org import OrgSchema
-from connector.sandbox.salesforce import SalesforceEmulator
+from crm_emulators.salesforce import SalesforceEmulator
 
 
 def test_describes_are_one_composite_call_and_kept(client: SalesforceClient,

@@ -7,7 +7,7 @@ import pytest
 
 from connector.salesforce.bulk_ingest import BulkUpserts
 from connector.salesforce.client import SalesforceClient
-from connector.sandbox.salesforce import SalesforceEmulator
+from crm_emulators.salesforce import SalesforceEmulator
 
 
 def _records(count: int) -> list[dict[str, object]]:

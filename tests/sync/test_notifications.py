@@ -22,10 +22,10 @@ from connector.ledger.models import DeadLetter, Notification, NotificationStatus
 from connector.notify.mailer import SmtpMailer, SmtpSettings, message_id
 from connector.notify.templates import TemplateRenderer
 from connector.notify.urls import SalesforceUrls
-from connector.sandbox.smtp import ReceivedMessage, SmtpSink
 from connector.sync.notifications import Notifications, Sent
 from connector.sync.potential import CSM_EMAIL_KIND
 from connector.sync.unit_of_work import Ledger
+from crm_emulators.smtp import ReceivedMessage, SmtpSink
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)

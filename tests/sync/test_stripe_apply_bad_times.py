@@ -25,13 +25,13 @@ from connector.config import Config, MappingsConfig
 from connector.ledger.database import make_engine, migrate, session_factory
 from connector.ledger.models import DeadLetter, InboxStatus, StripeInboxEvent, Subscription, System
 from connector.retry import NO_WAIT
-from connector.sandbox.server import ServerThread
 from connector.sync import stripe_inbox
 from connector.sync.stripe_apply import InboxApplier
 from connector.sync.stripe_inbox import StripeEventRecord
 from connector.sync.stripe_objects import StripeObjects
 from connector.sync.unit_of_work import Ledger, unit_of_work
 from connector.sync.wiring import load_mapping_set
+from crm_emulators.server import ServerThread
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

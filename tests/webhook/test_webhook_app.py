@@ -17,9 +17,9 @@ from structlog.testing import capture_logs
 from connector.clock import ManualClock, SystemClock
 from connector.ledger.database import make_engine, migrate, session_factory
 from connector.ledger.models import InboxStatus, StripeInboxEvent
-from connector.sandbox.stripe_emulator import StripeEmulator
 from connector.webhook.server import WebhookServer
 from connector.webhook.signature import SignatureVerifier
+from crm_emulators.stripe_emulator import StripeEmulator
 
 SECRET = "whsec_current"
 PREVIOUS = "whsec_previous"

@@ -33,11 +33,11 @@ from connector import crashpoints
 from connector.config import load_config
 from connector.ledger.database import make_engine, session_factory
 from connector.retry import NO_WAIT
-from connector.sandbox.seed import SampleOrg, seed_salesforce, seed_stripe
-from connector.sandbox.stack import EmulatorStack
 from connector.secrets import Secrets
 from connector.sync.engine import CycleReport, SyncEngine
 from connector.sync.wiring import build_engine
+from crm_emulators.seed import SampleOrg, seed_salesforce, seed_stripe
+from crm_emulators.stack import EmulatorStack
 
 REPO = Path(__file__).resolve().parents[3]
 WAIT = 60.0
