@@ -6,7 +6,8 @@ reactivate, term change). :func:`settle` turns the edit into one consistent set 
 date; a new term moves the end date), and :func:`stripe_change` derives, from
 ``subscription_to_stripe.toml``, the Stripe parameters that differ between the ledger's
 values before and after. The caller records the journal entry and queues ONE outbox
-operation for it, keyed by that entry, so a re-read or a rerun never sends it twice.
+command (:mod:`connector.sync.outbox_commands`) for it, keyed by that entry, so a re-read
+or a rerun never sends it twice.
 
 Status transitions Stripe cannot make on request (``Past Due``, ``Expired``, ``Potential``,
 or reviving a subscription that has ended) are refused: the ledger keeps Stripe's status and
@@ -29,8 +30,6 @@ from connector.mapping.paths import get_path
 from connector.sync import subscription_fields as fields
 from connector.sync.subscription_fields import SubscriptionValues
 
-UPDATE = "update_subscription"
-CANCEL = "cancel_subscription"
 UPDATABLE = ("items.0.quantity", "items.0.price", "cancel_at_period_end", "cancel_at")
 """The parameters of ``subscription_to_stripe.toml`` an update sends when they change."""
 

@@ -29,7 +29,6 @@ from connector.ledger.models import (
     LineItem,
     Notification,
     Opportunity,
-    OutboxTarget,
     Product,
     Subscription,
     SubscriptionItem,
@@ -40,6 +39,7 @@ from connector.mapping import GenerationMapping
 from connector.mapping.subscription_object import ROLES
 from connector.mapping.transforms import TransformError
 from connector.salesforce.client import SalesforceClient
+from connector.sync import outbox_commands as commands
 from connector.sync import subscription_fields as fields
 from connector.sync.entities import salesforce_json, upsert_mirror
 from connector.sync.opportunities import Generated, mirror_product
@@ -159,10 +159,8 @@ class PotentialSubscriptions:
                                             opportunity=opportunity, line_item=line_item,
                                             product=product)
         existing.add(subscription)
-        uow.enqueue(OutboxTarget.SALESFORCE, "upsert:Subscription__c",
-                    f"salesforce:Subscription__c:{subscription.id}:generate",
-                    {"Ledger_Id__c": subscription.id, **salesforce_json(values)},
-                    ("subscription", subscription.id), fresh=True)
+        commands.enqueue(uow, commands.SubscriptionWrite(
+            subscription.id, salesforce_json(values), "generate"), fresh=True)
         return _email_line(subscription.id, source, product, ledger_values)
 
 
