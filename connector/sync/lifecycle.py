@@ -18,11 +18,12 @@ shown again.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
+
+from dateutil.relativedelta import relativedelta
 
 from connector.ledger.models import Subscription, SubscriptionStatus
 from connector.mapping import ObjectMapping
@@ -109,9 +110,8 @@ def _term(before: SubscriptionValues, incoming: SubscriptionValues) -> Subscript
 
 def add_months(day: date, months: int) -> date:
     """``day`` plus ``months`` calendar months (the 31st becomes the month's last day)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    moved: date = day + relativedelta(months=months)
+    return moved
 
 
 def stripe_change(mapping: ObjectMapping, before: Mapping[str, Any],
