@@ -52,10 +52,7 @@ def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
     before = _facts(subscription)
     newer = conflicts.newer_salesforce_intent(uow, subscription, source_ts)
     _apply(uow, subscription, values, stripe_sub)
-    for name, value in newer.items():  # "latest": a CSM's later change is still on its way
-        setattr(subscription, name, value)
-    if newer and "End_Date__c" in values:
-        values["End_Date__c"] = subscription.end_date
+    _keep_newer(subscription, values, newer)
     changes = diff(before, _facts(subscription))
     if "Status__c" in values:  # a scheduled cancellation shows as Canceled (see shown_status)
         values["Status__c"] = fields.salesforce_status(subscription)
@@ -68,6 +65,15 @@ def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
         commands.enqueue(uow, commands.SubscriptionWrite(
             subscription.id, {**salesforce_json(values), "Sync_Error__c": None}, write_reason))
     return bool(changes)
+
+
+def _keep_newer(subscription: Subscription, values: dict[str, Any],
+                newer: dict[str, Any]) -> None:
+    """``latest``: a CSM's later change still on its way keeps its ledger values."""
+    for name, value in newer.items():
+        setattr(subscription, name, value)
+    if newer and "End_Date__c" in values:
+        values["End_Date__c"] = subscription.end_date
 
 
 def _check_conflicts(uow: UnitOfWork, subscription: Subscription, stripe_sub: dict[str, Any],
