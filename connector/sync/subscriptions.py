@@ -168,7 +168,8 @@ def _as_it_will_be(uow: UnitOfWork, record: Mapping[str, Any],
         return record
     merged = dict(record)
     for op in pending:
-        merged.update({k: v for k, v in op.payload.items() if k not in UNCOMPARED})
+        write = commands.SubscriptionWrite.from_row(op)
+        merged.update({k: v for k, v in write.fields.items() if k not in UNCOMPARED})
     return merged
 
 
