@@ -218,25 +218,26 @@ class StripeGateway:
         """
         params: EventListParams = {"created": {"gte": created_gte}, "types": list(types),
                                    "limit": 100}
-        events: list[stripe.Event] = []
-        while True:
-            page = self._call(functools.partial(self.client.v1.events.list, params))
-            events.extend(page.data)
-            if not page.has_more:
-                return events[::-1]
-            params = {**params, "starting_after": page.data[-1].id}
+        events: list[stripe.Event] = list(self._paginate(self.client.v1.events.list, params))
+        return events[::-1]
 
     def _created_for(self, lister: Callable[[Any], Any], params: Any,
                      ledger_id: str) -> Any | None:
         """The first object ``lister`` lists with ``params`` whose metadata names
         ``ledger_id``, reading page after page."""
-        for found in self._objects(lister, params):
+        for found in self._paginate(lister, params):
             metadata: Mapping[str, str] = found.to_dict().get("metadata") or {}
             if metadata.get(LEDGER_ID) == ledger_id:
                 return found
         return None
 
-    def _objects(self, lister: Callable[[Any], Any], params: Any) -> Iterator[Any]:
+    def _paginate(self, lister: Callable[[Any], Any], params: Any) -> Iterator[Any]:
+        """Every object a Stripe list call returns, page after page (``starting_after`` the
+        last one), each page one request through :meth:`_call`'s retries.
+
+        The one paginator of this adapter; pages are read lazily, so a caller that stops
+        early (a lookup that found its object) makes no further requests.
+        """
         while True:
             page = self._call(functools.partial(lister, params))
             yield from page.data
@@ -245,7 +246,7 @@ class StripeGateway:
             params = {**params, "starting_after": page.data[-1].id}
 
     def _pages(self, lister: Callable[[Any], Any], params: Any) -> Iterator[dict[str, Any]]:
-        yield from (plain(obj.to_dict()) for obj in self._objects(lister, params))
+        yield from (plain(obj.to_dict()) for obj in self._paginate(lister, params))
 
     def _call(self, fn: Callable[[], T]) -> T:
         def attempt() -> T:

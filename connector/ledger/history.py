@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -125,13 +126,13 @@ def _by_month(events: list[LifecycleEvent], until: date) -> list[tuple[str, str]
     statuses = [e for e in events if e.kind in ("created", "status") and isinstance(e.new, str)]
     if not statuses:
         return []
-    year, month = statuses[0].at.year, statuses[0].at.month
+    month = statuses[0].at.date().replace(day=1)
     months: list[tuple[str, str]] = []
     current, index = statuses[0].new, 0
-    while (year, month) <= (until.year, until.month):
+    while (month.year, month.month) <= (until.year, until.month):
         while index < len(statuses) and (statuses[index].at.year, statuses[index].at.month) \
-                <= (year, month):
+                <= (month.year, month.month):
             current, index = statuses[index].new, index + 1
-        months.append((f"{year:04d}-{month:02d}", current))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        months.append((f"{month.year:04d}-{month.month:02d}", current))
+        month += relativedelta(months=1)
     return months

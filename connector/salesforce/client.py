@@ -29,6 +29,7 @@ from connector.errors import (
     ValidationRejectedError,
 )
 from connector.retry import RetryPolicy
+from connector.salesforce import bulk_transport
 from connector.salesforce.auth import Authenticator
 from connector.salesforce.budget import ApiMeter
 
@@ -208,7 +209,8 @@ class SalesforceClient:
 
     def request(self, kind: str, method: str, path: str, **kwargs: Any) -> requests.Response:
         """A raw REST call under ``/services/data/vXX.X/`` (Bulk API 2.0 needs CSV bodies)."""
-        return self._call(kind, functools.partial(_raw, method=method, path=path, **kwargs))
+        return self._call(kind, functools.partial(bulk_transport.send, method=method,
+                                                  path=path, **kwargs))
 
     def probe_usage(self) -> None:
         """Read ``/limits`` even when the budget is spent, to learn whether usage has fallen."""
@@ -321,12 +323,6 @@ def _query_more(sf: Salesforce, url: str) -> Any:
 
 def _rest(sf: Salesforce, path: str, **kwargs: Any) -> Any:
     return sf.restful(path, **kwargs)
-
-
-def _raw(sf: Salesforce, method: str, path: str, **kwargs: Any) -> requests.Response:
-    # simple-salesforce's own Bulk 2.0 support goes through this method too; it raises the
-    # SalesforceError subclasses on error answers and reads Sforce-Limit-Info.
-    return sf._call_salesforce(method, sf.base_url + path, name=path, **kwargs)
 
 
 def _page(raw: dict[str, Any]) -> QueryPage:

@@ -36,7 +36,6 @@ from connector.ledger.models import (
     Customer,
     OutboxOperation,
     OutboxStatus,
-    OutboxTarget,
     Product,
     Subscription,
     SubscriptionItem,
@@ -44,6 +43,7 @@ from connector.ledger.models import (
 )
 from connector.mapping import MappingSet
 from connector.sync import outbox, stripe_inbox
+from connector.sync import outbox_commands as commands
 from connector.sync import subscription_fields as fields
 from connector.sync.billing_facts import apply_stripe_subscription
 from connector.sync.links import LedgerLinks
@@ -210,7 +210,8 @@ class Activations:
         account_row = {"Id": uow.external_for("account", account.id, System.SALESFORCE,
                                               "Account"), "Name": account.name}
         record = {**fields.to_salesforce(fields.from_ledger(subscription, item)),
-                  "Id": op.payload.get("salesforce_id"), "Ledger_Id__c": subscription.id,
+                  "Id": commands.ActivateSubscription.from_row(op).salesforce_id,
+                  "Ledger_Id__c": subscription.id,
                   "Account__c": account_row["Id"], "Account__r": account_row,
                   "Product__r": product_row}
         if not product_row["ProductCode"]:
@@ -321,7 +322,8 @@ def _start(plan: Plan) -> dict[str, Any]:
     if day < plan.requested_on:
         return {"backdate_start_date": moment}
     if day > plan.requested_on:
-        return {"billing_cycle_anchor": moment, "proration_behavior": "none"}
+        return {"billing_cycle_anchor": moment, "proration_behavior": commands.proration_behavior(
+            commands.ChangeOrigin.FUTURE_START)}
     return {}
 
 
@@ -374,13 +376,11 @@ def _record_activation(uow: UnitOfWork, plan: Plan, stripe_sub: dict[str, Any],
     if plan.resumed:  # its events may have come, and been ignored, before this link
         stripe_inbox.requeue_ignored(uow.session, _op(uow, plan.op_id).created_at)
     apply_stripe_subscription(uow, subscription, stripe_sub, mappings, always_write=True,
-                              write_key=f"salesforce:Subscription__c:{subscription.id}:activated")
+                              write_reason="activated")
 
 
 def _report_sync_error(uow: UnitOfWork, op: OutboxOperation, reason: str) -> None:
     if op.entity_type != "subscription" or op.entity_id is None:
         return
-    uow.enqueue(OutboxTarget.SALESFORCE, "upsert:Subscription__c",
-                f"salesforce:Subscription__c:{op.entity_id}:error:{op.id}:{op.attempts}",
-                {"Ledger_Id__c": op.entity_id, "Sync_Error__c": reason[:32768]},
-                ("subscription", op.entity_id))
+    commands.enqueue(uow, commands.sync_error(op.entity_id, f"error:{op.id}:{op.attempts}",
+                                              reason))

@@ -14,10 +14,11 @@ from typing import Any
 
 from connector.billing import shapes
 from connector.ledger.journal import diff
-from connector.ledger.models import ChangeKind, OutboxTarget, Subscription, System
+from connector.ledger.models import ChangeKind, Subscription, System
 from connector.mapping import MappingSet
 from connector.mapping.money import to_minor
 from connector.sync import conflicts, price_conflicts
+from connector.sync import outbox_commands as commands
 from connector.sync import subscription_fields as fields
 from connector.sync.entities import salesforce_json
 from connector.sync.unit_of_work import UnitOfWork
@@ -28,12 +29,13 @@ FACTS = ("status", "customer_id", "cancel_at_period_end", "current_period_start"
 
 def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
                               stripe_sub: dict[str, Any], mappings: MappingSet, *,
-                              write_key: str, always_write: bool = False,
+                              write_reason: str, always_write: bool = False,
                               source_ts: datetime | None = None, listed: bool = False) -> bool:
     """Bring ``subscription`` in line with ``stripe_sub``; queue the Salesforce update.
 
     Args:
-        write_key: the outbox key of the Salesforce write (one per fact delivery).
+        write_reason: what the Salesforce write's outbox key is unique for (one per fact
+            delivery), see :class:`~connector.sync.outbox_commands.SubscriptionWrite`.
         always_write: queue the write even when no ledger fact changed (activation, whose
             Stripe ids Salesforce does not have yet).
         source_ts: when Stripe reported this state, for the journal.
@@ -50,10 +52,7 @@ def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
     before = _facts(subscription)
     newer = conflicts.newer_salesforce_intent(uow, subscription, source_ts)
     _apply(uow, subscription, values, stripe_sub)
-    for name, value in newer.items():  # "latest": a CSM's later change is still on its way
-        setattr(subscription, name, value)
-    if newer and "End_Date__c" in values:
-        values["End_Date__c"] = subscription.end_date
+    _keep_newer(subscription, values, newer)
     changes = diff(before, _facts(subscription))
     if "Status__c" in values:  # a scheduled cancellation shows as Canceled (see shown_status)
         values["Status__c"] = fields.salesforce_status(subscription)
@@ -63,10 +62,18 @@ def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
         uow.record("subscription", subscription.id, "stripe", ChangeKind.UPDATE, changes,
                    source_ts=stripe_time or source_ts)
     if changes or always_write:
-        uow.enqueue(OutboxTarget.SALESFORCE, "upsert:Subscription__c", write_key,
-                    {"Ledger_Id__c": subscription.id, **salesforce_json(values),
-                     "Sync_Error__c": None}, ("subscription", subscription.id))
+        commands.enqueue(uow, commands.SubscriptionWrite(
+            subscription.id, {**salesforce_json(values), "Sync_Error__c": None}, write_reason))
     return bool(changes)
+
+
+def _keep_newer(subscription: Subscription, values: dict[str, Any],
+                newer: dict[str, Any]) -> None:
+    """``latest``: a CSM's later change still on its way keeps its ledger values."""
+    for name, value in newer.items():
+        setattr(subscription, name, value)
+    if newer and "End_Date__c" in values:
+        values["End_Date__c"] = subscription.end_date
 
 
 def _check_conflicts(uow: UnitOfWork, subscription: Subscription, stripe_sub: dict[str, Any],

@@ -18,6 +18,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from connector.errors import ConfigError
@@ -27,7 +29,6 @@ from connector.ledger.models import (
     Conflict,
     ConflictStatus,
     OutboxOperation,
-    OutboxTarget,
     Product,
     Source,
     Subscription,
@@ -35,7 +36,8 @@ from connector.ledger.models import (
     System,
 )
 from connector.mapping import MappingSet
-from connector.sync import conflicts, lifecycle, price_conflicts
+from connector.sync import conflicts, price_conflicts
+from connector.sync import outbox_commands as commands
 from connector.sync import subscription_fields as fields
 from connector.sync.unit_of_work import UnitOfWork
 
@@ -94,11 +96,7 @@ def _quantity(uow: UnitOfWork, conflict: Conflict, subscription: Subscription,
     """Both systems and the ledger get the chosen quantity (Stripe had ours re-asserted)."""
     item = _item(uow, subscription.id)
     quantity = item.quantity if take == "salesforce" else int(conflict.theirs)
-    stripe_id = uow.external_for("subscription", subscription.id, System.STRIPE, "subscription")
-    uow.enqueue(OutboxTarget.STRIPE, lifecycle.UPDATE,
-                f"stripe:{lifecycle.UPDATE}:{subscription.id}:resolve:{conflict.id}",
-                {"stripe_subscription": stripe_id, "params": {"items.0.quantity": quantity},
-                 "proration_behavior": "none"}, ("subscription", subscription.id))
+    _send(uow, conflict, subscription, {"items.0.quantity": quantity})
     if take == "salesforce":
         return f"Stripe gets Salesforce's quantity {quantity} on the next sync"
     changes = diff({"quantity": item.quantity}, {"quantity": quantity})
@@ -147,11 +145,16 @@ def _product_of_price(uow: UnitOfWork, conflict: Conflict, mappings: MappingSet)
 
 def _send_price(uow: UnitOfWork, conflict: Conflict, subscription: Subscription,
                 key: str) -> None:
+    _send(uow, conflict, subscription, {price_conflicts.PRICE: key})
+
+
+def _send(uow: UnitOfWork, conflict: Conflict, subscription: Subscription,
+          params: dict[str, Any]) -> None:
+    """Queue the chosen value for Stripe, once per resolution, without prorations."""
     stripe_id = uow.external_for("subscription", subscription.id, System.STRIPE, "subscription")
-    uow.enqueue(OutboxTarget.STRIPE, lifecycle.UPDATE,
-                f"stripe:{lifecycle.UPDATE}:{subscription.id}:resolve:{conflict.id}",
-                {"stripe_subscription": stripe_id, "params": {price_conflicts.PRICE: key},
-                 "proration_behavior": "none"}, ("subscription", subscription.id))
+    commands.enqueue(uow, commands.UpdateSubscription(
+        subscription.id, str(stripe_id), params,
+        commands.proration_behavior(commands.ChangeOrigin.CORRECTION), f"resolve:{conflict.id}"))
 
 
 def _item(uow: UnitOfWork, subscription_id: str) -> SubscriptionItem:

@@ -30,13 +30,14 @@ from connector.ledger.models import (
 )
 from connector.mapping import ObjectMapping
 from connector.mapping.money import from_minor
+from connector.sync import outbox_commands as commands
 from connector.sync.unit_of_work import UnitOfWork
 
 STRIPE_FACTS = ("MRR__c", "ARR__c", "Next_Renewal_Date__c")
 """``Subscription__c`` fields Stripe reports; checked on every Salesforce read."""
 
 UNSETTLED = (OutboxStatus.PENDING, OutboxStatus.IN_FLIGHT, OutboxStatus.FAILED)
-LIFECYCLE_OPERATIONS = ("update_subscription", "cancel_subscription")
+LIFECYCLE_OPERATIONS = commands.LIFECYCLE_OPERATIONS
 
 
 def record(uow: UnitOfWork, subscription_id: str, field: str, *, owner: str, ours: Any,
@@ -114,11 +115,10 @@ def check_stripe(uow: UnitOfWork, subscription: Subscription, stripe_sub: Mappin
                       their_ts=reported_at)
     if conflict is None:
         return 0
-    uow.enqueue(OutboxTarget.STRIPE, "update_subscription",
-                f"stripe:update_subscription:{subscription.id}:conflict:{conflict.id}",
-                {"stripe_subscription": stripe_sub["id"],
-                 "params": {"items.0.quantity": item.quantity}, "proration_behavior": "none"},
-                ("subscription", subscription.id))
+    commands.enqueue(uow, commands.UpdateSubscription(
+        subscription.id, stripe_sub["id"], {"items.0.quantity": item.quantity},
+        commands.proration_behavior(commands.ChangeOrigin.CORRECTION),
+        f"conflict:{conflict.id}"))
     return 1
 
 
@@ -169,10 +169,8 @@ def newer_salesforce_intent(uow: UnitOfWork, subscription: Subscription,
 def reassert_in_salesforce(uow: UnitOfWork, subscription_id: str, values: Mapping[str, Any],
                            reason: str) -> None:
     """Queue a Salesforce write of ``values`` to the subscription, keyed by ``reason``."""
-    uow.enqueue(OutboxTarget.SALESFORCE, "upsert:Subscription__c",
-                f"salesforce:Subscription__c:{subscription_id}:{reason}",
-                {"Ledger_Id__c": subscription_id, **{k: _json(v) for k, v in values.items()}},
-                ("subscription", subscription_id))
+    commands.enqueue(uow, commands.SubscriptionWrite(
+        subscription_id, {k: _json(v) for k, v in values.items()}, reason))
 
 
 def _writes_pending(uow: UnitOfWork, target: OutboxTarget, subscription_id: str) -> bool:

@@ -25,10 +25,10 @@ from connector.ledger.models import (
     InvoiceStatus,
     MoneyEntry,
     MoneyKind,
-    OutboxTarget,
     Subscription,
     System,
 )
+from connector.sync import outbox_commands as commands
 from connector.sync.money_facts import MoneyFact, record_money
 from connector.sync.unit_of_work import UnitOfWork
 
@@ -89,7 +89,8 @@ def apply_invoice(uow: UnitOfWork, subscription: Subscription, invoice: Json,
     return bool(changes) or added
 
 
-def update_payment_status(uow: UnitOfWork, subscription: Subscription, write_key: str) -> bool:
+def update_payment_status(uow: UnitOfWork, subscription: Subscription,
+                          write_reason: str) -> bool:
     """Set ``last_payment_status`` from the latest payment, failure or refund; queue it for
     Salesforce.
 
@@ -109,9 +110,8 @@ def update_payment_status(uow: UnitOfWork, subscription: Subscription, write_key
                {"last_payment_status": [subscription.last_payment_status, status]},
                source_ts=latest.occurred_at)
     subscription.last_payment_status, subscription.updated_at = status, uow.now
-    uow.enqueue(OutboxTarget.SALESFORCE, "upsert:Subscription__c", write_key,
-                {"Ledger_Id__c": subscription.id, "Last_Payment_Status__c": status},
-                ("subscription", subscription.id))
+    commands.enqueue(uow, commands.SubscriptionWrite(
+        subscription.id, {"Last_Payment_Status__c": status}, write_reason))
     return True
 
 

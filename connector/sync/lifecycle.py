@@ -6,7 +6,8 @@ reactivate, term change). :func:`settle` turns the edit into one consistent set 
 date; a new term moves the end date), and :func:`stripe_change` derives, from
 ``subscription_to_stripe.toml``, the Stripe parameters that differ between the ledger's
 values before and after. The caller records the journal entry and queues ONE outbox
-operation for it, keyed by that entry, so a re-read or a rerun never sends it twice.
+command (:mod:`connector.sync.outbox_commands`) for it, keyed by that entry, so a re-read
+or a rerun never sends it twice.
 
 Status transitions Stripe cannot make on request (``Past Due``, ``Expired``, ``Potential``,
 or reviving a subscription that has ended) are refused: the ledger keeps Stripe's status and
@@ -17,11 +18,12 @@ shown again.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
+
+from dateutil.relativedelta import relativedelta
 
 from connector.ledger.models import Subscription, SubscriptionStatus
 from connector.mapping import ObjectMapping
@@ -29,8 +31,6 @@ from connector.mapping.paths import get_path
 from connector.sync import subscription_fields as fields
 from connector.sync.subscription_fields import SubscriptionValues
 
-UPDATE = "update_subscription"
-CANCEL = "cancel_subscription"
 UPDATABLE = ("items.0.quantity", "items.0.price", "cancel_at_period_end", "cancel_at")
 """The parameters of ``subscription_to_stripe.toml`` an update sends when they change."""
 
@@ -110,9 +110,8 @@ def _term(before: SubscriptionValues, incoming: SubscriptionValues) -> Subscript
 
 def add_months(day: date, months: int) -> date:
     """``day`` plus ``months`` calendar months (the 31st becomes the month's last day)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    moved: date = day + relativedelta(months=months)
+    return moved
 
 
 def stripe_change(mapping: ObjectMapping, before: Mapping[str, Any],

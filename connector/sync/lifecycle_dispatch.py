@@ -27,13 +27,13 @@ from connector.ledger.journal import diff
 from connector.ledger.models import (
     ChangeKind,
     OutboxOperation,
-    OutboxTarget,
     Subscription,
     SubscriptionItem,
     System,
 )
 from connector.mapping import MappingSet
-from connector.sync import conflicts, lifecycle, outbox, price_conflicts
+from connector.sync import conflicts, outbox, price_conflicts
+from connector.sync import outbox_commands as commands
 from connector.sync import subscription_fields as fields
 from connector.sync.billing_facts import apply_stripe_subscription
 from connector.sync.unit_of_work import Ledger, UnitOfWork
@@ -52,11 +52,16 @@ class Updated:
 
 @dataclass(frozen=True)
 class _Op:
+    """A claimed operation, decoded, read out of its transaction."""
+
     id: int
     key: str
-    operation: str
-    subscription_id: str
-    payload: dict[str, Any]
+    command: commands.LifecycleCommand
+
+    @property
+    def subscription_id(self) -> str:
+        """The ledger subscription the operation changes."""
+        return self.command.ledger_id
 
 
 class LifecycleUpdates:
@@ -71,9 +76,9 @@ class LifecycleUpdates:
         """Deliver every due operation, oldest first."""
         result = Updated()
         with self._uow() as uow:
-            due = outbox.due(uow, "stripe", lifecycle.UPDATE) + outbox.due(
-                uow, "stripe", lifecycle.CANCEL)
-            ops = [_Op(op.id, op.key, op.operation, str(op.entity_id), dict(op.payload))
+            due = [row for operation in commands.LIFECYCLE_OPERATIONS
+                   for row in outbox.due(uow, "stripe", operation)]
+            ops = [_Op(op.id, op.key, commands.lifecycle_command(op))
                    for op in sorted(due, key=lambda op: op.id)]
         for op in ops:
             self._deliver(op, result)
@@ -98,7 +103,7 @@ class LifecycleUpdates:
         """Dead-letter a rejected change, unless Stripe refused it because the subscription
         has ended meanwhile: then Stripe's last state is taken (nothing is left to bill)."""
         try:
-            current = self._gateway.retrieve_subscription(str(op.payload["stripe_subscription"]))
+            current = self._gateway.retrieve_subscription(op.command.stripe_subscription)
         except RetriableError:
             current = None
         if current is not None and current.status not in fields.LIVE:
@@ -119,30 +124,30 @@ class LifecycleUpdates:
                 _take_items(uow, subscription, stripe_sub, self._mappings, op.id)
             apply_stripe_subscription(
                 uow, subscription, stripe_sub, self._mappings, always_write=ended,
-                write_key=f"salesforce:Subscription__c:{subscription.id}:change:{op.id}")
+                write_reason=f"change:{op.id}")
             outbox.mark_done(uow, _row(uow, op), {"stripe_subscription": answer.id,
                                                   "ended": ended})
 
     def _send(self, op: _Op) -> tuple[stripe.Subscription, bool]:
         """Make the one Stripe call; return its answer and whether the subscription had
         already ended (then nothing is sent and Stripe's state is read instead)."""
-        stripe_id = str(op.payload["stripe_subscription"])
-        if op.operation == lifecycle.CANCEL:  # the ledger already shows it canceled
-            prorate = op.payload["proration_behavior"] != "none"
+        command = op.command
+        stripe_id = command.stripe_subscription
+        if isinstance(command, commands.CancelSubscription):  # the ledger shows it canceled
             return self._gateway.cancel_subscription(
-                stripe_id, cast(SubscriptionCancelParams, {"prorate": prorate}),
+                stripe_id, cast(SubscriptionCancelParams, {"prorate": command.prorate}),
                 key=op.key), False
         with self._uow() as uow:
             status = uow.session.get_one(Subscription, op.subscription_id).status
         if status not in fields.LIVE:
             return self._gateway.retrieve_subscription(stripe_id), True
-        params = self._params(stripe_id, op.payload)
+        params = self._params(command)
         return self._gateway.update_subscription(
             stripe_id, cast(SubscriptionUpdateParams, params), key=op.key), False
 
-    def _params(self, stripe_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+    def _params(self, command: commands.UpdateSubscription) -> dict[str, Any]:
         """Stripe's parameters for the queued change (``""`` clears a value)."""
-        changed: dict[str, Any] = payload["params"]
+        changed = command.params
         params = {name: "" if value is None else value for name, value in changed.items()
                   if not name.startswith(ITEM)}
         item = {name.removeprefix(ITEM): value for name, value in changed.items()
@@ -150,9 +155,9 @@ class LifecycleUpdates:
         if item:
             if "price" in item:
                 item["price"] = self._price_id(str(item["price"]))
-            item["id"] = self._item_id(stripe_id)
+            item["id"] = self._item_id(command.stripe_subscription)
             params["items"] = [item]
-            params["proration_behavior"] = payload["proration_behavior"]
+            params["proration_behavior"] = command.proration_behavior
         return params
 
     def _price_id(self, lookup_key: str) -> str:
@@ -199,7 +204,4 @@ def _take_items(uow: UnitOfWork, subscription: Subscription, stripe_sub: dict[st
 
 
 def _report_sync_error(uow: UnitOfWork, op: _Op, reason: str) -> None:
-    uow.enqueue(OutboxTarget.SALESFORCE, "upsert:Subscription__c",
-                f"salesforce:Subscription__c:{op.subscription_id}:error:{op.id}",
-                {"Ledger_Id__c": op.subscription_id, "Sync_Error__c": reason[:32768]},
-                ("subscription", op.subscription_id))
+    commands.enqueue(uow, commands.sync_error(op.subscription_id, f"error:{op.id}", reason))

@@ -20,7 +20,6 @@ from connector.ledger.journal import diff
 from connector.ledger.models import (
     Account,
     ChangeKind,
-    OutboxTarget,
     Product,
     Subscription,
     SubscriptionItem,
@@ -29,6 +28,7 @@ from connector.ledger.models import (
 from connector.mapping import MappingSet
 from connector.salesforce.reader import parse_modstamp
 from connector.sync import conflicts, lifecycle
+from connector.sync import outbox_commands as commands
 from connector.sync import subscription_fields as fields
 from connector.sync.entities import upsert_mirror
 from connector.sync.links import LedgerLinks
@@ -86,21 +86,20 @@ class LifecycleEdits:
     def _queue_stripe(self, edit: _Edit, settled: lifecycle.Settled,
                       row_before: dict[str, Any], row_after: dict[str, Any],
                       entry_id: int | None) -> None:
+        ledger_id, reason = edit.subscription.id, str(entry_id)
+        prorate = commands.proration_behavior(commands.ChangeOrigin.CSM_EDIT,
+                                              self._settings.proration_behavior)
+        command: commands.LifecycleCommand
         if settled.cancel_now:
-            operation = lifecycle.CANCEL
-            params: dict[str, Any] = {}
+            command = commands.CancelSubscription(ledger_id, edit.stripe_id, prorate, reason)
         else:
-            operation = lifecycle.UPDATE
             params = lifecycle.stripe_change(self._mappings.subscription_to_stripe,
                                              row_before, row_after, LedgerLinks(edit.uow))
             if not params:
                 return
-        ledger_id = edit.subscription.id
-        edit.uow.enqueue(OutboxTarget.STRIPE, operation,
-                         f"stripe:{operation}:{ledger_id}:{entry_id}",
-                         {"stripe_subscription": edit.stripe_id, "params": params,
-                          "proration_behavior": self._settings.proration_behavior},
-                         ("subscription", ledger_id))
+            command = commands.UpdateSubscription(ledger_id, edit.stripe_id, params, prorate,
+                                                  reason)
+        commands.enqueue(edit.uow, command)
 
     def _settle_salesforce(self, edit: _Edit, incoming: SubscriptionValues,
                            settled: lifecycle.Settled, entry_id: int | None) -> None:

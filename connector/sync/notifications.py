@@ -4,7 +4,8 @@ Each queued notification is the durable record of one fact: one won opportunity'
 potential subscriptions (see :mod:`connector.sync.potential`). A notification is ready once
 every subscription it lists has a Salesforce id, so that its links point at the records; one
 that is not ready waits for a later dispatch without holding back the CSM's other
-notifications. At dispatch the ready CSM notifications of one recipient go out as ONE email
+notifications. At dispatch the ready CSM notifications of one recipient go out as ONE email,
+composed by :mod:`connector.notify.compose` from the admin's templates
 (:mod:`connector.notify.digest`): the opportunities in a stable order, at most 50 subscription
 lines listed, the rest counted and linked to a Salesforce list view. A notification with no
 recipient, or whose digest cannot be rendered, is dead-lettered.
@@ -16,9 +17,8 @@ them. A later dispatch sees only pending notifications, so it sends nothing more
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select, update
 
@@ -26,18 +26,21 @@ from connector import crashpoints
 from connector.errors import ConfigError
 from connector.ledger.links import find_externals
 from connector.ledger.models import Notification, NotificationStatus, System
+from connector.notify.compose import (
+    DEFAULT_LIST_VIEW,
+    SUBSCRIPTION_OBJECT,
+    Composer,
+    listed_subscriptions,
+)
 from connector.notify.digest import DIGEST_LIMIT, Digest, Entry, group
+from connector.notify.facts import CSM_POTENTIAL_SUBSCRIPTIONS
 from connector.notify.mailer import OutgoingEmail, SmtpMailer
 from connector.notify.templates import TemplateRenderer
 from connector.notify.urls import SalesforceUrls
-from connector.sync.potential import CSM_EMAIL_KIND
 from connector.sync.unit_of_work import Ledger, UnitOfWork
 
-DIGESTED_KINDS = frozenset({CSM_EMAIL_KIND})
+DIGESTED_KINDS = frozenset({CSM_POTENTIAL_SUBSCRIPTIONS})
 """Kinds whose ready notifications are gathered into one email per recipient."""
-DEFAULT_LIST_VIEW = "Potential_Subscriptions"
-"""The shipped Subscription__c list view of potential subscriptions (``salesforce/``)."""
-SUBSCRIPTION_OBJECT = "Subscription__c"
 CHUNK = 500  # ids per IN (...) query, well under every database's parameter limit
 NO_ADDRESS = "the CSM has no email address in Salesforce"
 
@@ -82,10 +85,7 @@ class Notifications:
                  limit: int = DIGEST_LIMIT) -> None:
         self._ledger = ledger
         self._mailer = mailer
-        self._renderer = renderer
-        self._urls = urls
-        self._list_view_url = urls.list_view(SUBSCRIPTION_OBJECT, list_view)
-        self._limit = limit
+        self._composer = Composer(renderer, urls, list_view=list_view, limit=limit)
 
     def dispatch(self) -> Sent:
         """Send every ready notification, a digest per recipient; report what was sent.
@@ -120,48 +120,27 @@ class Notifications:
 
     def _entries(self, uow: UnitOfWork, rows: Sequence[Notification],
                  result: Sent) -> list[Entry]:
-        urls = self._subscription_urls(uow, rows)
+        ledger_ids = [ledger_id for row in rows
+                      for ledger_id in listed_subscriptions(row.data or {})]
+        known = find_externals(uow.session, "subscription", ledger_ids, System.SALESFORCE,
+                               SUBSCRIPTION_OBJECT)
         entries = []
         for row in rows:
-            context = self._context(dict(row.data or {}), urls)
-            if context is None:
+            entry = self._composer.entry(row, known)
+            if entry is None:
                 result.waiting += 1
             elif not row.recipient:
                 result.failed += _fail_all(uow, [row], NO_ADDRESS)
             else:
-                entries.append(Entry(row.id, row.key, row.kind, row.recipient, context))
+                entries.append(entry)
         return entries
-
-    def _subscription_urls(self, uow: UnitOfWork, rows: Sequence[Notification]) -> dict[str, str]:
-        ledger_ids = [line["ledger_id"] for row in rows
-                      for line in (row.data or {}).get("lines", [])]
-        known = find_externals(uow.session, "subscription", ledger_ids, System.SALESFORCE,
-                               SUBSCRIPTION_OBJECT)
-        return {ledger_id: self._urls.record(SUBSCRIPTION_OBJECT, salesforce_id)
-                for ledger_id, salesforce_id in known.items()}
-
-    def _context(self, data: dict[str, Any], urls: Mapping[str, str]) -> dict[str, Any] | None:
-        lines = data.get("lines", [])
-        if any(line["ledger_id"] not in urls for line in lines):
-            return None
-        return {**data, "lines": [{**line, "url": urls[line["ledger_id"]]} for line in lines],
-                "account": self._with_url(data.get("account", {}), "Account"),
-                "opportunity": self._with_url(data.get("opportunity", {}), "Opportunity")}
-
-    def _with_url(self, record: dict[str, Any], sobject: str) -> dict[str, Any]:
-        salesforce_id = record.get("salesforce_id")
-        url = self._urls.record(sobject, salesforce_id) if salesforce_id else ""
-        return {**record, "url": url}
 
     def _render(self, digest: Digest) -> OutgoingEmail | str:
         """The digest's email, or why it cannot be rendered."""
         try:
-            rendered = self._renderer.render(digest.kind,
-                                             digest.context(self._list_view_url, self._limit))
+            return self._composer.compose(digest)
         except ConfigError as exc:
             return "; ".join(exc.problems)
-        return OutgoingEmail(digest.key, (digest.recipient,), rendered.subject, rendered.text,
-                             rendered.html)
 
     def _settle(self, uow: UnitOfWork, out: _Outgoing, error: Exception | None,
                 result: Sent) -> None:

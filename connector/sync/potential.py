@@ -27,9 +27,7 @@ from connector.ledger.models import (
     ChangeKind,
     Generation,
     LineItem,
-    Notification,
     Opportunity,
-    OutboxTarget,
     Product,
     Subscription,
     SubscriptionItem,
@@ -39,7 +37,10 @@ from connector.ledger.models import (
 from connector.mapping import GenerationMapping
 from connector.mapping.subscription_object import ROLES
 from connector.mapping.transforms import TransformError
+from connector.notify import facts
+from connector.notify.facts import SalesforceRecord, SubscriptionLine
 from connector.salesforce.client import SalesforceClient
+from connector.sync import outbox_commands as commands
 from connector.sync import subscription_fields as fields
 from connector.sync.entities import salesforce_json, upsert_mirror
 from connector.sync.opportunities import Generated, mirror_product
@@ -47,7 +48,7 @@ from connector.sync.unit_of_work import PREFETCH_CHUNK, Ledger, UnitOfWork
 
 IN_CHUNK = 200
 CHUNK = 1000  # opportunities generated per ledger transaction
-CSM_EMAIL_KIND = "csm_potential_subscriptions"
+CSM_EMAIL_KIND = facts.PotentialSubscriptions.KIND
 CSM = ROLES["csm"].shipped
 """The subscription field whose mapped value is the CSM who gets the email."""
 
@@ -131,7 +132,7 @@ class PotentialSubscriptions:
 
     def _generate(self, uow: UnitOfWork, row: Row, account: Account | None,
                   opportunity: Opportunity, *, result: Generated, existing: _Existing) -> None:
-        lines: list[dict[str, Any]] = []
+        lines: list[SubscriptionLine] = []
         for source in row.sources(self._mapping.per):
             try:
                 line = self._generate_one(uow, source, account, opportunity, existing)
@@ -142,12 +143,12 @@ class PotentialSubscriptions:
                 continue
             if line is not None:
                 lines.append(line)
-                result.subscriptions.append(line["ledger_id"])
+                result.subscriptions.append(line.ledger_id)
         if lines:
             result.notifications.append(_queue_email(uow, row, opportunity, account, lines))
 
     def _generate_one(self, uow: UnitOfWork, source: Mapping[str, Any], account: Account | None,
-                      opportunity: Opportunity, existing: _Existing) -> dict[str, Any] | None:
+                      opportunity: Opportunity, existing: _Existing) -> SubscriptionLine | None:
         line_item_sf_id = source.get("Id") if "OpportunityId" in source else None
         if existing.has(uow, opportunity, line_item_sf_id):
             return None
@@ -159,11 +160,9 @@ class PotentialSubscriptions:
                                             opportunity=opportunity, line_item=line_item,
                                             product=product)
         existing.add(subscription)
-        uow.enqueue(OutboxTarget.SALESFORCE, "upsert:Subscription__c",
-                    f"salesforce:Subscription__c:{subscription.id}:generate",
-                    {"Ledger_Id__c": subscription.id, **salesforce_json(values)},
-                    ("subscription", subscription.id), fresh=True)
-        return _email_line(subscription.id, source, product, ledger_values)
+        commands.enqueue(uow, commands.SubscriptionWrite(
+            subscription.id, salesforce_json(values), "generate"), fresh=True)
+        return _line(subscription.id, source, product, ledger_values)
 
 
 @dataclass
@@ -278,37 +277,28 @@ def _create_subscription(uow: UnitOfWork, values: fields.SubscriptionValues, *,
     return subscription
 
 
-def _email_line(ledger_id: str, source: Mapping[str, Any], product: Product | None,
-                values: fields.SubscriptionValues) -> dict[str, Any]:
+def _line(ledger_id: str, source: Mapping[str, Any], product: Product | None,
+          values: fields.SubscriptionValues) -> SubscriptionLine:
+    """What the CSM is told about one new subscription."""
     unit = fields.to_salesforce(values)["Unit_Price__c"]
-    unit_price = Decimal(str(unit)) if unit is not None else Decimal(0)
-    return {
-        "ledger_id": ledger_id,
-        "product": product.name if product else (source.get("Opportunity") or {}).get("Name"),
-        "quantity": values.quantity,
-        "unit_price": f"{unit_price:,.2f}",
-        "amount": f"{unit_price * values.quantity:,.2f}",
-        "currency": values.currency.upper(),
-        "start_date": values.start_date.isoformat() if values.start_date else "",
-        "term_months": values.term_months,
-    }
+    return SubscriptionLine(
+        ledger_id=ledger_id,
+        product=product.name if product else (source.get("Opportunity") or {}).get("Name"),
+        quantity=values.quantity,
+        unit_price=Decimal(str(unit)) if unit is not None else Decimal(0),
+        currency=values.currency, start_date=values.start_date,
+        term_months=values.term_months)
 
 
 def _queue_email(uow: UnitOfWork, row: Row, opportunity: Opportunity, account: Account | None,
-                 lines: list[dict[str, Any]]) -> str:
-    key = f"{CSM_EMAIL_KIND}:{opportunity.id}:{lines[0]['ledger_id']}"
-    recipient = str(row.csm.get("Email") or "")
-    uow.session.add(Notification(
-        key=key, kind=CSM_EMAIL_KIND, recipient=recipient,
-        subject=f"Potential subscriptions for {opportunity.name}",
-        data={
-            "csm": {"name": row.csm.get("Name") or "there", "id": row.csm.get("Id")},
-            "account": {"name": account.name if account else "",
-                        "salesforce_id": row.opportunity.get("AccountId")},
-            "opportunity": {"name": opportunity.name, "salesforce_id": row.id,
-                            "won": opportunity.is_won},
-            "lines": lines,
-        },
-        created_at=uow.now,
-    ))
-    return key
+                 lines: list[SubscriptionLine]) -> str:
+    """Hand the CSM's fact to notify/: one notification, sent in the CSM's next digest."""
+    fact = facts.PotentialSubscriptions(
+        opportunity_id=opportunity.id,
+        opportunity=SalesforceRecord(opportunity.name, row.id), won=opportunity.is_won,
+        account=SalesforceRecord(account.name if account else "",
+                                 row.opportunity.get("AccountId")),
+        csm_name=row.csm.get("Name"), csm_user_id=row.csm.get("Id"),
+        csm_email=str(row.csm.get("Email") or ""), lines=tuple(lines))
+    uow.session.add(facts.notification(fact, uow.now))
+    return fact.key

@@ -16,9 +16,10 @@ from typing import Any
 from sqlalchemy import select
 
 from connector.billing import shapes
-from connector.ledger.models import OutboxTarget, Product, Subscription
+from connector.ledger.models import Product, Subscription
 from connector.mapping import MappingError, MappingSet
 from connector.sync import conflicts
+from connector.sync import outbox_commands as commands
 from connector.sync.unit_of_work import UnitOfWork
 
 PRODUCT = "Product__c"
@@ -41,10 +42,10 @@ def check_price(uow: UnitOfWork, subscription: Subscription, stripe_sub: Mapping
                                 theirs=theirs, their_source="stripe", their_ts=reported_at)
     if conflict is None:
         return 0
-    uow.enqueue(OutboxTarget.STRIPE, "update_subscription",
-                f"stripe:update_subscription:{subscription.id}:conflict:{conflict.id}",
-                {"stripe_subscription": stripe_sub["id"], "params": {PRICE: ours},
-                 "proration_behavior": "none"}, ("subscription", subscription.id))
+    commands.enqueue(uow, commands.UpdateSubscription(
+        subscription.id, stripe_sub["id"], {PRICE: ours},
+        commands.proration_behavior(commands.ChangeOrigin.CORRECTION),
+        f"conflict:{conflict.id}"))
     return 1
 
 

@@ -66,7 +66,7 @@ class StripeObjects:
         return apply_stripe_subscription(
             uow, subscription, current, self._mappings, source_ts=origin.at or uow.now,
             listed=origin.listed,
-            write_key=f"salesforce:Subscription__c:{subscription.id}:{origin.tag}")
+            write_reason=origin.tag)
 
     def invoice(self, uow: UnitOfWork, invoice: Json, failures: list[FailedAttempt],
                 origin: Origin) -> bool:
@@ -116,9 +116,7 @@ class StripeObjects:
 
     @staticmethod
     def _payment_status(uow: UnitOfWork, subscription: Subscription, origin: Origin) -> None:
-        update_payment_status(
-            uow, subscription, f"salesforce:Subscription__c:{subscription.id}:payment:"
-            f"{origin.tag}")
+        update_payment_status(uow, subscription, f"payment:{origin.tag}")
 
 
 def apply_customer(uow: UnitOfWork, current: Json, source_ts: datetime) -> bool:

@@ -42,6 +42,7 @@ from connector.salesforce.reader import (
     read_changes,
 )
 from connector.sync import conflicts
+from connector.sync import outbox_commands as commands
 from connector.sync import subscription_fields as fields
 from connector.sync.entities import salesforce_json
 from connector.sync.lifecycle_edits import PRODUCT_FIELDS, LifecycleEdits
@@ -54,7 +55,7 @@ SUBSCRIPTION_FIELDS = (
     "Stripe_Customer_Id__c", "Stripe_Subscription_Id__c", *conflicts.STRIPE_FACTS,
     *PRODUCT_FIELDS,
 )
-ACTIVATE = "activate_subscription"
+ACTIVATE = commands.ActivateSubscription.OPERATION
 UNCOMPARED = ("Ledger_Id__c", "Sync_Error__c")
 
 
@@ -67,11 +68,6 @@ class Applied:
     activations: int = 0
     dead_letters: int = 0
     conflicts: int = 0
-
-
-def activation_key(ledger_id: str) -> str:
-    """The outbox key of a subscription's activation (one per subscription, ever)."""
-    return f"stripe:{ACTIVATE}:{ledger_id}"
 
 
 class SubscriptionEdits:
@@ -149,9 +145,8 @@ class SubscriptionEdits:
         else:
             result.changed += _apply_potential(uow, record, subscription, item)
         if _wants_activation(uow, subscription):
-            added = uow.enqueue(OutboxTarget.STRIPE, ACTIVATE, activation_key(subscription.id),
-                                {"salesforce_id": record["Id"]},
-                                ("subscription", subscription.id))
+            added = commands.enqueue(uow, commands.ActivateSubscription(subscription.id,
+                                                                         record["Id"]))
             result.activations += int(added)
 
 
@@ -173,7 +168,8 @@ def _as_it_will_be(uow: UnitOfWork, record: Mapping[str, Any],
         return record
     merged = dict(record)
     for op in pending:
-        merged.update({k: v for k, v in op.payload.items() if k not in UNCOMPARED})
+        write = commands.SubscriptionWrite.from_row(op)
+        merged.update({k: v for k, v in write.fields.items() if k not in UNCOMPARED})
     return merged
 
 

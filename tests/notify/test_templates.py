@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 
 from connector.errors import ConfigError
 from connector.notify.templates import TemplateRenderer
@@ -83,3 +86,64 @@ def test_templates_cannot_reach_python_internals(tmp_path: Path) -> None:
     (tmp_path / "t.txt.j2").write_text("Subject: hi\n\n{{ csm.__class__.__mro__ }}\n")
     with pytest.raises(ConfigError, match=r"t\.txt\.j2"):
         TemplateRenderer(tmp_path).render("t", CONTEXT)
+
+
+def _layout(root: Path, subject: str, text: str, html: str | None = None) -> None:
+    (root / "csm").mkdir(exist_ok=True)
+    (root / "csm" / "potential_subscriptions.subject.j2").write_text(subject)
+    (root / "csm" / "potential_subscriptions.txt.j2").write_text(text)
+    if html is not None:
+        (root / "csm" / "potential_subscriptions.html.j2").write_text(html)
+
+
+def test_an_admin_edits_the_subject_in_its_own_file(tmp_path: Path) -> None:
+    _layout(tmp_path, "Review {{ total }} for\n {{ csm.name }}\n", "Hi {{ csm.name }}\n",
+            "<p>{{ csm.name }}</p>")
+    context = {**CONTEXT, "csm": {"name": "Dana & Lee"}}
+    email = TemplateRenderer(tmp_path).render("csm_potential_subscriptions", context)
+    assert (email.subject, email.text) == ("Review 3 for Dana & Lee", "Hi Dana & Lee\n")
+    assert email.html == "<p>Dana &amp; Lee</p>"
+
+
+def test_old_flat_templates_are_still_honoured_until_moved(tmp_path: Path) -> None:
+    (tmp_path / "csm_potential_subscriptions.txt.j2").write_text(
+        "Subject: old {{ total }}\n\nbody\n")
+    with capture_logs() as logs:
+        email = TemplateRenderer(tmp_path).render("csm_potential_subscriptions", CONTEXT)
+    assert (email.subject, email.text, email.html) == ("old 3", "body\n", None)
+    assert [entry["move_to"] for entry in logs] == [
+        "csm/potential_subscriptions.subject.j2, .txt.j2, .html.j2"]
+
+
+def test_the_new_layout_wins_over_old_files(tmp_path: Path) -> None:
+    (tmp_path / "csm_potential_subscriptions.txt.j2").write_text("Subject: old\n\nold\n")
+    _layout(tmp_path, "new", "new body\n")
+    email = TemplateRenderer(tmp_path).render("csm_potential_subscriptions", CONTEXT)
+    assert (email.subject, email.text) == ("new", "new body\n")
+
+
+def test_a_missing_template_names_the_new_layout(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"csm/potential_subscriptions\.txt\.j2: template not"):
+        TemplateRenderer(tmp_path).render("csm_potential_subscriptions", CONTEXT)
+
+
+def test_an_empty_subject_is_an_error_with_its_file(tmp_path: Path) -> None:
+    _layout(tmp_path, "{{ '' }}\n", "body\n")
+    with pytest.raises(ConfigError, match=r"potential_subscriptions\.subject\.j2: the subject"):
+        TemplateRenderer(tmp_path).render("csm_potential_subscriptions", CONTEXT)
+
+
+def test_a_bad_edit_is_rejected_and_the_last_good_version_is_kept(tmp_path: Path) -> None:
+    _layout(tmp_path, "{{ total }} to review", "Hello {{ csm.name }}\n")
+    renderer = TemplateRenderer(tmp_path)
+    assert renderer.render("csm_potential_subscriptions", CONTEXT).subject == "3 to review"
+    subject = tmp_path / "csm" / "potential_subscriptions.subject.j2"
+    subject.write_text("{{ total ")
+    os.utime(subject, (time.time() + 5, time.time() + 5))  # a later edit, whatever the clock
+    with capture_logs() as logs:
+        email = renderer.render("csm_potential_subscriptions", CONTEXT)
+    assert email.subject == "3 to review"
+    [warning] = logs
+    assert "potential_subscriptions.subject.j2:1: " in warning["problem"]
+    with pytest.raises(ConfigError, match=r"subject\.j2:1: "):
+        TemplateRenderer(tmp_path).render("csm_potential_subscriptions", CONTEXT)
