@@ -8,7 +8,7 @@ import pytest
 
 from connector.billing.client import StripeGateway, build_stripe_client
 from connector.retry import NO_WAIT
-from connector.sandbox.stripe_emulator import StripeEmulator
+from crm_emulators.stripe_emulator import StripeEmulator
 
 KEY = "sk_test_pages"
 CUSTOMERS = 205  # three pages of 100
