@@ -24,7 +24,7 @@ from typing import IO, Any
 
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import URL, Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from connector.errors import ConfigError
@@ -72,12 +72,16 @@ def ledger_lock(url: str, source: str | Path = "config") -> Iterator[None]:
         ConfigError: the lock itself cannot be taken (unwritable folder, server refused).
     """
     where = str(source)
-    sa_url = make_url(url)
-    backend = sa_url.get_backend_name()
-    if backend == "sqlite" and sa_url.database not in (None, "", ":memory:"):
+    try:
+        sa_url = make_url(url)
+    except ArgumentError:  # opening the ledger reports it, as one line
+        sa_url = None
+    backend = sa_url.get_backend_name() if sa_url is not None else None
+    if sa_url is not None and backend == "sqlite" \
+            and sa_url.database not in (None, "", ":memory:"):
         with _file_lock(Path(str(sa_url.database)), where):
             yield
-    elif backend == "postgresql":
+    elif sa_url is not None and backend == "postgresql":
         with _advisory_lock(sa_url, where):
             yield
     else:
@@ -118,7 +122,11 @@ def _advisory_lock(url: URL, source: str) -> Iterator[None]:
     shown = url.render_as_string(hide_password=True)
     me = _me()
     name = f"{APPLICATION_PREFIX} pid={me['pid']} host={me['host']}"[:63]
-    engine = create_engine(url, poolclass=NullPool, connect_args={"application_name": name})
+    try:
+        engine = create_engine(url, poolclass=NullPool, connect_args={"application_name": name})
+    except ArgumentError:  # no driver installed: opening the ledger reports it, as one line
+        yield
+        return
     try:
         connection = _locked_connection(engine, shown, source)
         try:

@@ -115,3 +115,9 @@ def test_two_runs_on_one_ledger_the_second_refuses_and_kill9_frees_it(
         [line] = refused.logs().strip().splitlines()
         assert f"{config}: ledger.url: " in line
         assert f"in use by another crm-connector (pid {first.process.pid} on host {HOST}" in line
+
+
+@pytest.mark.parametrize("url", ["not a url", "mysql+nodriver://u@h/db"])
+def test_an_unusable_url_is_left_for_opening_the_ledger_to_report(url: str) -> None:
+    with ledger_lock(url):
+        pass  # no lock, no traceback: open_migrated names ledger.url in one line
