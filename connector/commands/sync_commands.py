@@ -24,6 +24,7 @@ from connector.errors import ConfigError, FatalError
 from connector.ledger.models import Notification
 from connector.log import configure_logging
 from connector.secrets import Secrets
+from connector.service import ServiceLink, ledger_lock, systemd_link
 from connector.sync.engine import CycleReport, SyncEngine
 from connector.sync.mapping_reload import MappingReloader
 from connector.sync.unit_of_work import Ledger
@@ -47,23 +48,32 @@ def load(args: argparse.Namespace) -> Config:
 def sync_once(args: argparse.Namespace) -> int:
     """Run one full cycle of every job, print its summary line, then exit.
 
-    Exit 1 when a system could not be reached (the next run carries on), else 0.
+    Exit 1 when a system could not be reached (the next run carries on), else 0. Refused
+    (exit 2) while another process (``run``) holds the ledger.
     """
-    engine = build_engine(load(args), Secrets())
-    engine.services.progress = TerminalProgress()  # a bar for reads through Bulk API
-    started, calls = time.monotonic(), engine.services.salesforce.meter.total_calls
-    report = engine.run_cycle()
-    spent = engine.services.salesforce.meter.total_calls - calls
-    print(cycle_summary(report, spent, time.monotonic() - started))
+    config = load(args)
+    with ledger_lock(config.ledger.url, config.source or "config"):
+        engine = build_engine(config, Secrets())
+        engine.services.progress = TerminalProgress()  # a bar for reads through Bulk API
+        started, calls = time.monotonic(), engine.services.salesforce.meter.total_calls
+        report = engine.run_cycle()
+        spent = engine.services.salesforce.meter.total_calls - calls
+        print(cycle_summary(report, spent, time.monotonic() - started))
     return 1 if report.deferred else 0
 
 
 def backfill(args: argparse.Namespace) -> int:
     """Re-read every Salesforce stream from scratch and apply it; non-zero if it was cut short.
 
-    Nothing that is already in the ledger is created again or written again.
+    Nothing that is already in the ledger is created again or written again. Refused
+    (exit 2) while another process (``run``) holds the ledger.
     """
-    engine = build_engine(load(args), Secrets())
+    config = load(args)
+    with ledger_lock(config.ledger.url, config.source or "config"):
+        return _backfill(args, build_engine(config, Secrets()))
+
+
+def _backfill(args: argparse.Namespace, engine: SyncEngine) -> int:
     since = getattr(args, "generate_since", None)
     if since is not None and not args.yes:
         return _show_history(engine, since)
@@ -106,11 +116,21 @@ def run(args: argparse.Namespace) -> int:
     a reload); an invalid set is refused and the last good one stays in force. The Stripe
     webhook receiver serves alongside (``stripe.webhook_listen``), wakes the daemon when an
     event arrives, and stops with it.
+
+    One daemon per ledger: a second ``run`` (or ``sync --once``) on the same ledger is
+    refused with the holder's pid and host (exit 2). Under systemd (``Type=notify``) it
+    reports readiness, status, watchdog pings and its stop (:mod:`connector.service`).
     """
     config = load(args)
+    with ledger_lock(config.ledger.url, config.source or "config"):
+        return _run(config)
+
+
+def _run(config: Config) -> int:
     secrets = Secrets()
     engine = build_engine(config, secrets)
-    daemon = Daemon(engine, config)
+    link = systemd_link(engine)
+    daemon = Daemon(engine, config, service=link)
     try:
         receiver = webhook_server(config.stripe, secrets, engine.sessions, engine.clock,
                                   on_stored=daemon.wake)
@@ -124,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if receiver is not None:
             receiver.stop()
+        link.close()
     return 0
 
 
@@ -150,9 +171,11 @@ class Daemon:
     """
 
     def __init__(self, engine: SyncEngine, config: Config,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, *,
+                 service: ServiceLink | None = None) -> None:
         self.engine = engine
         self.config = config
+        self.service = service
         self.scheduler = BlockingScheduler(timezone=UTC)
         self.reloader = MappingReloader(engine, lambda: load_mapping_set(config),
                                         config.mappings.dir, engine.sessions, engine.clock)
@@ -182,30 +205,34 @@ class Daemon:
         log.info("daemon started", poll_interval=self.config.salesforce.poll_interval,
                  events_poll_interval=self.config.stripe.events_poll_interval,
                  mappings=self.engine.mappings.digest[:12])
+        if self.service is not None:
+            self.service.started()
         self.scheduler.start()
         log.info("daemon stopped")
 
     def cycle(self) -> None:
         """The ``sync`` job: take up changed mappings if valid, then sync; never raises."""
         with self._busy:
-            if self._stopping.is_set():
-                return
-            self.reload_mappings(force=self._reload.is_set())
-            self._reload.clear()
-            list_events = self._events_due()
-            self._attempt(lambda: self.engine.run_cycle(list_events=list_events))
+            if not self._stopping.is_set():
+                self._attempt("full", self._full_cycle)
+
+    def _full_cycle(self) -> CycleReport:
+        self.reload_mappings(force=self._reload.is_set())
+        self._reload.clear()
+        return self.engine.run_cycle(list_events=self._events_due())
 
     def stripe_cycle(self) -> None:
         """The ``stripe-events`` job: the events backstop, if due, then the inbox."""
         with self._busy:
             if not self._stopping.is_set() and self._events_due():
-                self._attempt(lambda: self.engine.run_stripe_cycle(list_events=True))
+                self._attempt("stripe", lambda: self.engine.run_stripe_cycle(list_events=True))
 
     def apply_inbox(self) -> None:
         """The ``inbox`` job: apply what webhooks delivered, without polling anything."""
         with self._busy:
             if not self._stopping.is_set():
-                self._attempt(lambda: self.engine.run_stripe_cycle(list_events=False))
+                self._attempt("stripe",
+                              lambda: self.engine.run_stripe_cycle(list_events=False))
 
     def wake(self) -> None:
         """A webhook delivered a new event: run the ``inbox`` job soon. Callable from any
@@ -234,6 +261,8 @@ class Daemon:
     def stop(self) -> None:
         """Stop scheduling; a cycle under way finishes first. Callable from any thread."""
         self._stopping.set()
+        if self.service is not None:
+            self.service.stopping()
         threading.Thread(target=self._shut_down, name="daemon-stop", daemon=True).start()
 
     def _shut_down(self) -> None:
@@ -252,12 +281,21 @@ class Daemon:
         self._events_listed = now
         return True
 
-    @staticmethod
-    def _attempt(cycle: Callable[[], object]) -> None:
+    def _attempt(self, kind: str, cycle: Callable[[], CycleReport]) -> None:
+        """Run one cycle of ``kind``; a fatal error is logged and the next interval retries.
+        The service link hears of its start and its end (for the watchdog and STATUS=)."""
+        report: CycleReport | None = None
+        failed: str | None = "unexpected error"
+        if self.service is not None:
+            self.service.cycle_started(kind)
         try:
-            cycle()
+            report, failed = cycle(), None
         except FatalError as exc:
+            failed = type(exc).__name__
             log.error("sync cycle failed; will try again next interval", error=str(exc))
+        finally:
+            if self.service is not None:
+                self.service.cycle_finished(kind, report, failed)
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         log.info("stopping after the current step", signal=signal.Signals(signum).name)
