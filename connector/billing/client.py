@@ -34,8 +34,8 @@ from stripe.params import (
 
 from connector.billing.ratelimit import TokenBucket
 from connector.errors import (
+    AuthenticationError,
     ConnectorError,
-    FatalError,
     IdempotencyConflictError,
     RateLimitedError,
     RetriableError,
@@ -74,6 +74,8 @@ class MeteredHttpClient(stripe.RequestsClient):
         super().__init__(timeout=timeout)
         self._bucket = bucket
         self.calls: Counter[str] = Counter()
+        self.rate_limited = 0
+        """Answers 429 (Stripe's rate limit), for the metrics."""
         self._lock = threading.Lock()
 
     def request(self, method: str, url: str, headers: Mapping[str, str] | None,
@@ -82,7 +84,11 @@ class MeteredHttpClient(stripe.RequestsClient):
         self._bucket.acquire()
         with self._lock:
             self.calls[f"{method.upper()} {urlsplit(url).path}"] += 1
-        return super().request(method, url, headers, post_data)
+        answer = super().request(method, url, headers, post_data)
+        if answer[1] == 429:
+            with self._lock:
+                self.rate_limited += 1
+        return answer
 
     @property
     def total_calls(self) -> int:
@@ -293,7 +299,7 @@ def _convert(exc: stripe.StripeError) -> ConnectorError:
     if exc.http_status == 409:
         return IdempotencyConflictError(text, code=code)
     if isinstance(exc, stripe.AuthenticationError | stripe.PermissionError):
-        return FatalError(text)
+        return AuthenticationError(text)
     if isinstance(exc, stripe.InvalidRequestError):
         return ValidationRejectedError(text, code=code)
     return SkippableError(text, code=code)
