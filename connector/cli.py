@@ -22,6 +22,7 @@ from connector.commands import (
     conflict_commands,
     ledger_commands,
     mapping_commands,
+    ops_commands,
     plan_command,
     sync_commands,
 )
@@ -160,6 +161,12 @@ def _report_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=["text", "json", "csv"], default="text")
 
 
+def _system_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("system", nargs="?", default="all",
+                        choices=["salesforce", "stripe", "all"],
+                        help="which system (default: all)")
+
+
 def _demo_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep-running", action="store_true",
                         help="leave the emulators up afterwards so you can poke at them")
@@ -176,6 +183,10 @@ _COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = [
     ("report", "print a finance report from the ledger", _report_args),
     ("demo", "run everything against local emulators (no credentials needed)", _demo_args),
     ("backfill", "re-read everything from scratch", _backfill_args),
+    ("pause", "pause a system's part of every cycle (kept across restarts)", _system_args),
+    ("resume", "resume a paused system from the next cycle", _system_args),
+    ("diagnose", "check config, secrets, ledger, Salesforce, Stripe, SMTP and the clock",
+     _no_args),
 ]
 
 
@@ -205,6 +216,9 @@ def _handlers() -> dict[str, Handler]:
         "report": _not_yet("reports"),
         "demo": _demo,
         "backfill": sync_commands.backfill,
+        "pause": ops_commands.pause,
+        "resume": ops_commands.resume,
+        "diagnose": ops_commands.diagnose,
     }
 
 

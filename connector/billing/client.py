@@ -13,6 +13,9 @@ import json
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -97,6 +100,23 @@ class MeteredHttpClient(stripe.RequestsClient):
             return sum(self.calls.values())
 
 
+@dataclass(frozen=True)
+class WebhookEndpointInfo:
+    """A webhook endpoint of the Stripe account, as ``diagnose`` checks it."""
+
+    url: str
+    enabled_events: tuple[str, ...]
+    status: str
+
+
+@dataclass(frozen=True)
+class WebhookEndpoints:
+    """The account's webhook endpoints, and the ``Date`` Stripe's answer carried."""
+
+    endpoints: list[WebhookEndpointInfo]
+    server_date: datetime | None
+
+
 class StripeGateway:
     """The Stripe calls the daemon makes, each idempotent where it writes.
 
@@ -117,6 +137,15 @@ class StripeGateway:
         prices = self._call(lambda: self.client.v1.prices.list(
             params={"lookup_keys": [lookup_key], "active": True, "limit": 1}))
         return prices.data[0] if prices.data else None
+
+    def webhook_endpoints(self) -> WebhookEndpoints:
+        """Every webhook endpoint of the account (first 100), with the server's clock."""
+        listed = self._call(lambda: self.client.v1.webhook_endpoints.list(
+            params={"limit": 100}))
+        found = [WebhookEndpointInfo(e.url, tuple(e.enabled_events), e.status)
+                 for e in listed.data]
+        header = listed.last_response.headers.get("Date") if listed.last_response else None
+        return WebhookEndpoints(found, parsedate_to_datetime(header) if header else None)
 
     def find_inactive_price(self, lookup_key: str) -> stripe.Price | None:
         """An archived (inactive) price with ``lookup_key``, to explain why none is active."""

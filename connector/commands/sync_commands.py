@@ -20,6 +20,8 @@ from sqlalchemy import select
 from connector.config import Config, load_config, resolve_config_path
 from connector.errors import ConfigError, FatalError
 from connector.ledger.models import Notification
+from connector.ops.listener import Operations
+from connector.ops.metrics import ClientCollector
 from connector.secrets import Secrets
 from connector.sync.engine import CycleReport, SyncEngine
 from connector.sync.mapping_reload import MappingReloader
@@ -88,17 +90,20 @@ def run(args: argparse.Namespace) -> int:
     Between cycles a change of the mapping files is validated and swapped in (SIGHUP forces
     a reload); an invalid set is refused and the last good one stays in force. The Stripe
     webhook receiver serves alongside (``stripe.webhook_listen``), wakes the daemon when an
-    event arrives, and stops with it.
+    event arrives, and stops with it; so does the operations listener (``ops.listen``:
+    ``/metrics``, ``/healthz``, ``/readyz``).
     """
     config = load(args)
     secrets = Secrets()
     engine = build_engine(config, secrets)
     daemon = Daemon(engine, config)
+    operations = Operations(config, engine.ops, [ClientCollector(engine.services)])
     try:
         receiver = webhook_server(config.stripe, secrets, engine.sessions, engine.clock,
-                                  on_stored=daemon.wake)
+                                  on_stored=daemon.wake, wrap=operations.webhook_timer)
     except ConfigError as exc:
         raise ConfigError([f"{config.source or 'config'}: {p}" for p in exc.problems]) from None
+    operations.start()
     daemon.install_signal_handlers()
     if receiver is not None:
         receiver.start()
@@ -107,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if receiver is not None:
             receiver.stop()
+        operations.stop()
     return 0
 
 
