@@ -217,8 +217,10 @@ def _endpoint(config: Config, endpoints: list[Any]) -> Finding:
         return Finding("stripe webhook", "fail", f"the endpoint for {url} is disabled",
                        "enable it in Dashboard > Developers > Webhooks")
     wanted = set(HANDLED_EVENTS)
-    gaps = [wanted - set(e.enabled_events) for e in enabled if "*" not in e.enabled_events]
-    missing = [] if len(gaps) < len(enabled) else sorted(min(gaps, key=len))
+    gaps: list[set[str]] = [wanted - set(e.enabled_events) for e in enabled
+                            if "*" not in e.enabled_events]
+    gaps.sort(key=len)
+    missing = sorted(gaps[0]) if len(gaps) == len(enabled) else []
     if missing:
         return Finding("stripe webhook", "fail", f"the endpoint for {url} lacks "
                        f"{len(missing)} event types: {', '.join(missing)}",
