@@ -29,6 +29,7 @@ from connector.ledger.models import (
     OutboxStatus,
     StripeInboxEvent,
 )
+from connector.ops.status import status_lines
 from connector.sync.api_budget import latest_usage
 from connector.sync.wiring import load_mapping_set, open_ledger
 
@@ -36,7 +37,8 @@ RETRYABLE_SOURCES = ("outbox.", "notification")
 
 
 def status(args: argparse.Namespace) -> int:
-    """Print the ledger revision, the mapping set, the outbox, dead letters and cursors."""
+    """Print the ledger revision, the mapping set, connection states, the outbox, dead letters
+    and cursors."""
     config = load(args)
     engine, sessions = open_ledger(config)
     print(f"config:        {config.source}")
@@ -46,6 +48,7 @@ def status(args: argparse.Namespace) -> int:
     with sessions() as session:
         state = daemon_state.read_all(session)
         _print_daemon_mappings(state)
+        print("\n".join(status_lines(session, state)))
         _print_generation(session, state, config)
         _print_counts(session)
         _print_budget(session, config.salesforce.max_api_share)
