@@ -139,7 +139,7 @@ def test_a_taken_port_is_one_config_line(hooks: OpsHooks) -> None:
     try:
         assert first.url is not None
         taken = Config(ops=OpsConfig(listen=first.url.removeprefix("http://")))
-        with pytest.raises(ConfigError, match="ops.listen: cannot listen on") as refused:
+        with pytest.raises(ConfigError, match=r"ops\.listen: cannot listen on") as refused:
             Operations(taken, hooks).start()
     finally:
         first.stop()

@@ -31,7 +31,8 @@ def test_a_state_is_kept_in_the_ledger_and_routine_ones_are_no_facts(
 
     kept = _read(sessions)
     assert kept["salesforce"].state == ConnectionState.IDLE
-    assert kept["stripe"].state == ConnectionState.IDLE and kept["stripe"].since is None
+    assert kept["stripe"].state == ConnectionState.IDLE
+    assert kept["stripe"].since is None
     assert _facts(sessions) == []
 
 
