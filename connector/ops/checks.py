@@ -231,7 +231,9 @@ def _endpoint(config: Config, endpoints: list[Any]) -> Finding:
 
 def _skew(now: datetime, server: datetime) -> Finding:
     seconds = (now - server).total_seconds()
-    message = f"clock {abs(seconds):.0f}s {'ahead of' if seconds > 0 else 'behind'} Stripe's"
+    # The Date header is whole seconds (and servers cache it for one): 2s is no difference.
+    message = f"clock {abs(seconds):.0f}s {'ahead of' if seconds > 0 else 'behind'} Stripe's" \
+        if abs(seconds) > 2 else "clock in step with Stripe's (within 2s)"
     if abs(seconds) > SKEW_FAIL:
         return Finding("clock", "fail", message + ": webhook signatures will be refused",
                        "synchronise the clock (timedatectl set-ntp true)")
