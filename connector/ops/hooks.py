@@ -64,6 +64,7 @@ class OpsHooks:
         self.states = ConnectionStates(sessions, clock)
         self._monotonic = monotonic
         self._failed: set[str] = set()
+        self._running = False  # states change only inside a cycle (plan's dry run is none)
         self._restored = False
         self.last_success: datetime | None = None
         """When the last full cycle ended with nothing deferred (``/readyz``)."""
@@ -74,13 +75,14 @@ class OpsHooks:
         Returns:
             The systems to skip this cycle, with the start time.
         """
-        self._failed = set()
+        self._failed, self._running = set(), True
         try:
             if not self._restored:
                 self.states.restore()
                 self._restored = True
             paused = frozenset(self.states.paused())
         except SQLAlchemyError as exc:
+            self._running = False
             self.ledger_unavailable(exc)
             raise
         for system in POLLED.get(kind, ()):
@@ -91,8 +93,9 @@ class OpsHooks:
         return CycleStart(kind, self._monotonic(), paused)
 
     def step_failed(self, system: str, exc: Exception) -> None:
-        """A step of ``system`` gave up with ``exc`` (after the adapter's retries)."""
-        if system not in SYSTEMS:
+        """A step of ``system`` gave up with ``exc`` (after the adapter's retries); outside a
+        cycle (``plan``'s reading steps) nothing changes."""
+        if system not in SYSTEMS or not self._running:
             return
         self._failed.add(system)
         if isinstance(exc, BudgetExhaustedError):
@@ -109,6 +112,7 @@ class OpsHooks:
 
     def cycle_finished(self, start: CycleStart, report: CycleReport) -> None:
         """The cycle ran to its end: systems that did not fail are IDLE; count it."""
+        self._running = False
         for system in POLLED.get(start.kind, ()):
             if system not in self._failed and system not in start.paused:
                 self.states.set(system, ConnectionState.IDLE)
@@ -127,6 +131,7 @@ class OpsHooks:
         The failing system's state was set by :meth:`step_failed` (or
         :meth:`ledger_unavailable`) on the way out.
         """
+        self._running = False
         log.debug("cycle failed", kind=start.kind, error=str(exc))
         self._publish(start.kind, False, self.clock.now())
         if self.metrics is not None:

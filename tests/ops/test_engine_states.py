@@ -129,3 +129,14 @@ def test_status_shows_the_states(world: World, capsys: pytest.CaptureFixture[str
     assert "paused by an admin" in out
     assert "  stripe       IDLE since " in out
     assert "last cycle:    full at " in out
+
+
+def test_plan_changes_no_state(world: World) -> None:
+    world.cycle()
+    world.stack.stripe.faults.fail_next(1000, status=503)
+
+    world.engine.dry_run(lambda ledger, report: report.deferred)
+
+    assert _kept(world)["stripe"] == ConnectionState.IDLE
+    with world.engine.sessions() as session:
+        assert states.changes(session) == []
