@@ -14,13 +14,13 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from connector.config import Config
 from connector.errors import AuthenticationError, ConfigError, ConnectorError, FatalError
 from connector.ledger.database import current_revision, head_revision, make_engine
 from connector.mapping import check_mappings, load_mappings
-from connector.mapping.org_model import org_data_model
+from connector.mapping.org_model import Describe, org_data_model
 from connector.ops.states import first_line
 from connector.salesforce.client import SalesforceClient
 from connector.secrets import Secrets
@@ -83,8 +83,9 @@ def ledger(config: Config) -> list[Finding]:
     """The ledger answers and its schema is this version's newest."""
     try:
         engine = make_engine(config.ledger.url)
-    except ConnectorError as exc:
-        return [Finding("ledger", "fail", str(exc), "fix ledger.url")]
+    except (ArgumentError, NoSuchModuleError, OSError) as exc:
+        return [Finding("ledger", "fail", f"ledger.url cannot be opened: {first_line(exc)}",
+                        "use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")]
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
@@ -119,7 +120,7 @@ def salesforce(config: Config, secrets: Secrets) -> tuple[list[Finding],
         return [Finding("salesforce", "fail", f"login refused: {exc}",
                         f"check the connected app and the secrets of auth = "
                         f"{config.salesforce.auth!r} (docs/salesforce.md)")], None
-    except (ConnectorError, ConfigError) as exc:
+    except ConnectorError as exc:
         return [Finding("salesforce", "fail", f"cannot reach {config.salesforce.login_url}: "
                         f"{exc}", "check salesforce.login_url, the network and ca_bundle")
                 ], None
@@ -159,7 +160,7 @@ def mappings(config: Config, client: SalesforceClient | None) -> list[Finding]:
     return [ok("mappings", f"{config.mappings.dir} valid against {against}")]
 
 
-def _describer(client: SalesforceClient) -> Any:
+def _describer(client: SalesforceClient) -> Describe:
     def describe(name: str) -> dict[str, Any] | None:
         try:
             return client.describe(name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from connector.billing.client import WebhookEndpointInfo
-from connector.config import Config, StripeConfig
+from connector.config import Config, LedgerConfig, StripeConfig
 from connector.ops import checks
 from connector.sync.stripe_events import HANDLED_EVENTS
 
@@ -41,3 +41,10 @@ def test_an_endpoint_for_every_event_or_disabled() -> None:
 def test_key_modes() -> None:
     assert checks._key_mode("rk_live_abc").message == "live mode (restricted key)"
     assert checks._key_mode("pk_test_abc").level == "fail"
+
+
+def test_an_unopenable_ledger_url_is_one_failed_line() -> None:
+    found = checks.ledger(Config(ledger=LedgerConfig(url="nosuchdb://x")))
+
+    assert [f.level for f in found] == ["fail"]
+    assert found[0].message.startswith("ledger.url cannot be opened: ")
