@@ -140,3 +140,21 @@ def test_plan_changes_no_state(world: World) -> None:
     assert _kept(world)["stripe"] == ConnectionState.IDLE
     with world.engine.sessions() as session:
         assert states.changes(session) == []
+
+
+def test_pause_and_resume_commands(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    config = str(world.folder / "config.toml")
+
+    assert main(["pause", "salesforce", "--config", config]) == 0
+    assert main(["pause", "--config", config]) == 0
+    out = capsys.readouterr().out
+    assert "salesforce: paused; the daemon skips it from its next cycle" in out
+    assert "salesforce: already paused" in out
+    report = world.cycle()
+    assert sorted(report.paused) == ["salesforce", "stripe"]
+    assert not report.generated.subscriptions
+
+    assert main(["resume", "all", "--config", config]) == 0
+    assert world.cycle().generated.subscriptions
+    assert _kept(world) == {"salesforce": ConnectionState.IDLE,
+                            "stripe": ConnectionState.IDLE}
