@@ -23,6 +23,7 @@ from connector.commands import (
     conflict_commands,
     ledger_commands,
     mapping_commands,
+    ops_commands,
     plan_command,
     status_command,
     sync_commands,
@@ -187,6 +188,12 @@ def _completion(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _system_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("system", nargs="?", default="all",
+                        choices=["salesforce", "stripe", "all"],
+                        help="which system (default: all)")
+
+
 def _demo_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep-running", action="store_true",
                         help="leave the emulators up afterwards so you can poke at them")
@@ -204,6 +211,10 @@ _COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = [
     ("demo", "run everything against local emulators (no credentials needed)", _demo_args),
     ("backfill", "re-read everything from scratch", _backfill_args),
     ("completion", "print a shell completion script (bash, zsh, tcsh)", _completion_args),
+    ("pause", "pause a system's part of every cycle (kept across restarts)", _system_args),
+    ("resume", "resume a paused system from the next cycle", _system_args),
+    ("diagnose", "check config, secrets, ledger, Salesforce, Stripe, SMTP and the clock",
+     _no_args),
 ]
 
 
@@ -234,6 +245,9 @@ def _handlers() -> dict[str, Handler]:
         "demo": _demo,
         "backfill": sync_commands.backfill,
         "completion": _completion,
+        "pause": ops_commands.pause,
+        "resume": ops_commands.resume,
+        "diagnose": ops_commands.diagnose,
     }
 
 

@@ -76,6 +76,9 @@ class StripeConfig(Section):
 
     api_base: str | None = None
     webhook_listen: Annotated[str, Field(pattern=r"^(off|[^:\s]+:\d{1,5})$")] = "127.0.0.1:8765"
+    webhook_public_url: Annotated[str | None, Field(pattern=r"^https?://\S+$")] = None
+    """The URL Stripe POSTs to (behind the TLS proxy); ``diagnose`` checks an endpoint
+    points there."""
     events_poll_interval: Annotated[int, Field(ge=5, le=86_400)] = 60
     max_requests_per_second: Annotated[float, Field(gt=0, le=100)] = 20
     proration_behavior: Literal["create_prorations", "always_invoice", "none"] = (
@@ -142,6 +145,27 @@ class NotificationsConfig(Section):
     )
 
 
+class OpsConfig(Section):
+    """The operations listener (``/metrics``, ``/healthz``, ``/readyz``) served by ``run``."""
+
+    listen: Annotated[str, Field(pattern=r"^(off|[^:\s]+:\d{1,5})$")] = "127.0.0.1:9464"
+
+    @property
+    def enabled(self) -> bool:
+        """Whether ``run`` serves the listener (``listen = "off"`` turns it off)."""
+        return self.listen != "off"
+
+    @property
+    def host(self) -> str:
+        """The interface the listener binds (loopback by default)."""
+        return self.listen.rsplit(":", 1)[0]
+
+    @property
+    def port(self) -> int:
+        """The port the listener binds."""
+        return int(self.listen.rsplit(":", 1)[1])
+
+
 class DirConfig(Section):
     """A folder of admin-edited files."""
 
@@ -172,6 +196,7 @@ class Config(Section):
     stripe: StripeConfig = StripeConfig()
     sync: SyncConfig = SyncConfig()
     notifications: NotificationsConfig = NotificationsConfig()
+    ops: OpsConfig = OpsConfig()
     mappings: MappingsConfig = MappingsConfig(dir=Path("mappings"))
     templates: DirConfig = DirConfig(dir=Path("templates"))
     logging: LoggingConfig = LoggingConfig()

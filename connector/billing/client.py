@@ -13,6 +13,9 @@ import json
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -34,8 +37,8 @@ from stripe.params import (
 
 from connector.billing.ratelimit import TokenBucket
 from connector.errors import (
+    AuthenticationError,
     ConnectorError,
-    FatalError,
     IdempotencyConflictError,
     RateLimitedError,
     RetriableError,
@@ -74,6 +77,8 @@ class MeteredHttpClient(stripe.RequestsClient):
         super().__init__(timeout=timeout)
         self._bucket = bucket
         self.calls: Counter[str] = Counter()
+        self.rate_limited = 0
+        """Answers 429 (Stripe's rate limit), for the metrics."""
         self._lock = threading.Lock()
 
     def request(self, method: str, url: str, headers: Mapping[str, str] | None,
@@ -82,13 +87,34 @@ class MeteredHttpClient(stripe.RequestsClient):
         self._bucket.acquire()
         with self._lock:
             self.calls[f"{method.upper()} {urlsplit(url).path}"] += 1
-        return super().request(method, url, headers, post_data)
+        answer = super().request(method, url, headers, post_data)
+        if answer[1] == 429:
+            with self._lock:
+                self.rate_limited += 1
+        return answer
 
     @property
     def total_calls(self) -> int:
         """Every request sent so far."""
         with self._lock:
             return sum(self.calls.values())
+
+
+@dataclass(frozen=True)
+class WebhookEndpointInfo:
+    """A webhook endpoint of the Stripe account, as ``diagnose`` checks it."""
+
+    url: str
+    enabled_events: tuple[str, ...]
+    status: str
+
+
+@dataclass(frozen=True)
+class WebhookEndpoints:
+    """The account's webhook endpoints, and the ``Date`` Stripe's answer carried."""
+
+    endpoints: list[WebhookEndpointInfo]
+    server_date: datetime | None
 
 
 class StripeGateway:
@@ -111,6 +137,15 @@ class StripeGateway:
         prices = self._call(lambda: self.client.v1.prices.list(
             params={"lookup_keys": [lookup_key], "active": True, "limit": 1}))
         return prices.data[0] if prices.data else None
+
+    def webhook_endpoints(self) -> WebhookEndpoints:
+        """Every webhook endpoint of the account (first 100), with the server's clock."""
+        listed = self._call(lambda: self.client.v1.webhook_endpoints.list(
+            params={"limit": 100}))
+        found = [WebhookEndpointInfo(e.url, tuple(e.enabled_events), e.status)
+                 for e in listed.data]
+        header = listed.last_response.headers.get("Date") if listed.last_response else None
+        return WebhookEndpoints(found, parsedate_to_datetime(header) if header else None)
 
     def find_inactive_price(self, lookup_key: str) -> stripe.Price | None:
         """An archived (inactive) price with ``lookup_key``, to explain why none is active."""
@@ -294,7 +329,7 @@ def _convert(exc: stripe.StripeError) -> ConnectorError:
     if exc.http_status == 409:
         return IdempotencyConflictError(text, code=code)
     if isinstance(exc, stripe.AuthenticationError | stripe.PermissionError):
-        return FatalError(text)
+        return AuthenticationError(text)
     if isinstance(exc, stripe.InvalidRequestError):
         return ValidationRejectedError(text, code=code)
     return SkippableError(text, code=code)

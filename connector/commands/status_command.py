@@ -2,8 +2,10 @@
 
 Exit codes (also in ``status --help``): 0 all is well; 4 something needs an admin's attention
 (open dead letters or conflicts, a refused mapping change, Salesforce streams refused, the API
-budget reached); 5 the daemon cannot do its work (the mapping files are invalid, the ledger's
-schema is behind this version). Codes 1 and 2 keep their meaning (fatal, usage/config).
+budget reached, a system paused by an admin); 5 the daemon cannot do its work (the mapping
+files are invalid, the ledger's schema is behind this version, a connection is
+UNAUTHORIZED, SYSTEM_ERROR or DB_UNAVAILABLE). Codes 1 and 2 keep their meaning (fatal,
+usage/config).
 """
 
 from __future__ import annotations
@@ -32,13 +34,17 @@ from connector.ledger.models import (
     OutboxOperation,
     StripeInboxEvent,
 )
+from connector.ops import states
+from connector.ops.hooks import LAST_CYCLE
+from connector.ops.status import status_lines
 from connector.sync.api_budget import latest_usage
 from connector.sync.wiring import load_mapping_set, open_ledger
 
 EXIT_ATTENTION, EXIT_BROKEN = 4, 5
 EXIT_CODES_HELP = ("exit codes: 0 all well; 4 needs attention (dead letters, conflicts, a "
-                   "refused mapping change, refused streams, API budget reached); 5 cannot "
-                   "work (invalid mapping files, ledger schema behind)")
+                   "refused mapping change, refused streams, API budget reached, a system "
+                   "paused); 5 cannot work (invalid mapping files, ledger schema behind, a "
+                   "connection in error)")
 
 
 @dataclass
@@ -90,6 +96,7 @@ def collect(config: Config) -> StatusReport:
     with sessions() as session:
         state = daemon_state.read_all(session)
         _daemon_mappings(report, state)
+        _connections(report, session, state)
         _generation(report, session, state, config)
         _counts(report, session)
         _budget(report, session, config.salesforce.max_api_share)
@@ -134,6 +141,23 @@ def _daemon_mappings(report: StatusReport, state: dict[str, dict[str, Any]]) -> 
     report.lines += [f"    {problem}" for problem in problems]
     report.attention.append("the daemon refused the latest mapping change: fix the files "
                             "('mappings check'), it reloads them by itself")
+
+
+def _connections(report: StatusReport, session: Session,
+                 state: dict[str, dict[str, Any]]) -> None:
+    """Each system's connection state (and why), the daemon's last cycle."""
+    connections = states.read(session)
+    report.sections["connections"] = {
+        c.system: {"state": c.state.value, "reason": c.reason, "paused": c.paused,
+                   "since": c.since} for c in connections.values()}
+    report.sections["last_cycle"] = state.get(LAST_CYCLE)
+    report.lines += status_lines(session, state)
+    for c in connections.values():
+        if c.in_error:
+            report.broken.append(f"{c.system} is {c.state.value}: {c.reason or 'see the log'}")
+        elif c.paused:
+            report.attention.append(f"{c.system} is paused by an admin: "
+                                    f"'crm-connector resume {c.system}' to go on")
 
 
 def _generation(report: StatusReport, session: Session, state: dict[str, dict[str, Any]],

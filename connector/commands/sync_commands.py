@@ -23,6 +23,8 @@ from connector.config import Config, load_config, resolve_config_path
 from connector.errors import ConfigError, FatalError
 from connector.ledger.models import Notification
 from connector.log import configure_logging
+from connector.ops.listener import Operations
+from connector.ops.metrics import ClientCollector
 from connector.secrets import Secrets
 from connector.service import ServiceLink, ledger_lock, systemd_link
 from connector.sync.engine import CycleReport, SyncEngine
@@ -115,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
     Between cycles a change of the mapping files is validated and swapped in (SIGHUP forces
     a reload); an invalid set is refused and the last good one stays in force. The Stripe
     webhook receiver serves alongside (``stripe.webhook_listen``), wakes the daemon when an
-    event arrives, and stops with it.
+    event arrives, and stops with it; so does the operations listener (``ops.listen``:
+    ``/metrics``, ``/healthz``, ``/readyz``).
 
     One daemon per ledger: a second ``run`` (or ``sync --once``) on the same ledger is
     refused with the holder's pid and host (exit 2). Under systemd (``Type=notify``) it
@@ -131,11 +134,13 @@ def _run(config: Config) -> int:
     engine = build_engine(config, secrets)
     link = systemd_link(engine)
     daemon = Daemon(engine, config, service=link)
+    operations = Operations(config, engine.ops, [ClientCollector(engine.services)])
     try:
         receiver = webhook_server(config.stripe, secrets, engine.sessions, engine.clock,
-                                  on_stored=daemon.wake)
+                                  on_stored=daemon.wake, wrap=operations.webhook_timer)
     except ConfigError as exc:
         raise ConfigError([f"{config.source or 'config'}: {p}" for p in exc.problems]) from None
+    operations.start()
     daemon.install_signal_handlers()
     if receiver is not None:
         receiver.start()
@@ -144,6 +149,7 @@ def _run(config: Config) -> int:
     finally:
         if receiver is not None:
             receiver.stop()
+        operations.stop()
         link.close()
     return 0
 

@@ -268,6 +268,17 @@ def _fk(target: str, *, nullable: bool = True) -> MappedColumn[Any]:
     return mapped_column(String(ID_LENGTH), ForeignKey(target), nullable=nullable, index=True)
 
 
+class ConnectionState(StrEnum):
+    """A system's connection state (Heroku Connect's set), kept per system in the ledger."""
+
+    IDLE = "IDLE"
+    POLLING = "POLLING"
+    PAUSED = "PAUSED"
+    SYSTEM_ERROR = "SYSTEM_ERROR"
+    DB_UNAVAILABLE = "DB_UNAVAILABLE"
+    UNAUTHORIZED = "UNAUTHORIZED"
+
+
 class Base(DeclarativeBase):
     """Declarative base carrying the naming convention Alembic relies on."""
 
@@ -718,6 +729,38 @@ class DaemonState(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime]
+
+
+class ConnectionStatus(Base):
+    """Each system's connection state now, and whether an admin paused it.
+
+    ``paused`` is set by ``pause`` and cleared by ``resume``; it survives restarts.
+    """
+
+    __tablename__ = "connection_states"
+    __table_args__ = (_one_of("state", ConnectionState),)
+
+    system: Mapped[str] = mapped_column(String(16), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    paused: Mapped[bool] = mapped_column(default=False)
+    since: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ConnectionStateEvent(Base):
+    """A system entered or left an error state (the fact partner notifications are built
+    from: ``stripe_unreachable``, ``salesforce_unreachable``); ``notified_at`` is for them."""
+
+    __tablename__ = "connection_state_changes"
+
+    id: Mapped[int] = mapped_column(BigIntegerKey, primary_key=True)
+    system: Mapped[str] = mapped_column(String(16), index=True)
+    old_state: Mapped[str] = mapped_column(String(16))
+    new_state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+    notified_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 metadata = Base.metadata

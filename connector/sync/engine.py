@@ -27,12 +27,13 @@ from typing import Any, Protocol, TypeVar
 
 import structlog
 from sqlalchemy import delete, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connector.billing.client import StripeGateway
 from connector.clock import Clock
 from connector.config import Config
-from connector.errors import BudgetExhaustedError, RetriableError
+from connector.errors import BudgetExhaustedError, FatalError, RetriableError
 from connector.ledger import daemon_state
 from connector.ledger.daemon_state import install_moment
 from connector.ledger.database import private_copy
@@ -42,6 +43,8 @@ from connector.mapping import MappingSet
 from connector.notify.mailer import SmtpMailer
 from connector.notify.templates import TemplateRenderer
 from connector.notify.urls import SalesforceUrls
+from connector.ops.hooks import OpsHooks
+from connector.ops.states import first_line
 from connector.salesforce.bulk import BulkQueries
 from connector.salesforce.bulk_ingest import BulkUpserts
 from connector.salesforce.client import SalesforceClient
@@ -170,6 +173,8 @@ class SyncEngine:
         self.org = OrgSchema(services.salesforce)
         """What the org has (describes, Organization record): learnt once per process."""
         self._refused: dict[str, tuple[str, ...]] = {}
+        self.ops = OpsHooks(sessions, clock)
+        """Connection states and metrics around each cycle (:mod:`connector.ops`)."""
 
     def run_cycle(self, *, list_events: bool = True) -> CycleReport:
         """Run one full cycle and return what it did.
@@ -199,7 +204,28 @@ class SyncEngine:
             "stripe", report, lambda: self._stripe_reads(ledger, report, list_events)))
 
     def _run(self, kind: str, read: Callable[[Ledger, CycleReport], object]) -> CycleReport:
+        """One cycle; an admin-paused system is skipped, a ledger that cannot be written
+        stops it as a :class:`FatalError`."""
         report = CycleReport(uuid.uuid4().hex[:12])
+        try:
+            start = self.ops.cycle_started(kind)
+        except SQLAlchemyError as exc:
+            raise _ledger_error(exc) from None
+        report.paused.extend(sorted(start.paused))
+        try:
+            self._cycle(kind, read, report)
+        except SQLAlchemyError as exc:
+            self.ops.ledger_unavailable(exc)
+            self.ops.cycle_failed(start, exc)
+            raise _ledger_error(exc) from None
+        except FatalError as exc:
+            self.ops.cycle_failed(start, exc)
+            raise
+        self.ops.cycle_finished(start, report)
+        return report
+
+    def _cycle(self, kind: str, read: Callable[[Ledger, CycleReport], object],
+               report: CycleReport) -> None:
         ledger = Ledger(self.sessions, self.clock, report.run_id)
         with structlog.contextvars.bound_contextvars(run_id=report.run_id):
             read(ledger, report)
@@ -210,7 +236,6 @@ class SyncEngine:
             with ledger.unit() as uow:
                 save_usage(uow, self.services.salesforce.meter)
             log.info("sync run finished", cycle=kind, **report.summary())
-        return report
 
     def read_and_apply(self, ledger: Ledger, report: CycleReport, *,
                        list_events: bool = True) -> None:
@@ -405,13 +430,22 @@ class SyncEngine:
             log.warning("pausing system: API budget reached", system=system, reason=str(exc))
             report.paused.append(system)
             report.reasons[system] = str(exc)
+            self.ops.step_failed(system, exc)
             return False
         except RetriableError as exc:
             log.warning("step deferred to the next cycle", system=system, error=str(exc))
             report.deferred.append(system)
             report.reasons[system] = str(exc)
+            self.ops.step_failed(system, exc)
             return False
+        except FatalError as exc:
+            self.ops.step_failed(system, exc)
+            raise
         return True
+
+
+def _ledger_error(exc: SQLAlchemyError) -> FatalError:
+    return FatalError(f"the ledger cannot be used: {first_line(exc)}")
 
 
 def requalify(ledger: Ledger, since: date) -> int:

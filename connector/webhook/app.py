@@ -50,11 +50,14 @@ class Receiver:
         inbox: stores events in the ledger's inbox (running).
         on_stored: called (without arguments, from the server's thread) after a new event
             is committed; it must return at once, e.g. by scheduling work.
+        ledger_problem: why the ledger cannot be reached, or None when it can
+            (``/healthz``; without it the receiver only says it is up).
     """
 
     verifier: SignatureVerifier
     inbox: InboxWriter
     on_stored: Callable[[], None] | None = None
+    ledger_problem: Callable[[], str | None] | None = None
 
     async def stripe(self, request: Request) -> JSONResponse:
         """``POST /webhooks/stripe``: verify, store (committed), then acknowledge."""
@@ -78,8 +81,13 @@ class Receiver:
         return JSONResponse({"received": True, "duplicate": not added})
 
     async def health(self, request: Request) -> JSONResponse:
-        """``GET /healthz``: the receiver is up."""
-        return JSONResponse({"status": "ok"})
+        """``GET /healthz``: the receiver is up and the ledger reachable (503 and the reason
+        otherwise), as the ops listener's ``/healthz`` means it."""
+        problem = await asyncio.to_thread(self.ledger_problem) if self.ledger_problem else None
+        if problem is not None:
+            return JSONResponse({"status": "unavailable", "reasons": [problem]},
+                                status_code=503)
+        return JSONResponse({"status": "ok", "reasons": []})
 
 
 def build_app(receiver: Receiver, limits: HttpLimits | None = None) -> Starlette:

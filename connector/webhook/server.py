@@ -9,6 +9,7 @@ are committed by one writer thread in groups (:mod:`connector.webhook.inbox_writ
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from connector.clock import Clock
 from connector.config import StripeConfig
 from connector.errors import ConfigError
+from connector.ops.health import ledger_problem
 from connector.secrets import Secrets
 from connector.webhook.app import PATH, Receiver, build_app
 from connector.webhook.inbox_writer import InboxWriter
@@ -41,16 +43,20 @@ class WebhookServer:
         on_stored: called after each new event is committed (see :class:`Receiver`).
         limits: what one client may cost (defaults: :class:`HttpLimits`).
         durable: sync each inbox commit to disk before the 2xx; False only to measure.
+        wrap: wraps the ASGI app (the ops metrics time each answer).
     """
 
     def __init__(self, verifier: SignatureVerifier, sessions: sessionmaker[Session],
                  clock: Clock, host: str, port: int, *,
                  on_stored: Callable[[], None] | None = None,
-                 limits: HttpLimits | None = None, durable: bool = True) -> None:
+                 limits: HttpLimits | None = None, durable: bool = True,
+                 wrap: Callable[[Any], Any] | None = None) -> None:
         limits = limits or HttpLimits()
         self._inbox = InboxWriter(sessions, clock, durable=durable)
-        receiver = Receiver(verifier, self._inbox, on_stored)
-        self._thread = BackgroundServer(build_app(receiver, limits), host, port,
+        receiver = Receiver(verifier, self._inbox, on_stored,
+                            ledger_problem=lambda: ledger_problem(sessions))
+        app = build_app(receiver, limits)
+        self._thread = BackgroundServer(wrap(app) if wrap else app, host, port,
                                         options=uvicorn_options(limits))
 
     @property
@@ -78,11 +84,12 @@ class WebhookServer:
 
 
 def webhook_server(settings: StripeConfig, secrets: Secrets, sessions: sessionmaker[Session],
-                   clock: Clock, on_stored: Callable[[], None] | None = None,
-                   ) -> WebhookServer | None:
+                   clock: Clock, *, on_stored: Callable[[], None] | None = None,
+                   wrap: Callable[[Any], Any] | None = None) -> WebhookServer | None:
     """The receiver ``settings`` ask for, or None when it is off or has no secret.
 
-    ``on_stored`` is called after each new event is committed (the daemon's wake-up).
+    ``on_stored`` is called after each new event is committed (the daemon's wake-up);
+    ``wrap`` wraps the ASGI app (metrics).
 
     Raises:
         ConfigError: the address cannot be bound (in use, not an interface of this host).
@@ -98,7 +105,7 @@ def webhook_server(settings: StripeConfig, secrets: Secrets, sessions: sessionma
     try:
         return WebhookServer(SignatureVerifier(keys, clock), sessions, clock,
                              settings.webhook_host, settings.webhook_port,
-                             on_stored=on_stored)
+                             on_stored=on_stored, wrap=wrap)
     except OSError as exc:
         raise ConfigError([f"stripe.webhook_listen: cannot listen on "
                            f"{settings.webhook_listen}: {exc.strerror or exc}"]) from None

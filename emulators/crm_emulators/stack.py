@@ -52,13 +52,14 @@ class EmulatorStack:
 
     def write_config(self, folder: Path, mappings: Path, templates: Path,
                      webhook_port: int = 0, data_model: Path | None = None, *,
-                     generate_since: str = "all") -> Path:
+                     generate_since: str = "all", ops_port: int = 0) -> Path:
         """Write a config.toml pointing a daemon at these emulators; return its path.
 
         ``data_model``: the SFDX folder the mappings are checked against (``[mappings]
         data_model``; default: the shipped one). ``generate_since``: ``[sync]
         generate_since``; "all" by default because the sample org's deals are seeded just
-        before the first sync, standing for deals won since the install.
+        before the first sync, standing for deals won since the install. ``ops_port``: the
+        operations listener's port (0: a free one, so daemons side by side never collide).
         """
         path = folder / "config.toml"
         model = f'data_model = "{data_model}"\n' if data_model else ""
@@ -70,6 +71,7 @@ class EmulatorStack:
             f'[stripe]\napi_base = "{self.stripe.url}"\n'
             f'webhook_listen = "127.0.0.1:{webhook_port}"\n\n'
             f'[sync]\ngenerate_since = "{generate_since}"\n\n'
+            f'[ops]\nlisten = "127.0.0.1:{ops_port}"\n\n'
             f'[notifications]\nsmtp_host = "{self.smtp.host}"\nsmtp_port = {self.smtp.port}\n'
             f'smtp_tls = false\nsender = "billing-sync@example.com"\n\n'
             f'[mappings]\ndir = "{mappings}"\n{model}\n[templates]\ndir = "{templates}"\n',

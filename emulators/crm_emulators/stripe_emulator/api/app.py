@@ -15,6 +15,7 @@ from crm_emulators.stripe_emulator.api.resources import (
     refunds,
     subscriptions,
     test_clocks,
+    webhook_endpoints,
 )
 from crm_emulators.stripe_emulator.api.routing import Route as ApiRoute
 from crm_emulators.stripe_emulator.api.routing import Router
@@ -27,6 +28,7 @@ def router() -> Router:
     families: list[list[ApiRoute]] = [
         customers.ROUTES, catalog.ROUTES, subscriptions.ROUTES, invoices.ROUTES,
         payments.ROUTES, refunds.ROUTES, events.ROUTES, test_clocks.ROUTES,
+        webhook_endpoints.ROUTES,
     ]
     return Router(route for family in families for route in family)
 
