@@ -24,6 +24,9 @@ from connector.mapping.datamodel import DataModel
 from connector.mapping.sobjects import FieldInfo, ObjectInfo
 
 SHIPPED_METADATA = Path(__file__).resolve().parents[3] / "salesforce"
+PACKAGES = Path(__file__).resolve().parent / "packages"
+"""Installed-package objects an emulated org may have (``PACKAGES / <namespace>``, SFDX
+source): ``sfLma`` is the License Management App (``sfLma__License__c``)."""
 _NS = "{http://soap.sforce.com/2006/04/metadata}"
 
 STANDARD_PREFIXES = {
@@ -173,21 +176,34 @@ class Schema:
 
 
 def load_schema(metadata_dir: Path = SHIPPED_METADATA,
-                currencies: Currencies | None = None) -> Schema:
+                currencies: Currencies | None = None,
+                packages: Sequence[str] = ()) -> Schema:
     """Every object of the emulated org, custom ones numbered ``a00``, ``a01``... by name,
-    with ``CurrencyIsoCode`` where ``currencies`` (default: one currency, USD) puts it."""
+    with ``CurrencyIsoCode`` where ``currencies`` (default: one currency, USD) puts it.
+
+    ``packages`` are the namespaces of installed managed packages (``sfLma``) whose objects
+    the org also has, as an installed package adds them (see :data:`PACKAGES`).
+    """
     currencies = currencies or Currencies()
     model = DataModel.offline(metadata_dir)
+    infos, folders = dict(model.objects), {name: metadata_dir for name in model.objects}
     extras = _field_extras(metadata_dir)
+    for namespace in packages:
+        folder = PACKAGES / namespace
+        added = {n: o for n, o in DataModel.offline(folder).objects.items()
+                 if n.startswith(f"{namespace}__") and n not in infos}
+        infos.update(added)
+        folders.update(dict.fromkeys(added, folder))
+        extras.update(_field_extras(folder))
     custom_prefix = iter(f"a0{c}" for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     objects: dict[str, ObjectSpec] = {}
-    for name in sorted(model.objects):
-        info = model.objects[name]
+    for name in sorted(infos):
+        info = infos[name]
         specs = {f: _field_spec(name, info.fields[f], extras.get((name, f), {}))
                  for f in info.fields if f != CURRENCY_FIELD}
         custom = name.endswith("__c")
         specs.update(_currency_field(name, currencies))
-        header = _object_header(metadata_dir, name)
+        header = _object_header(folders[name], name)
         objects[name] = ObjectSpec(
             name, header.get("label") or STANDARD_LABELS.get(name, name),
             next(custom_prefix) if custom else STANDARD_PREFIXES.get(name, "0Xx"), specs,
