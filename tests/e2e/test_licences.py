@@ -3,6 +3,7 @@ written back to the Account, facts recorded once; bad licences dead-lettered."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from connector.cli import main
 from connector.ledger import daemon_state
 from connector.ledger.licences import AccountSummary, LicenceFact
 from connector.ledger.models import DeadLetter, JournalEntry, Link
@@ -139,3 +141,31 @@ def test_an_org_without_the_lma_keeps_working_and_says_why(world: World) -> None
         in state["reasons"][0]
     assert report.generated.subscriptions  # the rest of the cycle went on
     assert _count(world, AccountSummary) == 0
+
+
+def test_status_and_customer_show_the_licence_and_its_facts(
+        lma: World, capsys: pytest.CaptureFixture[str]) -> None:
+    _activate_seats(lma)
+    _licence(lma, lma.org.accounts["acme"])
+    lma.cycle()
+    config = str(lma.folder / "config.toml")
+    capsys.readouterr()
+
+    main(["status", "--config", config])
+    status = capsys.readouterr().out
+    code = main(["customer", "Acme Robotics", "--config", config])
+    text = capsys.readouterr().out
+    main(["customer", lma.org.accounts["acme"], "--format", "json", "--config", config])
+    view = json.loads(capsys.readouterr().out)
+    missing = main(["customer", "Nobody Inc", "--config", config])
+
+    assert "licences:      tracked from sfLma__License__c: 1 licences, 1 accounts " \
+        "summarised, 1 open discrepancy" in status
+    assert "Acme Robotics: discrepancy: 30 seats used of 25 bought" in status
+    assert code == 0
+    assert "seats:         30 used of 25 bought (120.0 %)" in text
+    assert "DISCREPANCY:   30 seats used of 25 bought" in text
+    assert (view["licence"]["utilisation"], view["licence"]["mrr"]) == ("120.0", "500.00")
+    assert sorted(s["quantity"] for s in view["subscriptions"]) == [1, 25]
+    assert missing == 2
+    assert "no account 'Nobody Inc' in the ledger" in capsys.readouterr().err
