@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from connector.commands.output import Table, display, print_json
 from connector.commands.sync_commands import load
+from connector.config import Config
+from connector.errors import ConfigError
 from connector.ledger.licences import Licence, LicenceFact
 from connector.ledger.models import (
     Account,
@@ -35,7 +37,7 @@ from connector.ledger.models import (
 from connector.ledger.summaries import summarise
 from connector.mapping.money import from_minor
 from connector.sync.licence_facts import fact_of
-from connector.sync.wiring import open_ledger
+from connector.sync.wiring import load_mapping_set, open_ledger
 
 EXIT_NOT_FOUND = 2
 PAYMENTS = (MoneyKind.PAYMENT, MoneyKind.FAILED_PAYMENT, MoneyKind.REFUND)
@@ -43,17 +45,18 @@ PAYMENTS = (MoneyKind.PAYMENT, MoneyKind.FAILED_PAYMENT, MoneyKind.REFUND)
 
 def customer(args: argparse.Namespace) -> int:
     """Print the summary of one account (``--format text|json``); 2 when it is not found."""
-    _, sessions = open_ledger(load(args))
+    config = load(args)
+    _, sessions = open_ledger(config)
     with sessions() as session:
         found = find_accounts(session, args.account)
         if len(found) != 1:
             _not_one(args.account, found)
             return EXIT_NOT_FOUND
-        view = customer_view(session, found[0])
+        view = customer_view(session, found[0], _seat_products(config))
     if getattr(args, "format", "text") == "json":
         print_json(view)
     else:
-        print("\n".join(_text(view)))
+        print("\n".join(customer_text(view)))
     return 0
 
 
@@ -82,9 +85,20 @@ def _not_one(key: str, found: list[Account]) -> None:
           "the ledger id or Salesforce Id", file=sys.stderr)
 
 
-def customer_view(session: Session, account: Account) -> dict[str, Any]:
-    """Everything ``customer`` shows about ``account``, JSON-ready."""
-    summary = summarise(session, [account.id])[account.id]
+def _seat_products(config: Config) -> tuple[str, ...]:
+    """license.toml's products sold by the seat (all, when the mappings cannot be read)."""
+    try:
+        licence = load_mapping_set(config).license
+    except ConfigError:
+        return ()
+    return licence.seat_products if licence else ()
+
+
+def customer_view(session: Session, account: Account,
+                  seat_products: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Everything ``customer`` shows about ``account``, JSON-ready (``seat_products``: see
+    :func:`~connector.ledger.summaries.summarise`)."""
+    summary = summarise(session, [account.id], seat_products)[account.id]
     subscriptions = _subscriptions(session, account.id)
     keys = _record_keys(session, account.id, [s["ledger_id"] for s in subscriptions])
     return {
@@ -152,7 +166,8 @@ def _money(minor: int | None, currency: str | None) -> str | None:
     return str(from_minor(minor, currency.upper()))
 
 
-def _text(view: dict[str, Any]) -> list[str]:
+def customer_text(view: dict[str, Any]) -> list[str]:
+    """The lines ``customer`` prints for a :func:`customer_view`."""
     account, licence = view["account"], view["licence"]
     currency = (licence["currency"] or "").upper()
     lines = [f"{account['name']}  (ledger {account['ledger_id']}, Salesforce "

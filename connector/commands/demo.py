@@ -3,7 +3,8 @@
 Starts the Salesforce, Stripe and SMTP emulators on loopback, seeds a small org and a price
 catalog, then drives the real daemon through: deal won → potential subscriptions → CSM digest →
 the CSM activates (through the Salesforce REST API, as the UI would) → Stripe customer and
-subscription → ids written back → a second cycle that writes nothing. No credentials needed.
+subscription → ids written back → the customers' licences summarised on the Account → a
+cycle that writes nothing. No credentials needed.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from pathlib import Path
 from simple_salesforce.api import Salesforce
 
 from connector.clock import SystemClock
+from connector.commands.demo_licences import PACKAGES, demo_mappings, show_summaries
 from connector.commands.sync_commands import Daemon
 from connector.config import Config, load_config
 from connector.log import configure_logging
-from connector.sandbox.seed import SampleOrg, seed_salesforce, seed_stripe
+from connector.sandbox.seed import SampleOrg, seed_licences, seed_salesforce, seed_stripe
 from connector.sandbox.stack import DEMO_CLIENT_SECRET, DEMO_STRIPE_KEY, EmulatorStack
 from connector.secrets import Secrets
 from connector.sync.engine import CycleReport, SyncEngine
@@ -72,7 +74,7 @@ class Narrator:
 def run_demo(args: argparse.Namespace) -> int:
     """Run the narrated demo; exit 0 when every step did what it should."""
     configure_logging("warning", secrets=DEMO_SECRETS)  # the narration is the output
-    say = Narrator(total=9)
+    say = Narrator(total=10)
     print("crm-connector demo: the real daemon against local emulators; nothing leaves this "
           "machine and no credentials are needed.")
     with _workspace() as folder, _stack() as stack:
@@ -97,7 +99,7 @@ def _workspace() -> Iterator[Path]:
 
 @contextmanager
 def _stack() -> Iterator[EmulatorStack]:
-    stack = EmulatorStack.start()
+    stack = EmulatorStack.start(packages=PACKAGES)
     try:
         yield stack
     finally:
@@ -109,7 +111,8 @@ def _start(say: Narrator, stack: EmulatorStack, folder: Path) -> Config:
     say.say(f"Salesforce  {stack.salesforce.url}  (HTTPS; throwaway CA {stack.salesforce.ca_path})")
     say.say(f"Stripe      {stack.stripe.url}")
     say.say(f"SMTP        {stack.smtp.host}:{stack.smtp.port}")
-    config_path = stack.write_config(folder, REPO / "mappings", REPO / "templates")
+    config_path = stack.write_config(folder, demo_mappings(REPO / "mappings", folder),
+                                     REPO / "templates")
     return load_config(config_path)
 
 
@@ -125,16 +128,18 @@ def _walk_through(say: Narrator, stack: EmulatorStack, engine: SyncEngine) -> bo
     _show_stripe(say, stack)
     third = _cycle(say, engine, "Stripe's first invoices are paid: billing facts flow back")
     _show_billing(say, stack)
+    licences = show_summaries(say, stack, engine, org)
     writes = _quiet_cycle(say, stack, engine)
     return (len(first.generated.subscriptions) == 4 and len(second.activated.subscriptions) == 3
             and second.activated.dead_letters == 1 and third.events.applied > 0
-            and writes == 0)
+            and licences and writes == 0)
 
 
 def _seed(say: Narrator, stack: EmulatorStack) -> SampleOrg:
     say.step("Seeding a sample org and a Stripe price catalog")
     org = seed_salesforce(stack.salesforce, date.today())
     prices = seed_stripe(stack.stripe)
+    seed_licences(stack.salesforce, org, date.today())
     rows = [["Opportunity", "Stage", "Box ticked", "Line items"]]
     for opp in stack.salesforce.records("Opportunity"):
         items = [i for i in stack.salesforce.records("OpportunityLineItem")
@@ -144,6 +149,8 @@ def _seed(say: Narrator, stack: EmulatorStack) -> SampleOrg:
     say.table(rows)
     say.say(f"Stripe prices (lookup_key = ProductCode): {', '.join(sorted(prices))}")
     say.say("LEGACY-ONPREM deliberately has no Stripe price.")
+    say.say("Licences (License Management App): Acme uses 30 of 25 seats; Globex is on a "
+            "trial that ends in three days.")
     return org
 
 

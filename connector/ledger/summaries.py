@@ -4,8 +4,8 @@ Seats bought come from billing: the quantities of the account's live subscriptio
 (active, trialing, past due, unpaid, paused), per product and in total. Seats used, active
 users, status and expiration come from the account's licences. Utilisation is used / bought
 in percent (one decimal); a site licence (seats -1) has none and is never a discrepancy.
-Without a live subscription (a trial not billed yet) the licence's own seats stand in for
-the seats bought.
+Without a live subscription of a seat product (a trial not billed yet) the licence's own
+seats stand in for the seats bought.
 
 A discrepancy is one of: more seats used than bought; a licence Active while billing is
 past due or canceled; licence seats different from the seats billed (only while billing is
@@ -97,11 +97,16 @@ class _Billing:
     state: str | None = None
 
 
-def summarise(session: Session, account_ids: Iterable[str]) -> dict[str, CustomerSummary]:
-    """The summary of each of ``account_ids``, by account id."""
+def summarise(session: Session, account_ids: Iterable[str],
+              seat_products: Iterable[str] = ()) -> dict[str, CustomerSummary]:
+    """The summary of each of ``account_ids``, by account id.
+
+    ``seat_products``: the ``ProductCode`` of the products sold by the seat; only their
+    quantities are seats bought (empty: every product's). MRR and ARR count every product.
+    """
     ids = sorted(set(account_ids))
     licences = _licences(session, ids)
-    billing = _billing(session, ids)
+    billing = _billing(session, ids, frozenset(seat_products))
     return {i: summary_of(i, licences.get(i, []), billing.get(i, _Billing())) for i in ids}
 
 
@@ -112,7 +117,8 @@ def summary_of(account_id: str, licences: list[Licence], billing: _Billing) -> C
     site = any(lic.seats == SITE for lic in licences)
     licence_seats = SITE if site else sum(lic.seats for lic in licences) if licences else None
     used = sum(lic.used_seats for lic in licences) if licences else None
-    seats = billing.seats if billing.state in ("active", "past_due") else (
+    live = billing.state in ("active", "past_due") and billing.seats > 0
+    seats = billing.seats if live else (
         licence_seats if licence_seats not in (None, SITE) else None)
     summary = CustomerSummary(
         account_id, status, _expiration(licences), licence_seats, seats or None, used,
@@ -133,8 +139,8 @@ def discrepancies_of(summary: CustomerSummary, site: bool) -> tuple[str, ...]:
     if summary.licence_status == LicenceStatus.ACTIVE and summary.billing in (
             "past_due", "canceled"):
         found.append(f"licence Active while billing is {summary.billing.replace('_', ' ')}")
-    live = summary.billing in ("active", "past_due")
-    if not site and live and summary.licence_seats != summary.seats:
+    billed = summary.billing in ("active", "past_due") and bool(summary.seats_by_product)
+    if not site and billed and summary.licence_seats != summary.seats:
         found.append(f"licence grants {summary.licence_seats} seats, billing "
                      f"{summary.seats or 0}")
     return tuple(found)
@@ -166,17 +172,19 @@ def _licences(session: Session, ids: list[str]) -> dict[str, list[Licence]]:
     return found
 
 
-def _billing(session: Session, ids: list[str]) -> dict[str, _Billing]:
+def _billing(session: Session, ids: list[str],
+             seat_products: frozenset[str]) -> dict[str, _Billing]:
     rows = session.execute(
-        select(Subscription, SubscriptionItem.quantity, Product.name)
+        select(Subscription, SubscriptionItem.quantity, Product.name, Product.product_code)
         .outerjoin(SubscriptionItem, SubscriptionItem.subscription_id == Subscription.id)
         .outerjoin(Product, Product.id == SubscriptionItem.product_id)
         .where(Subscription.account_id.in_(ids), Subscription.deleted_at.is_(None))
         .order_by(Subscription.created_at, Subscription.id))
     by_account: dict[str, list[tuple[Subscription, int, str]]] = defaultdict(list)
-    for subscription, quantity, product in rows:
+    for subscription, quantity, product, code in rows:
+        seats = int(quantity or 0) if not seat_products or code in seat_products else 0
         by_account[str(subscription.account_id)].append(
-            (subscription, int(quantity or 0), product or "(no product)"))
+            (subscription, seats, product or "(no product)"))
     return {account: _billing_of(items) for account, items in by_account.items()}
 
 
@@ -187,7 +195,8 @@ def _billing_of(items: list[tuple[Subscription, int, str]]) -> _Billing:
         else None
     products: Counter[str] = Counter()
     for _, quantity, product in live:
-        products[product] += quantity
+        if quantity:
+            products[product] += quantity
     currencies = Counter(s.currency for s, _, _ in live if s.currency)
     currency = currencies.most_common(1)[0][0] if currencies else None
     billed = {s.id: s for s, _, _ in live if s.currency == currency}.values()

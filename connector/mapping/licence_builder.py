@@ -39,6 +39,13 @@ class LicenceFile(FileTables):
     fields: dict[str, Any]
     status: dict[str, Any] = {}
     account_fields: dict[str, Any] = {}
+    seats: dict[str, Any] = {}
+
+
+class SeatsTable(Table):
+    """``[seats]``: which products are sold by the seat (by ``ProductCode``)."""
+
+    products: list[str] = []
 
 
 class LicenceTable(Table):
@@ -60,12 +67,13 @@ class LicenceBuilder(FileBuilder):
                              writes=False)
         statuses = self._statuses()
         account = self._roles("account_fields", ACCOUNT_ROLES, ACCOUNT, writes=True)
-        if self.problems or sobject is None:
+        seats = self.parse(SeatsTable, self.section("seats") or {}, ("seats",))
+        if self.problems or sobject is None or seats is None:
             return None
         renamed = {ACCOUNT_ROLES[r].shipped: name for r, name in account.items()
                    if name != ACCOUNT_ROLES[r].shipped}
         return LicenceMapping(self.label.rpartition("/")[2], sobject, fields, statuses,
-                              AccountFields(renamed))
+                              AccountFields(renamed), tuple(seats.products))
 
     def _known(self, sobject: str | None) -> bool:
         return sobject is not None and self.model.has_object(sobject)

@@ -96,6 +96,8 @@ class LicenceMapping:
         fields: role → the object's field (roles left out are absent).
         statuses: the object's status value → one of :data:`STATUSES`.
         account_fields: the org's names of the Account summary fields.
+        seat_products: the ``ProductCode`` of the products sold by the seat: only their
+            quantities count as seats bought (empty: every product's).
     """
 
     file: str = FILE
@@ -104,6 +106,7 @@ class LicenceMapping:
         role: spec.shipped for role, spec in ROLES.items() if spec.shipped})
     statuses: Mapping[str, str] = field(default_factory=lambda: {s: s for s in STATUSES})
     account_fields: AccountFields = field(default_factory=AccountFields)
+    seat_products: tuple[str, ...] = ()
 
     def select(self) -> tuple[str, ...]:
         """The licence object's fields to read, in role order."""

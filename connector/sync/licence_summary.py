@@ -68,7 +68,8 @@ class LicenceSummaries:
         with ledger.unit() as uow:
             stored = {row.account_id: row for row in uow.session.scalars(select(AccountSummary))}
             with_licence = set(uow.session.scalars(select(Licence.account_id).distinct()))
-            for summary in summarise(uow.session, with_licence | stored.keys()).values():
+            for summary in summarise(uow.session, with_licence | stored.keys(),
+                                     self._mapping.seat_products).values():
                 _apply(uow, summary, stored.get(summary.account_id), result, writable=writable)
         return result
 
