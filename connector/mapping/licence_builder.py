@@ -18,6 +18,7 @@ from connector.mapping.datamodel import did_you_mean
 from connector.mapping.licence_object import (
     ACCOUNT,
     ACCOUNT_ROLES,
+    DEFAULT_OBJECT,
     ROLES,
     STATUSES,
     AccountFields,
@@ -64,9 +65,10 @@ class LicenceBuilder(FileBuilder):
         header = None if table is None else self.parse(LicenceTable, table, ("license",))
         sobject = header.object if header else None
         fields = self._roles("fields", ROLES, sobject if self._known(sobject) else None,
-                             writes=False)
+                             writes=False, defaults=sobject == DEFAULT_OBJECT)
         statuses = self._statuses()
-        account = self._roles("account_fields", ACCOUNT_ROLES, ACCOUNT, writes=True)
+        account = self._roles("account_fields", ACCOUNT_ROLES, ACCOUNT, writes=True,
+                              defaults=True)
         seats = self.parse(SeatsTable, self.section("seats") or {}, ("seats",))
         if self.problems or sobject is None or seats is None:
             return None
@@ -79,8 +81,10 @@ class LicenceBuilder(FileBuilder):
         return sobject is not None and self.model.has_object(sobject)
 
     def _roles(self, table: str, roles: Mapping[str, Role], sobject: str | None, *,
-               writes: bool) -> dict[str, str]:
-        """Role → field of ``table``; fields checked on ``sobject`` unless it is None."""
+               writes: bool, defaults: bool) -> dict[str, str]:
+        """Role → field of ``table``; fields checked on ``sobject`` unless it is None. A role
+        left out is its shipped field with ``defaults`` (else absent, or an error if it is
+        required)."""
         given = self.section(table) or {}
         for role in given.keys() - roles.keys():
             self.report((table, role), f"unknown role {role!r}{did_you_mean(role, roles)}; "
@@ -88,7 +92,7 @@ class LicenceBuilder(FileBuilder):
         chosen: dict[str, str] = {}
         for role, spec in roles.items():
             loc: Loc = (table, role) if role in given else (table,)
-            name = given.get(role, spec.shipped)
+            name = given.get(role, spec.shipped if defaults else "")
             if not isinstance(name, str):
                 self.report(loc, "must be the name of a field, in quotes")
             elif not name and spec.required:

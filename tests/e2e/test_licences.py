@@ -4,6 +4,7 @@ written back to the Account, facts recorded once; bad licences dead-lettered."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -15,7 +16,7 @@ from connector.cli import main
 from connector.ledger import daemon_state
 from connector.ledger.licences import AccountSummary, LicenceFact
 from connector.ledger.models import DeadLetter, JournalEntry, Link
-from e2e.world import START, World, start
+from e2e.world import REPO, START, World, start
 
 LICENCE = "sfLma__License__c"
 
@@ -169,3 +170,61 @@ def test_status_and_customer_show_the_licence_and_its_facts(
     assert sorted(s["quantity"] for s in view["subscriptions"]) == [1, 25]
     assert missing == 2
     assert "no account 'Nobody Inc' in the ledger" in capsys.readouterr().err
+
+
+PRODUCT_LICENSE_TOML = """\
+[license]
+object = "Product_License__c"
+
+[fields]
+account = "Customer__c"
+status = "State__c"
+seats = "Seat_Count__c"
+used_seats = "Seats_In_Use__c"
+active_users = "Active_Users__c"
+
+[status]
+Paid = "Active"
+Evaluation = "Trial"
+"""
+
+
+def _field(name: str, body: str) -> str:
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<CustomField xmlns="http://soap.sforce.com'
+            f'/2006/04/metadata">\n<fullName>{name}</fullName>\n{body}</CustomField>\n')
+
+
+def _custom_licence_org(folder: Path) -> tuple[Path, Path]:
+    """An org's SFDX source with a custom Product_License__c, and mappings naming it."""
+    metadata, mappings = folder / "org-metadata", folder / "org-mappings"
+    shutil.copytree(REPO / "salesforce", metadata)
+    shutil.copytree(REPO / "mappings", mappings)
+    fields = metadata / "force-app/main/default/objects/Product_License__c/fields"
+    fields.mkdir(parents=True)
+    number = "<type>Number</type><precision>8</precision><scale>0</scale>\n"
+    for name, body in {
+        "Customer__c": "<type>Lookup</type><referenceTo>Account</referenceTo>"
+                       "<relationshipName>Product_Licenses</relationshipName>\n",
+        "State__c": "<type>Picklist</type>\n", "Seat_Count__c": number,
+        "Seats_In_Use__c": number, "Active_Users__c": number,
+    }.items():
+        (fields / f"{name}.field-meta.xml").write_text(_field(name, body), encoding="utf-8")
+    (mappings / "license.toml").write_text(PRODUCT_LICENSE_TOML, encoding="utf-8")
+    return metadata, mappings
+
+
+def test_another_licence_object_is_a_change_of_the_mapping_file_only(tmp_path: Path) -> None:
+    metadata, mappings = _custom_licence_org(tmp_path)
+    world = start(tmp_path, mappings, metadata)
+    try:
+        _activate_seats(world)
+        world.stack.salesforce.insert("Product_License__c", {
+            "Customer__c": world.org.accounts["acme"], "State__c": "Evaluation",
+            "Seat_Count__c": 25, "Seats_In_Use__c": 5, "Active_Users__c": 4})
+        world.cycle()
+        account = _account(world)
+    finally:
+        world.stack.stop()
+
+    assert (account["Licence_Status__c"], account["Used_Seats__c"], account["Active_Users__c"],
+            account["Licence_Utilisation__c"]) == ("Trial", 5, 4, 20.0)
