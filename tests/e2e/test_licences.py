@@ -228,3 +228,25 @@ def test_another_licence_object_is_a_change_of_the_mapping_file_only(tmp_path: P
 
     assert (account["Licence_Status__c"], account["Used_Seats__c"], account["Active_Users__c"],
             account["Licence_Utilisation__c"]) == ("Trial", 5, 4, 20.0)
+
+
+def test_plan_shows_the_account_summary_write_field_by_field(
+        lma: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in lma.stack.environment().items():
+        monkeypatch.setenv(name, value)
+    _activate_seats(lma)
+    _licence(lma, lma.org.accounts["acme"])
+    lma.clock.advance(timedelta(seconds=2))
+    capsys.readouterr()
+
+    code = main(["plan", "--format", "json", "--config", str(lma.folder / "config.toml")])
+
+    out = json.loads(capsys.readouterr().out)
+    [change] = [c for c in out["systems"]["salesforce"] if c["object"] == "Account"]
+    fields = {f["name"]: (f["old"], f["new"]) for f in change["fields"]}
+    assert code == 0
+    assert change["action"] == "update"
+    assert change["key"].startswith(f"Id={lma.org.accounts['acme']}")
+    assert fields["Licence_Utilisation__c"] == (None, 120.0)
+    assert fields["Licence_Status__c"] == (None, "Active")
+    assert _account(lma)["Licence_Status__c"] is None  # nothing was written
