@@ -250,3 +250,22 @@ def test_plan_shows_the_account_summary_write_field_by_field(
     assert fields["Licence_Utilisation__c"] == (None, 120.0)
     assert fields["Licence_Status__c"] == (None, "Active")
     assert _account(lma)["Licence_Status__c"] is None  # nothing was written
+
+
+def test_a_deleted_licence_clears_the_summary_and_resolves_its_discrepancy(lma: World) -> None:
+    _activate_seats(lma)
+    licence = _licence(lma, lma.org.accounts["acme"])
+    lma.cycle()
+    lma.stack.salesforce.delete(LICENCE, licence)
+    lma.clock.advance(timedelta(seconds=301))  # past deletes_interval
+
+    report = lma.cycle()
+
+    account = _account(lma)
+    assert report.deleted == 1
+    assert (account["Licence_Status__c"], account["Used_Seats__c"]) == (None, None)
+    assert account["Seats__c"] == 25  # billing still says so
+    with lma.engine.sessions() as session:
+        states = [f.payload.get("state") for f in session.scalars(
+            select(LicenceFact).order_by(LicenceFact.id))]
+    assert states == ["opened", "resolved"]
