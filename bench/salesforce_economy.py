@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/salesforce_economy.py [--sizes 10000 100000]
 
-For each N: seeds N open opportunities (not won, so nothing is generated), then runs
+For each N: seeds N open opportunities (not won, so nothing is generated) and, in an org with
+the License Management App, a licence for each of the first ``LICENCES`` accounts, then runs
 ``backfill`` on an empty SQLite ledger, one incremental cycle with 1% of them changed, one
 cycle with nothing changed, and a dispatch of N/10 potential subscriptions to Salesforce.
 Prints, per phase, the Salesforce API calls by kind (counted by the daemon's own meter, the
@@ -54,9 +55,11 @@ REPO = Path(__file__).resolve().parents[1]
 START = datetime(2026, 11, 23, 9, tzinfo=UTC)
 ACCOUNTS = 1000
 PER_SECOND = 200  # opportunities the seeded org saw saved per second
-POLLED = 3
-"""Objects a cycle polls: Opportunity, OpportunityLineItem (its own stream since issue 14)
-and Subscription__c."""
+POLLED = 4
+"""Objects a cycle polls: Opportunity, OpportunityLineItem (its own stream since issue 14),
+Subscription__c and the licence object sfLma__License__c (issue 18)."""
+LICENCES = 100
+"""Accounts with a licence; their summaries are written to Account in the backfill cycle."""
 REPEATS = 3  # the ledger ingest is timed this often, on fresh ledgers; the best run counts
 
 
@@ -89,7 +92,7 @@ def main() -> None:
 def run(size: int) -> None:
     """Every phase for ``size`` opportunities, in a fresh org and ledger."""
     clock = new_clock()
-    org = RemoteOrg(clock)  # the Salesforce emulator runs in a child process
+    org = RemoteOrg(clock, packages=("sfLma",))  # the emulator runs in a child process
     stripe = StripeEmulator(clock=clock).start()
     stack = EmulatorStack(org, stripe, SmtpSink().start())  # type: ignore[arg-type]
     try:
@@ -235,6 +238,10 @@ class _RssSampler:
 
 def _seed(emu: SalesforceEmulator, clock: SharedClock, size: int) -> list[str]:
     accounts = [emu.insert("Account", {"Name": f"Account {n}"}) for n in range(ACCOUNTS)]
+    for account in accounts[:min(LICENCES, size)]:
+        emu.insert("sfLma__License__c", {"sfLma__Account__c": account, "sfLma__Status__c":
+                                         "Active", "sfLma__Seats__c": 10,
+                                         "sfLma__Used_Licenses__c": 7})
     ids = []
     for n in range(size):
         ids.append(emu.insert("Opportunity", {
@@ -296,9 +303,10 @@ def _ingest_rate(engine: SyncEngine, clock: SharedClock, folder: Path,
 
 def _report(size: int, phases: list[Phase], rates: tuple[float, float]) -> None:
     backfill, _, idle, writes = phases
+    summaries = math.ceil(min(LICENCES, size) / 200)  # Account writes of the first summaries
     targets = [
         ("backfill calls", sum(backfill.calls.values()),
-         10 if backfill.calls["bulk_create"] else math.ceil(size / 2000) + 3),
+         (10 if backfill.calls["bulk_create"] else math.ceil(size / 2000) + 3) + 1 + summaries),
         (f"no-change cycle calls ({POLLED} polled objects)", sum(idle.calls.values()), POLLED),
         ("write calls", sum(writes.calls.values()), math.ceil(writes.records / 200) + POLLED),
     ]

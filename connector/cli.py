@@ -21,6 +21,7 @@ import structlog
 from connector import __version__
 from connector.commands import (
     conflict_commands,
+    customer_command,
     ledger_commands,
     mapping_commands,
     ops_commands,
@@ -176,6 +177,12 @@ def _report_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=["text", "json", "csv"], default="text")
 
 
+def _customer_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("account", metavar="ACCOUNT",
+                        help="the account's Salesforce Id, ledger id or exact name")
+    _format_arg(parser)
+
+
 def _completion_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("shell", choices=["bash", "zsh", "tcsh"])
     parser.epilog = ("install: crm-connector completion bash | sudo tee "
@@ -208,6 +215,8 @@ _COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = [
     ("deadletter", "list, retry or drop records that could not be applied", _deadletter_args),
     ("conflicts", "list or resolve changes made by a field's non-owner", _conflicts_args),
     ("report", "print a finance report from the ledger", _report_args),
+    ("customer", "one account at a glance: licence, seats, utilisation, billing, problems",
+     _customer_args),
     ("demo", "run everything against local emulators (no credentials needed)", _demo_args),
     ("backfill", "re-read everything from scratch", _backfill_args),
     ("completion", "print a shell completion script (bash, zsh, tcsh)", _completion_args),
@@ -242,6 +251,7 @@ def _handlers() -> dict[str, Handler]:
         "deadletter": ledger_commands.deadletter,
         "conflicts": conflict_commands.conflicts,
         "report": _not_yet("reports"),
+        "customer": customer_command.customer,
         "demo": _demo,
         "backfill": sync_commands.backfill,
         "completion": _completion,

@@ -3,7 +3,8 @@
 Starts the Salesforce, Stripe and SMTP emulators on loopback, seeds a small org and a price
 catalog, then drives the real daemon through: deal won → potential subscriptions → CSM digest →
 the CSM activates (through the Salesforce REST API, as the UI would) → Stripe customer and
-subscription → ids written back → a second cycle that writes nothing. No credentials needed.
+subscription → ids written back → the customers' licences summarised on the Account → a
+cycle that writes nothing. No credentials needed.
 
 The emulators are a separate distribution (``crm-connector-emulators``, ``emulators/``); the
 daemon does not depend on it, so the demo loads it when it runs and, where it is not
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING
 from simple_salesforce.api import Salesforce
 
 from connector.clock import SystemClock
+from connector.commands.demo_licences import PACKAGES, demo_mappings, show_summaries
 from connector.commands.sync_commands import Daemon
 from connector.config import Config, load_config
 from connector.log import configure_logging
@@ -89,6 +91,7 @@ class _Emulators:
     stack: type[EmulatorStack]
     seed_salesforce: Callable[[SalesforceEmulator, date], SampleOrg]
     seed_stripe: Callable[[StripeEmulator], dict[str, str]]
+    seed_licences: Callable[[SalesforceEmulator, SampleOrg, date], object]
     secrets: tuple[str, ...]  # the demo credentials, redacted from the logs
 
 
@@ -101,6 +104,7 @@ def _emulators() -> _Emulators | str:
     except ModuleNotFoundError as missing:
         return (missing.name or "crm_emulators").split(".")[0]
     return _Emulators(stack.EmulatorStack, seed.seed_salesforce, seed.seed_stripe,
+                      seed.seed_licences,
                       (stack.DEMO_CLIENT_SECRET, stack.DEMO_STRIPE_KEY))
 
 
@@ -112,7 +116,7 @@ def run_demo(args: argparse.Namespace) -> int:
         print(INSTALL_HINT.format(missing=f"no module {kit!r}"), file=sys.stderr)
         return 2
     configure_logging("warning", secrets=kit.secrets)  # the narration is the output
-    say = Narrator(total=9)
+    say = Narrator(total=10)
     print("crm-connector demo: the real daemon against local emulators; nothing leaves this "
           "machine and no credentials are needed.")
     with _workspace() as folder, _stack(kit) as stack:
@@ -137,7 +141,7 @@ def _workspace() -> Iterator[Path]:
 
 @contextmanager
 def _stack(kit: _Emulators) -> Iterator[EmulatorStack]:
-    stack = kit.stack.start()
+    stack = kit.stack.start(packages=PACKAGES)
     try:
         yield stack
     finally:
@@ -149,7 +153,8 @@ def _start(say: Narrator, stack: EmulatorStack, folder: Path) -> Config:
     say.say(f"Salesforce  {stack.salesforce.url}  (HTTPS; throwaway CA {stack.salesforce.ca_path})")
     say.say(f"Stripe      {stack.stripe.url}")
     say.say(f"SMTP        {stack.smtp.host}:{stack.smtp.port}")
-    config_path = stack.write_config(folder, REPO / "mappings", REPO / "templates")
+    config_path = stack.write_config(folder, demo_mappings(REPO / "mappings", folder),
+                                     REPO / "templates")
     return load_config(config_path)
 
 
@@ -166,16 +171,18 @@ def _walk_through(say: Narrator, kit: _Emulators, stack: EmulatorStack,
     _show_stripe(say, stack)
     third = _cycle(say, engine, "Stripe's first invoices are paid: billing facts flow back")
     _show_billing(say, stack)
+    licences = show_summaries(say, stack, engine, org)
     writes = _quiet_cycle(say, stack, engine)
     return (len(first.generated.subscriptions) == 4 and len(second.activated.subscriptions) == 3
             and second.activated.dead_letters == 1 and third.events.applied > 0
-            and writes == 0)
+            and licences and writes == 0)
 
 
 def _seed(say: Narrator, kit: _Emulators, stack: EmulatorStack) -> SampleOrg:
     say.step("Seeding a sample org and a Stripe price catalog")
     org = kit.seed_salesforce(stack.salesforce, date.today())
     prices = kit.seed_stripe(stack.stripe)
+    kit.seed_licences(stack.salesforce, org, date.today())
     rows = [["Opportunity", "Stage", "Box ticked", "Line items"]]
     for opp in stack.salesforce.records("Opportunity"):
         items = [i for i in stack.salesforce.records("OpportunityLineItem")
@@ -185,6 +192,8 @@ def _seed(say: Narrator, kit: _Emulators, stack: EmulatorStack) -> SampleOrg:
     say.table(rows)
     say.say(f"Stripe prices (lookup_key = ProductCode): {', '.join(sorted(prices))}")
     say.say("LEGACY-ONPREM deliberately has no Stripe price.")
+    say.say("Licences (License Management App): Acme uses 30 of 25 seats; Globex is on a "
+            "trial that ends in three days.")
     return org
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from connector.commands.licence_status import licence_section
 from connector.commands.output import display, print_json
 from connector.commands.sync_commands import load
 from connector.config import Config
@@ -99,6 +100,8 @@ def collect(config: Config) -> StatusReport:
         _connections(report, session, state)
         _generation(report, session, state, config)
         _counts(report, session)
+        report.sections["licences"], lines = licence_section(session, state)
+        report.lines += lines
         _budget(report, session, config.salesforce.max_api_share)
         _cursors(report, session)
     return report

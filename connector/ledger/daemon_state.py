@@ -22,6 +22,9 @@ MAPPINGS_REFUSED = "mappings.refused"
 STREAMS_REFUSED = "salesforce.refused"
 """``{"problems", "at"}``: Salesforce streams the daemon does not read because the org lacks
 fields the mappings need (each problem names the file, key and fix)."""
+LICENCES = "licences.tracking"
+"""``{"tracked", "object", "reasons", "write_back"}``: whether licences are read (license.toml
+and the org's describe decide), why not, and why the summary cannot be written to Account."""
 INSTALLED = "sync.installed"
 """``{"at"}``: the start of the first sync; deals won before it are history
 (``[sync] generate_since = "install"``)."""
@@ -39,6 +42,13 @@ def put(sessions: sessionmaker[Session], key: str, value: dict[str, Any] | None,
             session.add(DaemonState(key=key, value=value, updated_at=now))
         else:
             row.value, row.updated_at = value, now
+
+
+def publish(sessions: sessionmaker[Session], key: str, value: dict[str, Any],
+            now: datetime) -> None:
+    """Set ``key`` to ``value`` unless it holds it already (no write when nothing changed)."""
+    if get(sessions, key) != value:
+        put(sessions, key, value, now)
 
 
 def read_all(session: Session) -> dict[str, dict[str, Any]]:

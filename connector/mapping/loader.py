@@ -21,6 +21,9 @@ from connector.mapping.builder import (
     SubscriptionFieldsBuilder,
 )
 from connector.mapping.datamodel import DataModel, did_you_mean
+from connector.mapping.licence_builder import LicenceBuilder
+from connector.mapping.licence_object import FILE as LICENSE
+from connector.mapping.licence_object import LicenceMapping
 from connector.mapping.mapping import Catalog, GenerationMapping, MappingSet, ObjectMapping
 from connector.mapping.problems import Problem
 from connector.mapping.subscription_object import SubscriptionFields
@@ -39,6 +42,9 @@ ROLES: dict[str, Role] = {role.file: role for role in (
     Role(SUBSCRIPTION_FIELDS, "subscription_fields", target="Subscription__c"),
 )}
 """Every mapping file the daemon reads, by name; all are required."""
+OPTIONAL = (LICENSE,)
+"""Mapping files the daemon reads when they are there: without ``license.toml`` licences
+are not tracked (``status`` says so)."""
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)")
 
@@ -76,7 +82,9 @@ class _Folder:
         self.model = model
         self.problems = _unknown_files(directory)
         self.texts = {name: self._read(name) for name in ROLES}
-        self.raws = {name: self._parse(name) for name in ROLES}
+        if (directory / LICENSE).exists():
+            self.texts[LICENSE] = self._read(LICENSE)
+        self.raws = {name: self._parse(name) for name in self.texts}
 
     def label(self, name: str) -> str:
         return str(self.directory / name)
@@ -86,6 +94,7 @@ class _Folder:
         subscription_fields = self._subscription_fields()
         built = {name: self._object(role, catalog) for name, role in ROLES.items()
                  if role.kind in {"generation", "object"}}
+        licence = self._licence()
         if self.problems or catalog is None or subscription_fields is None:
             return None
         return MappingSet(
@@ -101,6 +110,7 @@ class _Folder:
             .with_shipped_targets(subscription_fields),
             catalog=catalog,
             subscription_fields=subscription_fields,
+            license=licence,
         )
 
     def _read(self, name: str) -> str | None:
@@ -146,6 +156,15 @@ class _Folder:
         self.problems.extend(builder.problems)
         return built
 
+    def _licence(self) -> LicenceMapping | None:
+        text, raw = self.texts.get(LICENSE), self.raws.get(LICENSE)
+        if text is None or raw is None:
+            return None
+        builder = LicenceBuilder(self.label(LICENSE), text, raw, self.model)
+        built = builder.build()
+        self.problems.extend(builder.problems)
+        return built
+
     def _object(self, role: Role, catalog: Catalog | None) -> ObjectMapping | None:
         text, raw = self.texts[role.file], self.raws[role.file]
         if text is None or raw is None:
@@ -159,9 +178,9 @@ class _Folder:
 def _unknown_files(directory: Path) -> list[Problem]:
     found = []
     for path in sorted(directory.glob("*.toml")):
-        if path.name not in ROLES:
-            hint = did_you_mean(path.name, ROLES)
-            known = ", ".join(ROLES)
+        if path.name not in ROLES and path.name not in OPTIONAL:
+            hint = did_you_mean(path.name, [*ROLES, *OPTIONAL])
+            known = ", ".join([*ROLES, *OPTIONAL])
             reason = f"unknown mapping file{hint}; the mapping files are {known}"
             found.append(Problem(str(path), None, (), reason))
     return found
@@ -182,7 +201,7 @@ def _required(mapping: ObjectMapping | None) -> ObjectMapping:
 def digest(directory: Path) -> str:
     """sha256 over the mapping files, each as its name, a NUL byte and its bytes, by name."""
     sha = hashlib.sha256()
-    for name in sorted(ROLES):
+    for name in sorted([*ROLES, *OPTIONAL]):
         path = directory / name
         sha.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b""))
     return sha.hexdigest()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol, Self
 
 from connector.mapping.expressions import Expression, ExpressionError
+from connector.mapping.licence_object import LicenceMapping
 from connector.mapping.paths import ORG_PREFIX, get_path, is_org_path, set_path
 from connector.mapping.problems import MappingError
 from connector.mapping.steps import Reader, Step, StepInput, TransformSpec, run_steps
@@ -341,6 +342,8 @@ class MappingSet:
         digest: sha256 over the files (name and bytes, sorted by name); shown in ``status``.
         subscription_fields: the org's names of the ``Subscription__c`` fields the daemon
             keeps (subscription_fields.toml).
+        license: where licences are read and the Account summary written (license.toml);
+            None when the file is absent (licences are not tracked).
     """
 
     directory: Path
@@ -351,3 +354,4 @@ class MappingSet:
     stripe_to_subscription: ObjectMapping
     catalog: Catalog
     subscription_fields: SubscriptionFields = field(default_factory=SubscriptionFields)
+    license: LicenceMapping | None = None

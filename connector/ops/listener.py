@@ -26,7 +26,7 @@ from connector.errors import ConfigError
 from connector.ops.health import Verdict, health, readiness
 from connector.ops.hooks import OpsHooks
 from connector.ops.metrics import ClientCollector, LedgerCollector, StateCollector, SyncMetrics
-from crm_emulators.server import ServerThread
+from connector.webhook.runner import BackgroundServer
 
 log = structlog.get_logger(__name__)
 
@@ -102,7 +102,7 @@ class Operations:
         self._config = config
         self._endpoints = OpsEndpoints(self.registry, hooks, config.salesforce.poll_interval,
                                        hooks.clock, hooks.clock.now())
-        self._thread: ServerThread | None = None
+        self._thread: BackgroundServer | None = None
 
     @property
     def webhook_timer(self) -> Callable[..., object]:
@@ -124,7 +124,7 @@ class Operations:
         if not settings.enabled:
             return self
         try:
-            self._thread = ServerThread(build_app(self._endpoints), settings.host,
+            self._thread = BackgroundServer(build_app(self._endpoints), settings.host,
                                         settings.port)
         except OSError as exc:
             raise ConfigError([f"{self._config.source or 'config'}: ops.listen: cannot listen "

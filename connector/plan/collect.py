@@ -63,7 +63,9 @@ class _Before:
 def _collect(engine: SyncEngine, ledger: Ledger, report: CycleReport, before: _Before) -> Plan:
     changes = [
         *salesforce_changes(ledger, engine.services.salesforce, before.outbox,
-                            engine.mappings.subscription_fields),
+                            engine.mappings.subscription_fields,
+                            engine.mappings.license.account_fields
+                            if engine.mappings.license else None),
         *_stripe_changes(engine, ledger),
         *_email_changes(ledger),
         *_ledger_changes(ledger, report.run_id, before.dead_letter),

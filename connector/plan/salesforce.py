@@ -3,7 +3,9 @@
 Operations are merged per record the way the dispatcher merges them (later operations win
 per field). The records' current values are read from Salesforce by external id, one query
 per 200 records, so ``old`` is what the org holds, not what the ledger believes. Field names
-are the org's (``subscription_fields.toml``), as the dispatcher sends them.
+are the org's (``subscription_fields.toml``, ``license.toml``'s ``[account_fields]``), as
+the dispatcher sends them. Writes of records the daemon does not own (the Account summary)
+match on the record's ``Id``.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from sqlalchemy import select
 
 from connector.errors import ConnectorError
 from connector.ledger.models import OutboxOperation, OutboxStatus, OutboxTarget
+from connector.mapping.licence_object import ACCOUNT, AccountFields
 from connector.mapping.subscription_object import ROLES, SubscriptionFields
 from connector.plan.records import Change, FieldChange
 from connector.salesforce.client import SalesforceClient
 from connector.sync.unit_of_work import Ledger
 
 EXTERNAL_ID = ROLES["ledger_id"].shipped
+RECORD_ID = "Id"
 UPSERT = "upsert:"
 IN_CHUNK = 200
 
@@ -42,7 +46,8 @@ class Upsert:
 
 
 def salesforce_changes(ledger: Ledger, client: SalesforceClient, queued_before: int,
-                       names: SubscriptionFields | None = None) -> list[Change]:
+                       names: SubscriptionFields | None = None,
+                       account_names: AccountFields | None = None) -> list[Change]:
     """Every pending Salesforce operation as a change, with old → new per field.
 
     Args:
@@ -50,31 +55,38 @@ def salesforce_changes(ledger: Ledger, client: SalesforceClient, queued_before: 
         client: the Salesforce adapter (only queried).
         queued_before: the highest outbox id before the dry run; operations above it were
             queued by the dry run, so their ledger ids are not the ones the sync will assign.
+        names: the org's names of the ``Subscription__c`` fields.
+        account_names: the org's names of the Account summary fields.
     """
     with ledger.unit() as uow:
         pending = list(uow.session.scalars(select(OutboxOperation).where(
             OutboxOperation.target == OutboxTarget.SALESFORCE,
             OutboxOperation.status == OutboxStatus.PENDING).order_by(OutboxOperation.id)))
-        upserts, others = _merge(pending, uow.now, queued_before, names or SubscriptionFields())
+        upserts, others = _merge(pending, uow.now, queued_before, names or SubscriptionFields(),
+                                 account_names or AccountFields())
     current, error = _current(client, upserts)
     note = f"current values unknown: {error}" if error else ""
     return [_change(u, current.get((u.sobject, u.external_id)), note) for u in upserts] + others
 
 
 def _merge(ops: Iterable[OutboxOperation], now: datetime, queued_before: int,
-           names: SubscriptionFields) -> tuple[list[Upsert], list[Change]]:
+           names: SubscriptionFields,
+           account_names: AccountFields) -> tuple[list[Upsert], list[Change]]:
     merged: dict[tuple[str, str], Upsert] = {}
     others: list[Change] = []
     for op in ops:
         due = op.next_attempt_at <= now
-        if not op.operation.startswith(UPSERT) or EXTERNAL_ID not in op.payload:
+        sobject = op.operation.removeprefix(UPSERT)
+        by_id = sobject == ACCOUNT and RECORD_ID in op.payload
+        if not op.operation.startswith(UPSERT) or not (EXTERNAL_ID in op.payload or by_id):
             others.append(_other(op, due))
             continue
-        sobject, key = op.operation.removeprefix(UPSERT), str(op.payload[EXTERNAL_ID])
-        upsert = merged.setdefault((sobject, key),
-                                   Upsert(sobject, key, names.key_field(sobject)))
-        upsert.fields.update({k: v for k, v in names.outbound(sobject, op.payload).items()
-                              if k != upsert.key_field})
+        key_field = RECORD_ID if by_id else names.key_field(sobject)
+        key = str(op.payload[RECORD_ID if by_id else EXTERNAL_ID])
+        upsert = merged.setdefault((sobject, key), Upsert(sobject, key, key_field))
+        outbound = account_names.outbound(op.payload) if by_id \
+            else names.outbound(sobject, op.payload)
+        upsert.fields.update({k: v for k, v in outbound.items() if k != upsert.key_field})
         upsert.queued_now = upsert.queued_now and op.id > queued_before
         if not due:
             upsert.due, upsert.next_attempt_at = False, op.next_attempt_at

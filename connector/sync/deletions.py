@@ -63,15 +63,19 @@ class DeleteChecks:
 
     Args:
         client: the Salesforce adapter.
-        sobject: a key of :data:`SOFT_DELETED`.
+        sobject: a key of :data:`SOFT_DELETED`, or any object when ``entity`` is given.
         interval: the least time between two checks.
         bulk: Bulk API 2.0 for a large reconciliation.
+        entity: the ledger model and entity type of ``sobject``'s records, for an object
+            named by a mapping file (the licence object of ``license.toml``).
     """
 
     def __init__(self, client: SalesforceClient, sobject: str, interval: timedelta,
-                 bulk: BulkQueries | None = None) -> None:
+                 bulk: BulkQueries | None = None,
+                 entity: tuple[type[Any], str] | None = None) -> None:
         self._client = client
         self._sobject = sobject
+        self._entity = entity
         self._interval = interval
         self._bulk = bulk
 
@@ -87,17 +91,23 @@ class DeleteChecks:
             return Deleted()
         found = read_deletions(self._client, self._sobject, cursor, now, self._bulk)
         with ledger.unit() as uow:
-            count = apply_deletions(uow, self._sobject, found)
+            count = apply_deletions(uow, self._sobject, found, self._entity)
             uow.set_cursor(name, found.cursor.dumps())
         return Deleted(True, found.reconciled, count)
 
 
-def apply_deletions(uow: UnitOfWork, sobject: str, found: Deletions) -> int:
-    """Soft-delete the ledger entities of ``found``; return how many were deleted now."""
+def apply_deletions(uow: UnitOfWork, sobject: str, found: Deletions,
+                    entity: tuple[type[Any], str] | None = None) -> int:
+    """Soft-delete the ledger entities of ``found``; return how many were deleted now.
+
+    ``entity``: the model and entity type of ``sobject`` (default: :data:`SOFT_DELETED`'s).
+    """
     gone = set(found.deleted)
     if found.live is not None:
         gone |= _known_ids(uow, sobject) - found.live
-    return sum(_delete(uow, sobject, salesforce_id) for salesforce_id in sorted(gone))
+    model, entity_type = entity or SOFT_DELETED[sobject]
+    return sum(_delete(uow, sobject, salesforce_id, model, entity_type)
+               for salesforce_id in sorted(gone))
 
 
 def _knows_any(uow: UnitOfWork, sobject: str) -> bool:
@@ -111,8 +121,8 @@ def _known_ids(uow: UnitOfWork, sobject: str) -> set[str]:
     return set(uow.session.scalars(query))
 
 
-def _delete(uow: UnitOfWork, sobject: str, salesforce_id: str) -> bool:
-    model, entity_type = SOFT_DELETED[sobject]
+def _delete(uow: UnitOfWork, sobject: str, salesforce_id: str, model: type[Any],
+            entity_type: str) -> bool:
     entity_id = uow.entity_for(System.SALESFORCE, sobject, salesforce_id)
     row = uow.session.get(model, entity_id) if entity_id else None
     if row is None or row.deleted_at is not None:

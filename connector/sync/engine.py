@@ -37,6 +37,7 @@ from connector.errors import BudgetExhaustedError, FatalError, RetriableError
 from connector.ledger import daemon_state
 from connector.ledger.daemon_state import install_moment
 from connector.ledger.database import private_copy
+from connector.ledger.licences import Licence
 from connector.ledger.models import Cursor as LedgerCursor
 from connector.ledger.models import Generation, Opportunity
 from connector.mapping import MappingSet
@@ -54,6 +55,9 @@ from connector.salesforce.reader import Cursor, Stream
 from connector.sync.activation import Activated, Activations
 from connector.sync.api_budget import save_usage
 from connector.sync.deletions import DeleteChecks, Deleted
+from connector.sync.licence_summary import LicenceSummaries, SummariesApplied
+from connector.sync.licences import ENTITY as LICENCE_ENTITY
+from connector.sync.licences import LicenceReads, LicencesApplied
 from connector.sync.lifecycle_dispatch import LifecycleUpdates, Updated
 from connector.sync.lifecycle_edits import LifecycleEdits
 from connector.sync.notifications import Notifications, Sent
@@ -111,6 +115,8 @@ class CycleReport:
     updated: Updated = field(default_factory=Updated)
     written: Written = field(default_factory=Written)
     sent: Sent = field(default_factory=Sent)
+    licences: LicencesApplied = field(default_factory=LicencesApplied)
+    summaries: SummariesApplied = field(default_factory=SummariesApplied)
     deleted: int = 0
     paused: list[str] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)
@@ -135,12 +141,15 @@ class CycleReport:
             "stripe_subscriptions": len(self.activated.subscriptions),
             "stripe_updates": self.updated.delivered,
             "conflicts": self.edits.conflicts,
+            "licences_read": self.licences.read,
+            "account_summaries_changed": self.summaries.changed,
+            "licence_facts": self.summaries.facts,
             "salesforce_records_written": self.written.records,
             "salesforce_records_deleted": self.deleted,
             "emails_sent": len(self.sent.sent),
             "dead_letters": (self.generated.dead_letters + self.edits.dead_letters
                              + self.events.dead_letters + self.activated.dead_letters
-                             + self.updated.dead_letters
+                             + self.updated.dead_letters + self.licences.dead_letters
                              + self.written.dead_letters + self.sent.failed),
             "paused": self.paused, "deferred": self.deferred, "refused": len(self.refused),
             **({"reasons": self.reasons} if self.reasons else {}),
@@ -175,6 +184,8 @@ class SyncEngine:
         self._refused: dict[str, tuple[str, ...]] = {}
         self.ops = OpsHooks(sessions, clock)
         """Connection states and metrics around each cycle (:mod:`connector.ops`)."""
+        self._licences_tracked = False
+        """Whether the last Salesforce read found the licence object (license.toml)."""
 
     def run_cycle(self, *, list_events: bool = True) -> CycleReport:
         """Run one full cycle and return what it did.
@@ -200,8 +211,12 @@ class SyncEngine:
         Raises:
             FatalError: a failure that retrying cannot fix (bad credentials, ...).
         """
-        return self._run("stripe", lambda ledger, report: self._guarded(
-            "stripe", report, lambda: self._stripe_reads(ledger, report, list_events)))
+        def read(ledger: Ledger, report: CycleReport) -> None:
+            self._guarded("stripe", report, lambda: self._stripe_reads(ledger, report,
+                                                                       list_events))
+            self._summarise(ledger, report)
+
+        return self._run("stripe", read)
 
     def _run(self, kind: str, read: Callable[[Ledger, CycleReport], object]) -> CycleReport:
         """One cycle; an admin-paused system is skipped, a ledger that cannot be written
@@ -247,6 +262,7 @@ class SyncEngine:
         self._guarded("salesforce", report, self._probe_budget)
         self._salesforce_reads(ledger, report)
         self._guarded("stripe", report, lambda: self._stripe_reads(ledger, report, list_events))
+        self._summarise(ledger, report)
 
     def dry_run(self, inspect: Callable[[Ledger, CycleReport], T], *,
                 generate_since: date | None = None) -> T:
@@ -328,12 +344,16 @@ class SyncEngine:
             self._guarded("salesforce", report, lambda: self._add_generated(
                 report, PotentialSubscriptions(salesforce, mapping).run(ledger)))
         self._read_stream(ledger, report, edits, signpost, deletes=bulk)
+        self._read_licences(ledger, report, signpost, bulk)
         self._publish_refusals(ledger, report)
 
     def _read_stream(self, ledger: Ledger, report: CycleReport, step: ReadStep,
-                     signpost: datetime, *, deletes: BulkQueries | None = None) -> bool:
+                     signpost: datetime, *, deletes: BulkQueries | None = None,
+                     slot: str | None = None, entity: tuple[type[Any], str] | None = None,
+                     ) -> bool:
         """Check, read and apply one stream (after its delete check when ``deletes`` gives
-        the bulk reader for it); whether it completed."""
+        the bulk reader for it, soft-deleting ``entity``); whether it completed. The result
+        goes to the report's ``slot``."""
         problems = step.problems()
         if problems:
             self._refuse(step.stream.sobject, problems, report)
@@ -341,18 +361,43 @@ class SyncEngine:
         sobject = step.stream.sobject
         if deletes is not None:
             interval = timedelta(seconds=self.config.salesforce.deletes_interval)
-            checks = DeleteChecks(self.services.salesforce, sobject, interval, deletes)
+            checks = DeleteChecks(self.services.salesforce, sobject, interval, deletes, entity)
             if not self._guarded("salesforce", report, lambda: self._count_deleted(
                     report, checks.run(ledger, signpost))):
                 return False
-        slot = "edits" if sobject == "Subscription__c" else "generated"
+        slot = slot or ("edits" if sobject == "Subscription__c" else "generated")
         return self._guarded("salesforce", report, lambda: self._add_read(
             report, slot, _read(ledger, step, signpost)))
 
     def _know_org(self) -> None:
         self.org.want_organization_fields(
             self.mappings.opportunity_to_subscription.organization_fields())
-        self.org.prefetch(ORG_OBJECTS)
+        licence = self.mappings.license
+        self.org.prefetch((*ORG_OBJECTS, *([licence.sobject] if licence else [])))
+
+    def _read_licences(self, ledger: Ledger, report: CycleReport, signpost: datetime,
+                       bulk: BulkQueries) -> None:
+        """Read the licence object of license.toml where the org has it; say in
+        ``daemon_state`` whether licences are tracked, and why not."""
+        mapping = self.mappings.license
+        step = LicenceReads(self.services.salesforce, mapping, self.org, bulk) \
+            if mapping else None
+        problems = step.problems() if step else [
+            "license.toml is not in the mappings folder"]
+        self._licences_tracked = not problems
+        if step is not None and not problems:
+            self._read_stream(ledger, report, step, signpost, deletes=bulk, slot="licences",
+                              entity=(Licence, LICENCE_ENTITY))
+        writes = LicenceSummaries(mapping, self.org).problems() if mapping and not problems \
+            else []
+        daemon_state.publish(ledger.sessions, daemon_state.LICENCES, {
+            "tracked": not problems, "object": mapping.sobject if mapping else None,
+            "reasons": problems, "write_back": writes}, self.clock.now())
+
+    def _summarise(self, ledger: Ledger, report: CycleReport) -> None:
+        """The customer summaries, while licences are tracked (ledger only, no API call)."""
+        if self._licences_tracked and self.mappings.license is not None:
+            report.summaries = LicenceSummaries(self.mappings.license, self.org).run(ledger)
 
     def _refuse(self, sobject: str, problems: list[str], report: CycleReport) -> None:
         report.refused.extend(problems)
@@ -407,8 +452,10 @@ class SyncEngine:
     def _write(self, ledger: Ledger, report: CycleReport) -> None:
         salesforce = self.services.salesforce
         bulk = BulkUpserts(salesforce, self.config.salesforce.bulk_write_threshold)
-        report.written = SalesforceWrites(ledger, salesforce, bulk,
-                                          self.mappings.subscription_fields, self.org).dispatch()
+        licence = self.mappings.license
+        report.written = SalesforceWrites(
+            ledger, salesforce, bulk, self.mappings.subscription_fields, self.org,
+            account_names=licence.account_fields if licence else None).dispatch()
 
     def _notify(self, ledger: Ledger, report: CycleReport) -> None:
         base = self.services.record_url_base or self.services.salesforce.instance_url

@@ -30,6 +30,7 @@ from connector.ledger.models import (
     Subscription,
     System,
 )
+from connector.mapping.licence_object import ACCOUNT, AccountFields
 from connector.mapping.subscription_object import ROLES, SubscriptionFields
 from connector.salesforce.bulk_ingest import BulkUpserts
 from connector.salesforce.client import SalesforceClient, WriteResult
@@ -42,6 +43,8 @@ CURRENCY = ROLES["currency"].shipped
 RECORD_CURRENCY = "CurrencyIsoCode"  # exists only in multi-currency orgs
 EXTERNAL_ID = ROLES["ledger_id"].shipped
 """The ledger id in a queued write (the org may call the field otherwise: ``key_field``)."""
+RECORD_ID = "Id"
+"""Writes of records the daemon does not own (the Account summary) match on the record's Id."""
 BATCH = 10_000  # operations claimed per round; a round is one Bulk job or up to 50 calls
 DELETABLE: dict[str, type[Opportunity] | type[Subscription]] = {
     "opportunity": Opportunity, "subscription": Subscription}
@@ -62,8 +65,10 @@ class SalesforceWrites:
 
     def __init__(self, ledger: Ledger, client: SalesforceClient,
                  bulk: BulkUpserts | None = None, names: SubscriptionFields | None = None,
-                 org: OrgSchema | None = None) -> None:
+                 org: OrgSchema | None = None, *,
+                 account_names: AccountFields | None = None) -> None:
         self._ledger = ledger
+        self._account_names = account_names or AccountFields()
         self._org = org
         self._client = client
         self._bulk = bulk
@@ -92,13 +97,13 @@ class SalesforceWrites:
         return len(due)
 
     def _send(self, sobject: str, records: dict[str, _Record], result: Written) -> None:
-        payloads = [self._with_record_currency(sobject, self._names.outbound(sobject, r.fields))
+        payloads = [self._with_record_currency(sobject, self._outbound(sobject, r.fields))
                     for r in records.values()]
         calls_before = self._client.meter.total_calls
         bulk = self._bulk is not None and len(payloads) > self._bulk.threshold
         writer = self._bulk.upsert if bulk and self._bulk else self._client.upsert
         try:
-            outcomes = writer(sobject, self._names.key_field(sobject), payloads)
+            outcomes = writer(sobject, self._key_field(sobject), payloads)
         except (RetriableError, BudgetExhaustedError) as exc:
             self._defer(records, exc, result)
             return
@@ -112,6 +117,14 @@ class SalesforceWrites:
                 ops = [operations[op_id] for op_id in record.op_ids]
                 _settle(uow, sobject, record, ops, outcome, result=result, linked=linked)
             _link_written(uow, sobject, linked)
+
+    def _outbound(self, sobject: str, fields: dict[str, Any]) -> dict[str, Any]:
+        if sobject == ACCOUNT:
+            return self._account_names.outbound(fields)
+        return self._names.outbound(sobject, fields)
+
+    def _key_field(self, sobject: str) -> str:
+        return RECORD_ID if sobject == ACCOUNT else self._names.key_field(sobject)
 
     def _with_record_currency(self, sobject: str, payload: dict[str, Any]) -> dict[str, Any]:
         """In a multi-currency org a record's own ``CurrencyIsoCode`` says which currency its
@@ -136,7 +149,7 @@ def _with_waiting(uow: UnitOfWork, due: list[OutboxOperation]) -> list[OutboxOpe
     """``due`` plus the pending writes of the same records still waiting out a backoff, in
     queue order: a record's writes go together, so a later one never overtakes an earlier
     one (a payment that failed after one that was paid must end ``Failed``)."""
-    keys = {str(op.payload.get(EXTERNAL_ID)) for op in due}
+    keys = {record_key(op.payload) for op in due}
     if not keys:
         return due
     waiting = uow.session.scalars(select(OutboxOperation).where(
@@ -144,7 +157,7 @@ def _with_waiting(uow: UnitOfWork, due: list[OutboxOperation]) -> list[OutboxOpe
         OutboxOperation.next_attempt_at > uow.now,
         OutboxOperation.entity_id.in_(sorted({str(op.entity_id) for op in due
                                               if op.entity_id}))))
-    more = [op for op in waiting if str(op.payload.get(EXTERNAL_ID)) in keys]
+    more = [op for op in waiting if record_key(op.payload) in keys]
     return sorted({op.id: op for op in [*due, *more]}.values(), key=lambda op: op.id)
 
 
@@ -170,6 +183,11 @@ def _withdrawn(uow: UnitOfWork, op: OutboxOperation, deleted: set[tuple[str, str
     return True
 
 
+def record_key(payload: dict[str, Any]) -> str:
+    """The record a queued write is for: its ledger id, else its Salesforce Id."""
+    return str(payload.get(EXTERNAL_ID) or payload.get(RECORD_ID))
+
+
 @dataclass
 class _Record:
     entity: tuple[str, str] | None
@@ -180,7 +198,7 @@ class _Record:
 def _merge(ops: list[OutboxOperation]) -> dict[str, _Record]:
     merged: dict[str, _Record] = {}
     for op in ops:
-        key = str(op.payload[EXTERNAL_ID])
+        key = record_key(op.payload)
         entity = (op.entity_type, op.entity_id) if op.entity_type and op.entity_id else None
         record = merged.setdefault(key, _Record(entity, {}, []))
         record.fields.update(op.payload)
@@ -214,7 +232,7 @@ def _settle(uow: UnitOfWork, sobject: str, record: _Record, ops: list[OutboxOper
     entity id, Salesforce id)`` goes to ``linked``."""
     if not outcome.success:
         error = ValidationRejectedError(
-            f"Salesforce rejected {sobject} {record.fields[EXTERNAL_ID]}: "
+            f"Salesforce rejected {sobject} {record_key(record.fields)}: "
             f"{outcome.error_summary}", code=outcome.errors[0].code if outcome.errors else "")
         for op in ops:
             outbox.mark_dead(uow, op, error)

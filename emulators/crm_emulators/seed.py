@@ -5,6 +5,7 @@ demo shows a dead letter), and opportunities in the states that matter: won with
 open with the "create potential subscription" box ticked, open, and won for the unpriced
 product. Amounts are in the org's corporate currency (USD unless the emulator was started
 with another); where the org has multiple currencies, each opportunity says so itself.
+:func:`seed_licences` adds licences for an org with the License Management App.
 """
 
 from __future__ import annotations
@@ -128,6 +129,25 @@ def _add_line(emu: SalesforceEmulator, opportunity: str, entry: str, *, code: st
         "Quantity": float(quantity), "UnitPrice": float(product.unit_price),
         "ServiceDate": service_date.isoformat() if service_date else None,
     })
+
+
+def seed_licences(emu: SalesforceEmulator, org: SampleOrg, today: date) -> dict[str, str]:
+    """Licences of the License Management App (the emulator must have the ``sfLma`` package):
+    Acme uses 30 of its 25 seats (120 %), Globex is on a trial that expires in three days.
+    Returns account key → licence id."""
+    licence = "sfLma__License__c"
+    return {
+        "acme": emu.insert(licence, {
+            "sfLma__Account__c": org.accounts["acme"], "sfLma__Status__c": "Active",
+            "sfLma__Seats__c": 25, "sfLma__Used_Licenses__c": 30,
+            "sfLma__Expiration__c": (today + timedelta(days=365)).isoformat(),
+            "sfLma__Install_Date__c": today.isoformat(), "sfLma__License_Type__c": "Managed"}),
+        "globex": emu.insert(licence, {
+            "sfLma__Account__c": org.accounts["globex"], "sfLma__Status__c": "Trial",
+            "sfLma__Seats__c": 10, "sfLma__Used_Licenses__c": 4,
+            "sfLma__Expiration__c": (today + timedelta(days=3)).isoformat(),
+            "sfLma__Install_Date__c": today.isoformat(), "sfLma__License_Type__c": "Managed"}),
+    }
 
 
 def seed_stripe(emu: StripeEmulator) -> dict[str, str]:

@@ -26,15 +26,18 @@ class EmulatorStack:
 
     @classmethod
     def start(cls, clock: Clock | None = None, metadata_dir: Path | None = None, *,
-              multi_currency: bool = False, currency: str = "USD") -> EmulatorStack:
+              multi_currency: bool = False, currency: str = "USD",
+              packages: tuple[str, ...] = ()) -> EmulatorStack:
         """Start all three on free ports; the Salesforce one knows the demo's connected app.
 
         ``metadata_dir``: the SFDX source of the org's data model (default: the shipped one).
         ``multi_currency``: the Salesforce org has multiple currencies enabled (default: one
-        currency, as in most orgs); ``currency``: its corporate currency.
+        currency, as in most orgs); ``currency``: its corporate currency. ``packages``: the
+        managed packages installed in the org (``("sfLma",)``: the License Management App).
         """
         salesforce = SalesforceEmulator(clock=clock, metadata_dir=metadata_dir,
-                                        multi_currency=multi_currency, currency=currency).start()
+                                        multi_currency=multi_currency, currency=currency,
+                                        packages=packages).start()
         salesforce.add_user(INTEGRATION_USER, "integration-password", name="Integration User",
                             email=INTEGRATION_USER)
         salesforce.add_connected_app(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,

@@ -104,17 +104,19 @@ def build(stack: EmulatorStack, folder: Path, clock: ManualClock,
 
 def start(folder: Path, mappings: Path = REPO / "mappings",
           data_model: Path | None = None, generate_since: str = "all", *,
-          multi_currency: bool = False, currency: str = "USD") -> World:
+          multi_currency: bool = False, currency: str = "USD",
+          packages: tuple[str, ...] = ()) -> World:
     """Emulators up, sample org and catalog seeded, an engine on an empty ledger.
 
     ``mappings`` and ``data_model`` (the org's SFDX source) replace the shipped ones;
     ``generate_since`` is ``[sync] generate_since`` (the sample deals stand for new ones);
     ``multi_currency`` enables multiple currencies in the org (default: one), ``currency``
-    is its corporate currency.
+    is its corporate currency; ``packages`` the managed packages installed in the org
+    (``("sfLma",)``: the License Management App).
     """
     clock = ManualClock(START)
     stack = EmulatorStack.start(clock, data_model, multi_currency=multi_currency,
-                                currency=currency)
+                                currency=currency, packages=packages)
     try:
         org = seed_salesforce(stack.salesforce, START.date())
         prices = seed_stripe(stack.stripe)

@@ -513,7 +513,7 @@ def test_a_missing_file_and_an_unknown_file_are_named(mappings_dir: Path, model:
         "mappings/catalogue.toml: unknown mapping file (did you mean 'catalog.toml'?); the "
         "mapping files are opportunity_to_subscription.toml, account_to_customer.toml, "
         "subscription_to_stripe.toml, stripe_to_subscription.toml, catalog.toml, "
-        "subscription_fields.toml",
+        "subscription_fields.toml, license.toml",
     ]
 
 

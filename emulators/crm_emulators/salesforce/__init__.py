@@ -68,17 +68,21 @@ class SalesforceEmulator:
             (the default, like most orgs): no object has the field.
         currency: the corporate currency, ``Organization.DefaultCurrencyIsoCode``.
         currencies: further active currencies of a multi-currency org.
+        packages: namespaces of the managed packages installed in the org (``sfLma``: the
+            License Management App's ``sfLma__License__c``); none by default.
     """
 
     def __init__(self, clock: Clock | None = None, *, daily_api_limit: int = 100_000,
                  page_size: int = 2000, session_ttl: float = 7200, port: int = 0,
                  host: str = "127.0.0.1", metadata_dir: Path | None = None,
                  multi_currency: bool = False, currency: str = "USD",
-                 currencies: Sequence[str] = ("EUR", "GBP")) -> None:
+                 currencies: Sequence[str] = ("EUR", "GBP"),
+                 packages: Sequence[str] = ()) -> None:
         self.clock = clock or WallClock()
         self.currencies = Currencies.of(multi_currency, currency, currencies)
         allocator = IdAllocator()
-        store = Store(load_schema(metadata_dir or SHIPPED_METADATA, self.currencies), self.clock,
+        store = Store(load_schema(metadata_dir or SHIPPED_METADATA, self.currencies,
+                                  packages), self.clock,
                       allocator)
         org_id = str(store.insert("Organization", _organization(self.currencies), None,
                                   trusted=True)["Id"])

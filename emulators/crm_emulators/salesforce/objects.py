@@ -23,6 +23,9 @@ from crm_emulators.salesforce.sfdx import custom_fields, field_extras, object_he
 from crm_emulators.salesforce.standard_fields import standard_objects
 
 SHIPPED_METADATA = Path(__file__).resolve().parents[3] / "salesforce"
+PACKAGES = Path(__file__).resolve().parent / "packages"
+"""Installed-package objects an emulated org may have (``PACKAGES / <namespace>``, SFDX
+source): ``sfLma`` is the License Management App (``sfLma__License__c``)."""
 
 STANDARD_PREFIXES = {
     "Account": "001", "Opportunity": "006", "OpportunityLineItem": "00k", "Product2": "01t",
@@ -171,12 +174,26 @@ class Schema:
 
 
 def load_schema(metadata_dir: Path = SHIPPED_METADATA,
-                currencies: Currencies | None = None) -> Schema:
+                currencies: Currencies | None = None,
+                packages: Sequence[str] = ()) -> Schema:
     """Every object of the emulated org, custom ones numbered ``a00``, ``a01``... by name,
-    with ``CurrencyIsoCode`` where ``currencies`` (default: one currency, USD) puts it."""
+    with ``CurrencyIsoCode`` where ``currencies`` (default: one currency, USD) puts it.
+
+    ``packages`` are the namespaces of installed managed packages (``sfLma``) whose objects
+    the org also has, as an installed package adds them (see :data:`PACKAGES`).
+    """
     currencies = currencies or Currencies()
     infos = _object_infos(metadata_dir)
+    folders = dict.fromkeys(infos, metadata_dir)
     extras = field_extras(metadata_dir)
+    for namespace in packages:
+        folder = PACKAGES / namespace
+        added = {name: ObjectInfo(name, fields)
+                 for name, fields in custom_fields(folder).items()
+                 if name.startswith(f"{namespace}__") and name not in infos}
+        infos.update(added)
+        folders.update(dict.fromkeys(added, folder))
+        extras.update(field_extras(folder))
     custom_prefix = iter(f"a0{c}" for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     objects: dict[str, ObjectSpec] = {}
     for name in sorted(infos):
@@ -185,7 +202,7 @@ def load_schema(metadata_dir: Path = SHIPPED_METADATA,
                  for f in info.fields if f != CURRENCY_FIELD}
         custom = name.endswith("__c")
         specs.update(_currency_field(name, currencies))
-        header = object_header(metadata_dir, name)
+        header = object_header(folders[name], name)
         objects[name] = ObjectSpec(
             name, header.get("label") or STANDARD_LABELS.get(name, name),
             next(custom_prefix) if custom else STANDARD_PREFIXES.get(name, "0Xx"), specs,
