@@ -24,6 +24,7 @@ from connector.commands import (
     ledger_commands,
     mapping_commands,
     plan_command,
+    report_command,
     status_command,
     sync_commands,
 )
@@ -170,11 +171,6 @@ def _conflicts_args(parser: argparse.ArgumentParser) -> None:
                          help="the system whose value wins")
 
 
-def _report_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("name", metavar="NAME", help="report name (list them with 'report list')")
-    parser.add_argument("--format", choices=["text", "json", "csv"], default="text")
-
-
 def _completion_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("shell", choices=["bash", "zsh", "tcsh"])
     parser.epilog = ("install: crm-connector completion bash | sudo tee "
@@ -200,7 +196,7 @@ _COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = [
     ("status", "show the health of the daemon, the ledger and the API budgets", _status_args),
     ("deadletter", "list, retry or drop records that could not be applied", _deadletter_args),
     ("conflicts", "list or resolve changes made by a field's non-owner", _conflicts_args),
-    ("report", "print a finance report from the ledger", _report_args),
+    ("report", "print a finance report from the ledger", report_command.add_arguments),
     ("demo", "run everything against local emulators (no credentials needed)", _demo_args),
     ("backfill", "re-read everything from scratch", _backfill_args),
     ("completion", "print a shell completion script (bash, zsh, tcsh)", _completion_args),
@@ -230,7 +226,7 @@ def _handlers() -> dict[str, Handler]:
         "status": status_command.status,
         "deadletter": ledger_commands.deadletter,
         "conflicts": conflict_commands.conflicts,
-        "report": _not_yet("reports"),
+        "report": report_command.report,
         "demo": _demo,
         "backfill": sync_commands.backfill,
         "completion": _completion,

@@ -315,6 +315,8 @@ class Opportunity(_Entity, Base):
     close_date: Mapped[date | None]
     currency: Mapped[str | None] = mapped_column(String(3))
     amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    probability: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    """Salesforce ``Probability`` (percent, 0-100): weights the pipeline report."""
     create_potential_subscription: Mapped[bool] = mapped_column(default=False)
     generation: Mapped[str | None] = mapped_column(String(16), index=True)
     """Where the opportunity stands with potential subscriptions (:class:`Generation`)."""
@@ -483,6 +485,9 @@ class Invoice(_Entity, Base):
     invoiced_at: Mapped[datetime | None]
     number: Mapped[str | None] = mapped_column(String(64))
     hosted_invoice_url: Mapped[str | None] = mapped_column(Text)
+    coupon: Mapped[str | None] = mapped_column(String(EXTERNAL_ID_LENGTH))
+    """The Stripe coupons of its discounts, comma-separated (a discount's id where Stripe
+    did not expand it); None without a discount."""
 
 
 class MoneyEntry(Base):
@@ -497,6 +502,8 @@ class MoneyEntry(Base):
         _currency(),
         _non_negative("amount_minor"),
         UniqueConstraint("kind", "external_id"),
+        # Covers revenue-by-month: the aggregate reads the index, not the table.
+        Index(None, "kind", "occurred_at", "currency", "amount_minor"),
     )
 
     id: Mapped[str] = _ledger_id("money")
