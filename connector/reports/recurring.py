@@ -141,7 +141,7 @@ def acv(session: Session, query: ReportQuery) -> list[Row]:
         found = found.where(Subscription.account_id == query.account)
     sums: dict[tuple[str | None, str], list[Decimal]] = defaultdict(
         lambda: [Decimal(0), Decimal(0)])
-    for account_id, currency, mrr, term in session.execute(found).tuples():
+    for account_id, currency, mrr, term in session.execute(found):
         months = term or 12
         cell = sums[(account_id, str(currency))]
         cell[0] += 1

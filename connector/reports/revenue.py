@@ -31,17 +31,20 @@ def _within(query: ReportQuery, column: Any) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _first_seen(session: Session, query: ReportQuery, kinds: tuple[MoneyKind, ...]) -> Any:
-    first = select(func.min(MoneyEntry.occurred_at)).where(MoneyEntry.kind.in_(kinds))
+def _seen(session: Session, query: ReportQuery) -> tuple[Any, list[str]]:
+    """When the first money moved, and every currency it ever moved in (sorted)."""
+    seen = (select(MoneyEntry.currency, func.min(MoneyEntry.occurred_at))
+            .where(MoneyEntry.kind.in_(COUNTED)).group_by(MoneyEntry.currency))
     if query.currency:
-        first = first.where(MoneyEntry.currency == query.currency)
-    return session.scalar(first)
+        seen = seen.where(MoneyEntry.currency == query.currency)
+    found = {currency: first for currency, first in session.execute(seen)}
+    return min(found.values(), default=None), sorted(found)
 
 
 def revenue_by_month(session: Session, query: ReportQuery) -> list[Row]:
     """Per month and currency: ``revenue`` = ``gross`` - ``refunds``; ``invoices`` paid.
 
-    Every month of the range gets a row for every currency seen in it or around it (zeros
+    Every month of the range gets a row for every currency the ledger has money in (zeros
     for a month with nothing), so a gap shows as a gap.
     """
     month = month_of(MoneyEntry.occurred_at)
@@ -59,8 +62,8 @@ def revenue_by_month(session: Session, query: ReportQuery) -> list[Row]:
             cell["invoices"] += int(count)
         else:
             cell["refunds"] += int(amount)
-    currencies = sorted({currency for _, currency in cells})
-    span = query.span(_first_seen(session, query, COUNTED))
+    first_seen, currencies = _seen(session, query)
+    span = query.span(first_seen)
     return [_revenue_row(month, currency, cells.get((str(month), currency), {}))
             for month in span for currency in currencies]
 
