@@ -78,8 +78,9 @@ def pay(session: Session, sub: Subscription, ident: str, amount: int, when: date
 def money(session: Session, kind: str, invoice: Invoice, amount: int, when: datetime,
           external_id: str) -> None:
     """One money entry against ``invoice``."""
-    session.add(MoneyEntry(kind=kind, invoice_id=invoice.id, subscription_id=invoice.subscription_id,
-                           amount_minor=amount, currency=invoice.currency, occurred_at=when,
+    session.add(MoneyEntry(kind=kind, invoice_id=invoice.id,
+                           subscription_id=invoice.subscription_id, amount_minor=amount,
+                           currency=invoice.currency, occurred_at=when,
                            external_id=external_id, created_at=when))
 
 

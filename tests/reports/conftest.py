@@ -12,6 +12,7 @@ import pytest
 
 from connector.cli import main
 from connector.ledger.database import open_migrated, session_factory
+
 from . import books
 
 
