@@ -1,7 +1,8 @@
 """``--chart FILE.png``: a report drawn with matplotlib's Agg backend (no display needed).
 
-Monthly series are bars (grouped when a report splits them, by currency for example),
-``status-by-month`` and ``pipeline`` stacked bars, MRR a line. matplotlib is the optional
+Monthly series are bars (grouped when a report splits them, by coupon for example),
+``status-by-month`` and ``pipeline`` stacked bars, MRR a line. Money in different currencies
+gets a panel per currency, each with its own scale. matplotlib is the optional
 extra ``crm-connector[reports]``; without it ``--chart`` says how to install it.
 """
 
@@ -61,7 +62,28 @@ def draw_chart(chart: Chart, rows: Sequence[Row], path: Path) -> None:
         ConfigError: matplotlib is not installed, or ``path`` cannot be written.
     """
     figure = _figure()
-    axes = figure.add_subplot()
+    panels = _panels(chart, rows)
+    for index, (name, panel_rows) in enumerate(panels.items()):
+        axes = figure.add_subplot(len(panels), 1, index + 1)
+        _draw(axes, chart, panel_rows)
+        axes.set_title(f"{chart.title} ({name})" if name else chart.title)
+    figure.tight_layout()
+    try:
+        figure.savefig(path, format="png")
+    except OSError as exc:
+        raise ConfigError([f"--chart {path}: cannot write it: {exc.strerror or exc}"]) from None
+
+
+def _panels(chart: Chart, rows: Sequence[Row]) -> dict[str, list[Row]]:
+    """The rows of each panel, by the panel column's value ("" for a single panel)."""
+    panels: dict[str, list[Row]] = {}
+    for row in rows:
+        key = str(row.get(chart.panel) or "-").upper() if chart.panel else ""
+        panels.setdefault(key, []).append(row)
+    return panels or {"": []}
+
+
+def _draw(axes: Any, chart: Chart, rows: Sequence[Row]) -> None:
     labels, series = series_of(chart, rows)
     if not labels:
         axes.text(0.5, 0.5, "no data", ha="center", va="center", transform=axes.transAxes)
@@ -70,16 +92,10 @@ def draw_chart(chart: Chart, rows: Sequence[Row], path: Path) -> None:
             axes.plot(labels, values, marker="o", label=name)
     else:
         _bars(axes, labels, series, stacked=chart.kind == "stacked")
-    axes.set_title(chart.title)
-    axes.set_xlabel(chart.x)
-    if series and labels:
+    if labels and (len(series) > 1 or chart.split):
         axes.legend(loc="best")
+    axes.set_xlabel(chart.x)
     axes.tick_params(axis="x", labelrotation=45)
-    figure.tight_layout()
-    try:
-        figure.savefig(path, format="png")
-    except OSError as exc:
-        raise ConfigError([f"--chart {path}: cannot write it: {exc.strerror or exc}"]) from None
 
 
 def _bars(axes: Any, labels: list[str], series: Series, *, stacked: bool) -> None:

@@ -27,8 +27,10 @@ class Chart:
         kind: ``bar`` (grouped bars), ``stacked`` (stacked bars) or ``line``.
         x: the column along the horizontal axis (usually ``month``).
         series: the columns drawn as bars or lines.
-        split: a column whose values get their own series (``currency``), or None.
+        split: a column whose values get their own series (``stage``), or None.
         title: the chart's title.
+        panel: a column whose values get their own panel with its own scale (``currency``:
+            amounts in different currencies never share an axis), or None.
     """
 
     kind: ChartKind
@@ -36,6 +38,7 @@ class Chart:
     series: tuple[str, ...]
     title: str
     split: str | None = None
+    panel: str | None = None
 
 
 @dataclass(frozen=True)

@@ -56,10 +56,16 @@ def empty_report(tmp_path: Path, ledger_url: str, capsys: pytest.CaptureFixture[
 
 
 @pytest.fixture
-def report(tmp_path: Path, ledger_url: str, capsys: pytest.CaptureFixture[str]) -> Report:
-    """``crm-connector report ...`` against the ledger of :mod:`books`."""
+def books_url(ledger_url: str) -> str:
+    """The URL of a ledger holding the story of :mod:`books`."""
     engine = open_migrated(ledger_url)
     with session_factory(engine)() as session:
         books.build(session)
     engine.dispose()
-    return _runner(_config(tmp_path, ledger_url), capsys)
+    return ledger_url
+
+
+@pytest.fixture
+def report(tmp_path: Path, books_url: str, capsys: pytest.CaptureFixture[str]) -> Report:
+    """``crm-connector report ...`` against the ledger of :mod:`books`."""
+    return _runner(_config(tmp_path, books_url), capsys)
