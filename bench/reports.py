@@ -33,7 +33,9 @@ REPO = Path(__file__).resolve().parents[1]
 TIMED = ("revenue-by-month", "status-by-month")
 START = datetime(2025, 1, 1, tzinfo=UTC)
 DAYS = 730
-INDEXES = ("ix_money_entries_kind_occurred_at_currency_amount_minor",)
+INDEX = ("CREATE INDEX IF NOT EXISTS ix_money_entries_kind_currency_month_amount ON "
+         "money_entries (kind, currency, substr(occurred_at, 1, 7), amount_minor)")
+"""Migration 0005's index, dropped and re-created for the before/after figures."""
 CURRENCIES = ("usd",) * 16 + ("eur",) * 3 + ("jpy",)
 CHUNK = 50_000
 
@@ -188,12 +190,10 @@ def _run(args: argparse.Namespace, db: Path, folder: Path) -> None:
 def _indexes(db: Path, *, keep: bool) -> None:
     connection = sqlite3.connect(db)
     with connection:
-        for index in INDEXES:
-            if keep:
-                connection.execute(f"CREATE INDEX IF NOT EXISTS {index} ON money_entries "
-                                   "(kind, occurred_at, currency, amount_minor)")
-            else:
-                connection.execute(f"DROP INDEX IF EXISTS {index}")
+        if keep:
+            connection.execute(INDEX)
+        else:
+            connection.execute("DROP INDEX IF EXISTS ix_money_entries_kind_currency_month_amount")
         connection.execute("ANALYZE")
     connection.close()
 

@@ -3,14 +3,14 @@
 
 Revenue is what Stripe collected: each paid invoice's ``amount_paid`` in the month it was
 paid (``gross``), less the refunds and credit notes issued that month (``refunds``). Both are
-SQL aggregates over ``money_entries`` grouped by month, currency and kind, read through the
-``(kind, occurred_at, currency, amount_minor)`` index.
+SQL aggregates over ``money_entries`` grouped by kind, currency and month; on SQLite (which
+aggregates by sorting) an expression index on ``(kind, currency, month, amount_minor)``
+hands the rows over already in that order.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from sqlalchemy import ColumnElement, Executable, func, select
 from sqlalchemy.orm import Session
@@ -24,34 +24,26 @@ COUNTED = (MoneyKind.PAYMENT, *TAKEN_BACK)
 NO_COUPON = "(none recorded)"
 
 
-def _within(query: ReportQuery, column: Any) -> list[ColumnElement[bool]]:
-    conditions = [column < query.upper]
-    if query.lower is not None:
-        conditions.append(column >= query.lower)
+def _months_within(query: ReportQuery, month: ColumnElement[str]) -> list[ColumnElement[bool]]:
+    """The range as conditions on the month expression itself: SQLite then reads the
+    ``(kind, currency, month, amount)`` expression index in order, without sorting."""
+    conditions = [month <= str(query.end or Month.of(query.now))]
+    if query.start is not None:
+        conditions.append(month >= str(query.start))
     return conditions
-
-
-def _seen(session: Session, query: ReportQuery) -> tuple[Any, list[str]]:
-    """When the first money moved, and every currency it ever moved in (sorted)."""
-    seen = (select(MoneyEntry.currency, func.min(MoneyEntry.occurred_at))
-            .where(MoneyEntry.kind.in_(COUNTED)).group_by(MoneyEntry.currency))
-    if query.currency:
-        seen = seen.where(MoneyEntry.currency == query.currency)
-    found = {currency: first for currency, first in session.execute(seen)}
-    return min(found.values(), default=None), sorted(found)
 
 
 def revenue_by_month(session: Session, query: ReportQuery) -> list[Row]:
     """Per month and currency: ``revenue`` = ``gross`` - ``refunds``; ``invoices`` paid.
 
-    Every month of the range gets a row for every currency the ledger has money in (zeros
-    for a month with nothing), so a gap shows as a gap.
+    Every month of the range gets a row for every currency that has money in the range
+    (zeros for a month with nothing), so a gap shows as a gap.
     """
     month = month_of(MoneyEntry.occurred_at)
     totals = (select(month, MoneyEntry.currency, MoneyEntry.kind,
                      func.sum(MoneyEntry.amount_minor), func.count())
-              .where(MoneyEntry.kind.in_(COUNTED), *_within(query, MoneyEntry.occurred_at))
-              .group_by(month, MoneyEntry.currency, MoneyEntry.kind))
+              .where(MoneyEntry.kind.in_(COUNTED), *_months_within(query, month))
+              .group_by(MoneyEntry.kind, MoneyEntry.currency, month))
     if query.currency:
         totals = totals.where(MoneyEntry.currency == query.currency)
     cells: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -62,8 +54,8 @@ def revenue_by_month(session: Session, query: ReportQuery) -> list[Row]:
             cell["invoices"] += int(count)
         else:
             cell["refunds"] += int(amount)
-    first_seen, currencies = _seen(session, query)
-    span = query.span(first_seen)
+    currencies = sorted({currency for _, currency in cells})
+    span = query.span(min((at for at, _ in cells), default=None))
     return [_revenue_row(month, currency, cells.get((str(month), currency), {}))
             for month in span for currency in currencies]
 
@@ -97,7 +89,7 @@ def _coupon_totals(query: ReportQuery) -> Executable:
                      func.count())
               .join(Invoice, Invoice.id == MoneyEntry.invoice_id)
               .where(MoneyEntry.kind == MoneyKind.PAYMENT, Invoice.discount_minor > 0,
-                     *_within(query, MoneyEntry.occurred_at))
+                     *_months_within(query, month))
               .group_by(month, Invoice.coupon, Invoice.currency)
               .order_by(month, Invoice.coupon, Invoice.currency))
     if query.currency:

@@ -46,8 +46,8 @@ def new_status() -> ColumnElement[str]:
 def new_subscribers_by_month(session: Session, query: ReportQuery) -> list[Row]:
     """Per month: customers whose first subscription became active or trialing then.
 
-    A customer is the subscription's Stripe customer, else its account (a subscription not
-    yet billed through Stripe), else the subscription itself.
+    A customer is the subscription's account (the customer organisation; one Stripe
+    customer per account), else its Stripe customer, else the subscription itself.
     """
     firsts = _first_starts()
     month = month_of(firsts.c.at)
@@ -59,7 +59,7 @@ def new_subscribers_by_month(session: Session, query: ReportQuery) -> list[Row]:
 
 
 def _first_starts() -> Subquery:
-    who = func.coalesce(Subscription.customer_id, Subscription.account_id, Subscription.id)
+    who = func.coalesce(Subscription.account_id, Subscription.customer_id, Subscription.id)
     return (select(who.label("who"), func.min(changed_at()).label("at"))
             .join(Subscription, Subscription.id == JournalEntry.entity_id)
             .where(JournalEntry.entity_type == "subscription",
