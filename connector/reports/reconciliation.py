@@ -15,7 +15,7 @@ One row per difference; the command exits 1 when there is any.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -43,37 +43,35 @@ LAGGING = (OutboxStatus.FAILED, OutboxStatus.DEAD)
 
 
 class _Ids:
-    """The Salesforce and Stripe ids of ledger entities, loaded once."""
+    """The Salesforce and Stripe ids of ledger entities, looked up as needed (only the rows
+    that differ, and the objects Stripe sent, need them)."""
 
     def __init__(self, session: Session) -> None:
-        self._by_entity: dict[tuple[str, str, str], str] = {}
-        self._by_external: dict[tuple[str, str, str], str] = {}
-        for link in session.scalars(select(Link)):
-            self._by_entity[(link.entity_type, link.entity_id, link.system)] = link.external_id
-            self._by_external[(link.system, link.object_type, link.external_id)] = link.entity_id
+        self._session = session
 
     def external(self, entity_type: str, entity_id: str, system: System) -> str | None:
         """The id ``entity_id`` has in ``system``."""
-        return self._by_entity.get((entity_type, entity_id, str(system)))
+        found: str | None = self._session.scalar(select(Link.external_id).where(
+            Link.entity_type == entity_type, Link.entity_id == entity_id,
+            Link.system == system).limit(1))
+        return found
 
     def entity(self, object_type: str, stripe_id: str) -> str | None:
         """The ledger id of the Stripe object ``stripe_id``."""
-        return self._by_external.get((str(System.STRIPE), object_type, stripe_id))
+        found: str | None = self._session.scalar(select(Link.entity_id).where(
+            Link.system == System.STRIPE, Link.object_type == object_type,
+            Link.external_id == stripe_id))
+        return found
 
 
 def reconciliation(session: Session, query: ReportQuery) -> list[Row]:
     """Every difference found, as rows {entity, ledger_id, salesforce_id, stripe_id, field,
     ledger, salesforce, stripe} (a side's value is None where it has nothing to say)."""
     ids = _Ids(session)
-    found: list[Row] = []
-    subscriptions = {s.id: s for s in session.scalars(
-        select(Subscription).where(Subscription.deleted_at.is_(None)))}
-    found += _missing_links(subscriptions.values(), ids)
     snapshots = _stripe_snapshots(session)
-    found += _stripe_subscriptions(session, subscriptions, snapshots, ids)
-    found += _stripe_invoices(session, snapshots, ids)
-    found += _salesforce_subscriptions(session, subscriptions, ids)
-    return found
+    return [*_missing_links(session, ids), *_stripe_subscriptions(session, snapshots, ids),
+            *_stripe_invoices(session, snapshots, ids), *_unbooked_payments(session, ids),
+            *_salesforce_subscriptions(session, ids)]
 
 
 def has_differences(rows: Sequence[Row]) -> bool:
@@ -93,17 +91,18 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _missing_links(subscriptions: Iterable[Subscription], ids: _Ids) -> list[Row]:
+def _missing_links(session: Session, ids: _Ids) -> list[Row]:
+    """Billing subscriptions without an id in Salesforce or in Stripe (an anti-join)."""
     rows: list[Row] = []
-    for sub in subscriptions:
-        if sub.status not in LIVE:
-            continue
-        if ids.external("subscription", sub.id, System.STRIPE) is None:
-            rows.append(_row(ids, "subscription", sub.id, "stripe_id", sub.status,
-                             stripe="(missing)"))
-        if ids.external("subscription", sub.id, System.SALESFORCE) is None:
-            rows.append(_row(ids, "subscription", sub.id, "salesforce_id", sub.status,
-                             salesforce="(missing)"))
+    for system, field in ((System.STRIPE, "stripe_id"), (System.SALESFORCE, "salesforce_id")):
+        linked = select(Link.id).where(Link.entity_type == "subscription",
+                                       Link.entity_id == Subscription.id, Link.system == system)
+        found = session.execute(select(Subscription.id, Subscription.status).where(
+            Subscription.status.in_([str(s) for s in LIVE]),
+            Subscription.deleted_at.is_(None), ~linked.exists()).order_by(Subscription.id))
+        for sub_id, status in found:
+            rows.append(_row(ids, "subscription", sub_id, field, status,
+                             **{system.value: "(missing)"}))
     return rows
 
 
@@ -119,14 +118,13 @@ def _stripe_snapshots(session: Session) -> dict[tuple[str, str], dict[str, Any]]
     return newest
 
 
-def _stripe_subscriptions(session: Session, subscriptions: dict[str, Subscription],
-                          snapshots: dict[tuple[str, str], dict[str, Any]],
+def _stripe_subscriptions(session: Session, snapshots: dict[tuple[str, str], dict[str, Any]],
                           ids: _Ids) -> list[Row]:
     rows: list[Row] = []
     for (kind, stripe_id), obj in snapshots.items():
         ledger_id = ids.entity("subscription", stripe_id) if kind == "subscription" else None
-        sub = subscriptions.get(ledger_id or "")
-        if sub is None:
+        sub = session.get(Subscription, ledger_id) if ledger_id else None
+        if sub is None or sub.deleted_at is not None:
             continue
         items = [i for i in sub.items if i.deleted_at is None]
         theirs = (obj.get("items") or {}).get("data") or []
@@ -163,28 +161,37 @@ def _price_id(item: dict[str, Any]) -> str | None:
 
 def _stripe_invoices(session: Session, snapshots: dict[tuple[str, str], dict[str, Any]],
                      ids: _Ids) -> list[Row]:
-    paid = {invoice_id: total for invoice_id, total in session.execute(
-        select(MoneyEntry.invoice_id, func.sum(MoneyEntry.amount_minor))
-        .where(MoneyEntry.kind == MoneyKind.PAYMENT).group_by(MoneyEntry.invoice_id))}
     rows: list[Row] = []
-    for invoice in session.scalars(select(Invoice).where(Invoice.deleted_at.is_(None))):
-        stripe_id = ids.external("invoice", invoice.id, System.STRIPE)
-        obj = snapshots.get(("invoice", stripe_id or ""))
-        if obj is not None and obj.get("status") != invoice.status:
+    for (kind, stripe_id), obj in snapshots.items():
+        ledger_id = ids.entity("invoice", stripe_id) if kind == "invoice" else None
+        invoice = session.get(Invoice, ledger_id) if ledger_id else None
+        if invoice is None or invoice.deleted_at is not None:
+            continue
+        if obj.get("status") != invoice.status:
             rows.append(_row(ids, "invoice", invoice.id, "status", invoice.status,
                              stripe=obj.get("status")))
-        if obj is not None and int(obj.get("amount_paid") or 0) != invoice.amount_paid_minor:
+        if int(obj.get("amount_paid") or 0) != invoice.amount_paid_minor:
             rows.append(_row(ids, "invoice", invoice.id, "amount_paid",
                              invoice.amount_paid_minor, stripe=obj.get("amount_paid")))
-        booked = int(paid.get(invoice.id) or 0)
-        if invoice.status == InvoiceStatus.PAID and booked != invoice.amount_paid_minor:
-            rows.append(_row(ids, "invoice", invoice.id, "payments_booked", booked,
-                             stripe=invoice.amount_paid_minor))
     return rows
 
 
-def _salesforce_subscriptions(session: Session, subscriptions: dict[str, Subscription],
-                              ids: _Ids) -> list[Row]:
+def _unbooked_payments(session: Session, ids: _Ids) -> list[Row]:
+    """Paid invoices whose booked payments do not add up to what Stripe says was paid."""
+    booked = (select(MoneyEntry.invoice_id, func.sum(MoneyEntry.amount_minor).label("total"))
+              .where(MoneyEntry.kind == MoneyKind.PAYMENT).group_by(MoneyEntry.invoice_id)
+              .subquery())
+    total = func.coalesce(booked.c.total, 0)
+    found = session.execute(
+        select(Invoice.id, total, Invoice.amount_paid_minor)
+        .outerjoin(booked, booked.c.invoice_id == Invoice.id)
+        .where(Invoice.status == InvoiceStatus.PAID, Invoice.deleted_at.is_(None),
+               total != Invoice.amount_paid_minor).order_by(Invoice.id))
+    return [_row(ids, "invoice", invoice_id, "payments_booked", int(amount), stripe=paid)
+            for invoice_id, amount, paid in found]
+
+
+def _salesforce_subscriptions(session: Session, ids: _Ids) -> list[Row]:
     delivered: dict[str, dict[str, Any]] = {}
     lagging: dict[str, OutboxOperation] = {}
     writes = session.scalars(select(OutboxOperation).where(
@@ -201,7 +208,7 @@ def _salesforce_subscriptions(session: Session, subscriptions: dict[str, Subscri
         rows.append(_row(ids, "subscription", ledger_id, "salesforce_write", "not delivered",
                          salesforce=f"{write.status}: {write.last_error or ''}".strip()))
     for ledger_id, fields in delivered.items():
-        sub = subscriptions.get(ledger_id)
+        sub = session.get(Subscription, ledger_id)
         shown = salesforce_status(sub) if sub is not None else None
         if shown and "Status__c" in fields and fields["Status__c"] != shown:
             rows.append(_row(ids, "subscription", ledger_id, "Status__c", shown,

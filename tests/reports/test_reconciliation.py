@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from connector.ledger.models import OutboxOperation, StripeInboxEvent
+from connector.ledger.models import Invoice, OutboxOperation, StripeInboxEvent, Subscription
 
 from .conftest import Report
 
@@ -62,3 +62,22 @@ def test_differences_are_listed_and_exit_1(report: Report, books_url: str) -> No
         ("sub-s3", "salesforce_write"): ("not delivered", "dead: FIELD_INTEGRITY", None),
     }
     assert {r["stripe_id"] for r in ran.rows() if r["ledger_id"] == "sub-s1"} == {"sub_s1"}
+
+
+def test_a_subscription_missing_in_stripe_and_an_unbooked_payment(report: Report,
+                                                                  books_url: str) -> None:
+    _add(books_url,
+         Subscription(id="sub-lost", account_id="acc-A", status="active", currency="usd",
+                      created_at=WHEN, updated_at=WHEN),
+         Invoice(id="inv-unbooked", subscription_id="sub-s3", status="paid", currency="usd",
+                 amount_due_minor=700, amount_paid_minor=700, created_at=WHEN, updated_at=WHEN))
+
+    ran = report("reconciliation", "--format", "json")
+
+    assert ran.code == 1
+    assert [(r["ledger_id"], r["field"], r["ledger"], r["salesforce"], r["stripe"])
+            for r in ran.rows()] == [
+        ("sub-lost", "stripe_id", "active", None, "(missing)"),
+        ("sub-lost", "salesforce_id", "active", "(missing)", None),
+        ("inv-unbooked", "payments_booked", "0", None, "700"),
+    ]
