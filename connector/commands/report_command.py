@@ -53,6 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="only this account: its Salesforce Id or ledger id (acv, pipeline)")
     parser.add_argument("--chart", metavar="FILE.png", type=Path,
                         help="also draw the report as a PNG chart")
+    parser.epilog = ("exit codes: 0 printed, 1 differences found (reconciliation), 2 a usage "
+                     "mistake; 'crm-connector report list' describes each report")
 
 
 def _month(text: str) -> Month:
