@@ -9,7 +9,7 @@ and M paid invoices (a payment each, 2 % refunded, a journal entry each; USD, EU
 then times ``revenue-by-month`` and ``status-by-month`` over the whole range: the query in
 process (best of ``--repeat``) and the command a user runs (``crm-connector report NAME
 --format csv``, interpreter start included). ``--without-indexes`` drops the reports'
-covering index first, to measure the "before". Prints one JSON object per phase.
+expression index (migration 0005) first, to measure the "before". Prints one JSON object per phase.
 """
 
 from __future__ import annotations
