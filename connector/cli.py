@@ -26,6 +26,7 @@ from connector.commands import (
     mapping_commands,
     ops_commands,
     plan_command,
+    report_command,
     status_command,
     sync_commands,
 )
@@ -172,11 +173,6 @@ def _conflicts_args(parser: argparse.ArgumentParser) -> None:
                          help="the system whose value wins")
 
 
-def _report_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("name", metavar="NAME", help="report name (list them with 'report list')")
-    parser.add_argument("--format", choices=["text", "json", "csv"], default="text")
-
-
 def _customer_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("account", metavar="ACCOUNT",
                         help="the account's Salesforce Id, ledger id or exact name")
@@ -214,7 +210,7 @@ _COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = [
     ("status", "show the health of the daemon, the ledger and the API budgets", _status_args),
     ("deadletter", "list, retry or drop records that could not be applied", _deadletter_args),
     ("conflicts", "list or resolve changes made by a field's non-owner", _conflicts_args),
-    ("report", "print a finance report from the ledger", _report_args),
+    ("report", "print a finance report from the ledger", report_command.add_arguments),
     ("customer", "one account at a glance: licence, seats, utilisation, billing, problems",
      _customer_args),
     ("demo", "run everything against local emulators (no credentials needed)", _demo_args),
@@ -250,7 +246,7 @@ def _handlers() -> dict[str, Handler]:
         "status": status_command.status,
         "deadletter": ledger_commands.deadletter,
         "conflicts": conflict_commands.conflicts,
-        "report": _not_yet("reports"),
+        "report": report_command.report,
         "customer": customer_command.customer,
         "demo": _demo,
         "backfill": sync_commands.backfill,

@@ -103,6 +103,25 @@ def invoice_discount_ids(invoice: Json) -> list[str]:
             if (ident := _id(entry.get("discount"))) is not None]
 
 
+def invoice_coupons(invoice: Json) -> str | None:
+    """The coupons of the invoice's discounts, comma-separated, in order (None: no discount).
+
+    A discount expanded by Stripe names its coupon (``source.coupon``, older API versions
+    ``coupon``); one that is only an id is named by that id.
+    """
+    names: list[str] = []
+    for discount in invoice.get("discounts") or []:
+        name = _coupon_of(discount) if isinstance(discount, dict) else _id(discount)
+        if name and name not in names:
+            names.append(name)
+    return ",".join(names) or None
+
+
+def _coupon_of(discount: Json) -> str | None:
+    coupon = (discount.get("source") or {}).get("coupon") or discount.get("coupon")
+    return _id(coupon) or _id(discount.get("id"))
+
+
 def invoice_of(obj: Json) -> str | None:
     """The invoice id of an object that refers to one (credit notes...)."""
     return _id(obj.get("invoice"))

@@ -326,6 +326,8 @@ class Opportunity(_Entity, Base):
     close_date: Mapped[date | None]
     currency: Mapped[str | None] = mapped_column(String(3))
     amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    probability: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    """Salesforce ``Probability`` (percent, 0-100): weights the pipeline report."""
     create_potential_subscription: Mapped[bool] = mapped_column(default=False)
     generation: Mapped[str | None] = mapped_column(String(16), index=True)
     """Where the opportunity stands with potential subscriptions (:class:`Generation`)."""
@@ -494,6 +496,9 @@ class Invoice(_Entity, Base):
     invoiced_at: Mapped[datetime | None]
     number: Mapped[str | None] = mapped_column(String(64))
     hosted_invoice_url: Mapped[str | None] = mapped_column(Text)
+    coupon: Mapped[str | None] = mapped_column(String(EXTERNAL_ID_LENGTH))
+    """The Stripe coupons of its discounts, comma-separated (a discount's id where Stripe
+    did not expand it); None without a discount."""
 
 
 class MoneyEntry(Base):
@@ -509,6 +514,9 @@ class MoneyEntry(Base):
         _non_negative("amount_minor"),
         UniqueConstraint("kind", "external_id"),
     )
+    # On SQLite, migration 0005 adds an expression index for the revenue reports,
+    # ``(kind, currency, substr(occurred_at, 1, 7), amount_minor)``; it is not declared
+    # here because autogenerate cannot compare expression indexes.
 
     id: Mapped[str] = _ledger_id("money")
     kind: Mapped[str] = mapped_column(String(16))

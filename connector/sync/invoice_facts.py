@@ -35,7 +35,8 @@ from connector.sync.unit_of_work import UnitOfWork
 Json = dict[str, Any]
 FACTS = ("status", "currency", "amount_due_minor", "amount_paid_minor",
          "amount_remaining_minor", "discount_minor", "period_start", "period_end",
-         "invoiced_at", "number", "hosted_invoice_url", "subscription_id", "customer_id")
+         "invoiced_at", "number", "hosted_invoice_url", "subscription_id", "customer_id",
+         "coupon")
 FINALIZED = (InvoiceStatus.OPEN, InvoiceStatus.PAID, InvoiceStatus.UNCOLLECTIBLE)
 PAYMENT_STATUS = {MoneyKind.PAYMENT: "Paid", MoneyKind.FAILED_PAYMENT: "Failed",
                   MoneyKind.REFUND: "Refunded"}
@@ -134,6 +135,7 @@ def _fill(uow: UnitOfWork, row: Invoice, invoice: Json, subscription: Subscripti
     row.amount_paid_minor = int(invoice.get("amount_paid") or 0)
     row.amount_remaining_minor = int(invoice.get("amount_remaining") or 0)
     row.discount_minor = shapes.invoice_discount_total(invoice)
+    row.coupon = shapes.invoice_coupons(invoice) if row.discount_minor else None
     row.period_start = shapes.timestamp(invoice.get("period_start"))
     row.period_end = shapes.timestamp(invoice.get("period_end"))
     row.invoiced_at = shapes.timestamp(invoice.get("effective_at"))

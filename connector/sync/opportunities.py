@@ -36,7 +36,7 @@ from connector.sync.unit_of_work import UnitOfWork
 
 OPPORTUNITY_FIELDS = (
     "Name", "AccountId", "Account.Name", "Account.OwnerId", "StageName",
-    "IsWon", "IsClosed", "CloseDate", "Amount",
+    "IsWon", "IsClosed", "CloseDate", "Amount", "Probability",
 )
 """What the ledger mirrors of every opportunity; the trigger and the mapping add theirs."""
 OPTIONAL_FIELDS = ("CurrencyIsoCode",)
@@ -332,6 +332,8 @@ def _opportunity_values(record: Mapping[str, Any], account: Account | None,
         "amount_minor": None if amount is None else to_minor(
             Decimal(str(amount)), currency, rounding="half_even"),
         "create_potential_subscription": bool(record.get("Create_Potential_Subscription__c")),
+        "probability": None if record.get("Probability") is None
+        else Decimal(str(record["Probability"])),
     }
 
 

@@ -18,6 +18,8 @@ REPO = Path(__file__).resolve().parents[2]
 SMOKE = {
     "api_calls.py": (["--opportunities", "3", "--lines", "1"], '"cycle": "nothing changed"'),
     "first_sync.py": (["--opportunities", "10"], "PASS emails"),
+    "reports.py": (["--subscriptions", "50", "--invoices", "500", "--repeat", "1"],
+                   '"report": "status-by-month"'),
     "salesforce_economy.py": (["--sizes", "20"], "ledger ingest"),
     "stripe_throughput.py": (["--subscriptions", "10", "--events", "20", "--limit", "1000",
                               "--client-rate", "500"], '"phase": "apply inbox"'),

@@ -61,3 +61,11 @@ def test_null_and_plausible_timestamps_are_read() -> None:
     assert shapes.timestamp(0) == datetime(1970, 1, 1, tzinfo=UTC)
     assert shapes.timestamp(shapes.LATEST_TIMESTAMP - 1) == datetime(2199, 12, 31, 23, 59, 59,
                                                                       tzinfo=UTC)
+
+
+def test_an_invoices_coupons_are_named_by_the_expanded_discount_else_its_id() -> None:
+    expanded = {"discounts": [{"id": "di_1", "source": {"coupon": "SPRING", "type": "coupon"}},
+                              {"id": "di_2", "coupon": {"id": "LEGACY"}}, "di_3"]}
+
+    assert shapes.invoice_coupons(expanded) == "SPRING,LEGACY,di_3"
+    assert shapes.invoice_coupons({"discounts": []}) is None

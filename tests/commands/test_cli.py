@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from connector.cli import EXIT_CONFIG, EXIT_NOT_AVAILABLE, EXIT_OK, main
+from connector.cli import EXIT_CONFIG, EXIT_OK, main
 from connector.ledger.database import head_revision
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,16 +42,12 @@ def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]
     assert "--config PATH" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("argv", "capability"), [
-    (["report", "mrr"], "reports"),
-])
-def test_later_capabilities_say_not_available_yet(
-        argv: list[str], capability: str, tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    code = main([*argv, "--config", str(_config(tmp_path))])
+def test_a_shortened_report_name_gets_a_suggestion(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["report", "mrr", "--config", str(_config(tmp_path))])
 
-    assert code == EXIT_NOT_AVAILABLE
-    assert f"{capability} is not available yet" in capsys.readouterr().err
+    assert code == EXIT_CONFIG
+    assert "did you mean 'mrr-by-month'?" in capsys.readouterr().err
 
 
 def test_bad_config_names_the_file_and_key(tmp_path: Path,

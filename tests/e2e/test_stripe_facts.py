@@ -129,6 +129,7 @@ def test_a_coupon_is_recorded_as_the_invoices_discount(world: World) -> None:
 
     renewal = max(_rows(world, Invoice), key=lambda i: i.period_start)
     assert (renewal.discount_minor, renewal.amount_paid_minor) == (9980, 39920)
+    assert renewal.coupon is not None  # for coupon-revenue-by-month
     discounts = [m for m in _rows(world, MoneyEntry) if m.kind == "discount"]
     assert [(d.amount_minor, d.invoice_id) for d in discounts] == [(9980, renewal.id)]
 

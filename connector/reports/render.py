@@ -1,0 +1,34 @@
+"""A report's rows as a table (rich on a terminal, plain when piped), CSV or JSON.
+
+Every format has the report's columns in order. CSV and JSON write money as decimal strings
+in major units (``1234.50``; JPY ``1200``), nothing as an empty cell / ``null``; the table
+shows nothing as ``-``. An empty report is its header alone (``[]`` in JSON).
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from connector.commands.output import Table, plain, print_json
+from connector.reports.spec import Row
+
+FORMATS = ("table", "csv", "json")
+
+
+def render(columns: Sequence[str], rows: Sequence[Row], output: str,
+           stream: TextIO | None = None) -> None:
+    """Print ``rows`` under ``columns`` in ``output`` (``table``, ``csv`` or ``json``)."""
+    out = stream or sys.stdout
+    if output == "json":
+        print_json([{key: row.get(key) for key in columns} for row in rows], out)
+    elif output == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(["" if row.get(key) is None else plain(row.get(key))
+                             for key in columns])
+    else:
+        Table(list(columns), [[row.get(key) for key in columns] for row in rows]).print(out)
