@@ -772,7 +772,3 @@ class ConnectionStateEvent(Base):
 
 
 metadata = Base.metadata
-
-# The licence tables live in their own module; importing it here registers them in ``metadata``
-# for every user of the models (migrations, the unit of work's multi-row inserts).
-from connector.ledger import licences as _licences  # noqa: E402, F401
