@@ -17,6 +17,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import structlog
@@ -49,8 +50,10 @@ class ServiceLink:
     """
 
     def __init__(self, notifier: Notifier, monitor: CycleMonitor, *, beat: float,
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 states: Callable[[], Mapping[str, str]] | None = None) -> None:
         self.notifier = notifier
+        self._states = states
         self.monitor = monitor
         self.beat = beat
         self.ready = False
@@ -82,6 +85,8 @@ class ServiceLink:
         self.monitor.finished()
         self.last = outcome_of(kind, report, failed, finished=self._now(),
                                seconds=time.monotonic() - self._started_at)
+        if self._states is not None:
+            self.last = replace(self.last, states=self._states())
         if not self.ready and kind == "full" and self.last.connected:
             self.ready = True
             self.notifier.ready(status_line(self.last))
@@ -142,5 +147,7 @@ def systemd_link(engine: SyncEngine, environ: Mapping[str, str] | None = None) -
         log.warning("WatchdogSec is shorter than one slow call (salesforce.request_timeout "
                     "plus a retry back-off): a healthy cycle may be taken for hung",
                     watchdog_seconds=watchdog, quietest_seconds=quietest)
-    return ServiceLink(Notifier.from_environment(env), monitor,
-                       beat=min(stall / 4, MAX_BEAT))
+    states = engine.ops.states
+    return ServiceLink(Notifier.from_environment(env), monitor, beat=min(stall / 4, MAX_BEAT),
+                       states=lambda: {system: connection.state.value
+                                       for system, connection in states.current().items()})

@@ -33,6 +33,8 @@ class CycleOutcome:
         connections: each system's state after it (``ok``, ``paused``, ``deferred``, ...).
         counts: named counts to show (records written, emails sent, dead letters).
         failed: why the cycle stopped, when a fatal error stopped it.
+        states: each system's connection state (``IDLE``, ``PAUSED``, ``UNAUTHORIZED``...,
+            :mod:`connector.ops.states`), when known.
     """
 
     kind: str
@@ -41,6 +43,7 @@ class CycleOutcome:
     connections: Mapping[str, str] = field(default_factory=dict)
     counts: Mapping[str, int] = field(default_factory=dict)
     failed: str | None = None
+    states: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def connected(self) -> bool:
@@ -86,4 +89,6 @@ def status_line(outcome: CycleOutcome | None, *, phase: str = "running") -> str:
     counts = ", ".join(f"{name} {value}" for name, value in outcome.counts.items())
     line = (f"{phase}; last {outcome.kind} cycle {verdict} at {when} "
             f"({outcome.seconds:.1f} s): {connections}")
+    if outcome.states:
+        line += "; connections " + ", ".join(f"{n} {s}" for n, s in outcome.states.items())
     return f"{line}; {counts}" if counts else line

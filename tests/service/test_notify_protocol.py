@@ -35,7 +35,8 @@ def test_ready_after_the_first_cycle_then_status_watchdog_and_stopping(
     # READY=1 came once the first cycle's work was done, and said how that cycle went.
     assert ready.seen == {"subscriptions": 4, "emails": 3}
     assert ready.fields["STATUS"].startswith("running; last full cycle ok at ")
-    assert "salesforce ok, stripe ok, email ok; written " in ready.fields["STATUS"]
+    assert ("salesforce ok, stripe ok, email ok; connections salesforce IDLE, stripe IDLE; "
+            "written ") in ready.fields["STATUS"]
     assert "emails 3" in ready.fields["STATUS"]
     # Before it, the status said the daemon was starting; nothing pinged the watchdog yet.
     before = messages[:messages.index(ready.fields)]
