@@ -33,13 +33,13 @@ from pathlib import Path
 from typing import Any
 
 from connector.config import load_config
+from connector.inbound.salesforce.opportunities import Cutoff, OpportunityReads
 from connector.ledger.models import OutboxOperation, OutboxTarget, Subscription
+from connector.ledger.unit_of_work import Ledger
 from connector.retry import NO_WAIT
 from connector.salesforce.reader import CHUNK, Cursor
 from connector.secrets import Secrets
 from connector.sync.engine import SyncEngine
-from connector.sync.opportunities import Cutoff, OpportunityReads
-from connector.sync.unit_of_work import Ledger
 from connector.sync.wiring import build_engine, open_ledger
 from crm_emulators.salesforce import SalesforceEmulator
 from crm_emulators.smtp import SmtpSink

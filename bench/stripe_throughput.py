@@ -33,13 +33,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from connector.billing.client import StripeGateway, build_stripe_client
 from connector.clock import SystemClock
 from connector.config import Config, MappingsConfig
+from connector.inbound.stripe.apply_inbox import InboxApplier
+from connector.inbound.stripe.objects import StripeObjects
 from connector.ledger.database import make_engine, migrate, session_factory
 from connector.ledger.models import Subscription, System
+from connector.ledger.unit_of_work import Ledger, unit_of_work
 from connector.log import configure_logging
 from connector.retry import RetryPolicy
-from connector.sync.stripe_apply import InboxApplier
-from connector.sync.stripe_objects import StripeObjects
-from connector.sync.unit_of_work import Ledger, unit_of_work
 from connector.sync.wiring import load_mapping_set
 from connector.webhook.server import WebhookServer
 from connector.webhook.signature import SignatureVerifier

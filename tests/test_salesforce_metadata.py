@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from connector.config import NotificationsConfig
-from connector.mapping.datamodel import DataModel
-from connector.mapping.sfdx import read_sfdx_objects
+from connector.schema.datamodel import DataModel
+from connector.schema.sfdx import read_sfdx_objects
 
 SALESFORCE_DIR = Path(__file__).resolve().parents[1] / "salesforce"
 NS = "{http://soap.sforce.com/2006/04/metadata}"

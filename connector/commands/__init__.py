@@ -1,1 +1,3 @@
-"""One module per CLI command family; each exposes handlers ``(args) -> exit code``."""
+"""The operations surface: one module per CLI command family; each exposes handlers ``(args) ->
+exit code``. May import anything in ``connector``.
+"""

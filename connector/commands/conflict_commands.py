@@ -15,10 +15,10 @@ from connector.config import Config
 from connector.errors import ConfigError
 from connector.ledger.models import Conflict, ConflictStatus
 from connector.ledger.names import RecordName, RecordNames
-from connector.mapping.subscription_object import SubscriptionFields
-from connector.sync.conflict_resolution import resolve
-from connector.sync.unit_of_work import unit_of_work
+from connector.ledger.unit_of_work import unit_of_work
+from connector.mapping.subscription_fields import SubscriptionFields
 from connector.sync.wiring import load_mapping_set, open_ledger
+from connector.workflows.conflict_resolution import resolve
 
 
 def conflicts(args: argparse.Namespace) -> int:

@@ -36,8 +36,8 @@ from connector.ledger.models import (
 )
 from connector.ledger.summaries import summarise
 from connector.mapping.money import from_minor
-from connector.sync.licence_facts import fact_of
 from connector.sync.wiring import load_mapping_set, open_ledger
+from connector.workflows.licence_facts import fact_of
 
 EXIT_NOT_FOUND = 2
 PAYMENTS = (MoneyKind.PAYMENT, MoneyKind.FAILED_PAYMENT, MoneyKind.REFUND)

@@ -15,7 +15,7 @@ from connector.commands.output import display
 from connector.ledger import daemon_state
 from connector.ledger.licences import AccountSummary, Licence, LicenceFact
 from connector.ledger.models import Account
-from connector.sync.licence_facts import fact_of
+from connector.workflows.licence_facts import fact_of
 
 LATEST_FACTS = 5
 

@@ -19,8 +19,8 @@ from connector.config import Config
 from connector.errors import ValidationRejectedError
 from connector.mapping import MappingSet, Problem, check_mappings, load_mappings
 from connector.mapping.catalog_check import CatalogFindings, check_catalog
-from connector.mapping.org_model import Describe, org_data_model
 from connector.salesforce.client import SalesforceClient
+from connector.schema.org_model import Describe, org_data_model
 from connector.secrets import Secrets
 from connector.sync.wiring import build_salesforce, build_stripe, offline_data_model
 

@@ -22,6 +22,7 @@ from connector.commands.summary import cycle_summary
 from connector.config import Config, load_config, resolve_config_path
 from connector.errors import ConfigError, FatalError
 from connector.ledger.models import Notification
+from connector.ledger.unit_of_work import Ledger
 from connector.log import configure_logging
 from connector.ops.listener import Operations
 from connector.ops.metrics import ClientCollector
@@ -29,7 +30,6 @@ from connector.secrets import Secrets
 from connector.service import ServiceLink, ledger_lock, systemd_link
 from connector.sync.engine import CycleReport, SyncEngine
 from connector.sync.mapping_reload import MappingReloader
-from connector.sync.unit_of_work import Ledger
 from connector.sync.wiring import build_engine, load_mapping_set
 from connector.webhook.server import webhook_server
 

@@ -1,5 +1,8 @@
-"""The ledger: the system of record between Salesforce and Stripe (SQLAlchemy models, the
-Alembic migrations, the journal, links, daemon state, licences).
+"""The hub every system is reconciled against: the schema (models) and its Alembic migrations, the
+database, the journal, links to ids in other systems, the unit of work of one sync step,
+mirrored entities, the Stripe inbox and the daemon's state. May import the root modules and
+``connector.billing`` (the inbox reads Stripe event timestamps); never mapping or the stages
+above it.
 
 Importing the package registers every table in :data:`connector.ledger.models.metadata`,
 the licence tables of :mod:`connector.ledger.licences` included.

@@ -1,4 +1,7 @@
-"""The mapping language: ``mappings/*.toml`` files that say how records move between systems.
+"""The mapping language: ``mappings/*.toml`` files that say how records move between systems,
+loaded, checked against the schema and built into immutable runtime objects (fields,
+transforms, money, expressions, templates). May import the root modules and
+``connector.schema``; never the ledger or the sync stages.
 
 Usage::
 
@@ -12,7 +15,6 @@ See ``docs/mappings.md`` for the file format and the list of transforms.
 
 from __future__ import annotations
 
-from connector.mapping.datamodel import DataModel
 from connector.mapping.loader import ROLES, check_mappings, load_mappings
 from connector.mapping.mapping import (
     Catalog,
@@ -24,7 +26,8 @@ from connector.mapping.mapping import (
     Trigger,
 )
 from connector.mapping.problems import MappingError, Problem
-from connector.mapping.sobjects import FieldInfo, ObjectInfo
+from connector.schema.datamodel import DataModel
+from connector.schema.sobjects import FieldInfo, ObjectInfo
 
 __all__ = [
     "ROLES",

@@ -12,7 +12,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from connector.mapping.datamodel import DataModel, did_you_mean
 from connector.mapping.expressions import Expression, ExpressionError, compile_expression
 from connector.mapping.field_builder import FieldBuilder, FieldContext
 from connector.mapping.locate import LineIndex
@@ -36,7 +35,7 @@ from connector.mapping.model import (
     parse_table,
 )
 from connector.mapping.problems import Loc, Problem
-from connector.mapping.subscription_object import OBJECT, ROLES, SubscriptionFields
+from connector.mapping.subscription_fields import OBJECT, ROLES, SubscriptionFields
 from connector.mapping.templates import TemplateError, compile_template
 from connector.mapping.validate import (
     OWNERS,
@@ -46,6 +45,7 @@ from connector.mapping.validate import (
     read_path,
     writable_problem,
 )
+from connector.schema.datamodel import DataModel, did_you_mean
 
 TRIGGER_OBJECT = "Opportunity"
 MAX_LOOKUP_KEY = 200

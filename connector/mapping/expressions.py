@@ -21,8 +21,8 @@ from typing import Any
 
 from simpleeval import EvalWithCompoundTypes, InvalidExpression
 
-from connector.mapping.paths import get_path
 from connector.mapping.transforms import TransformError, parse_date
+from connector.schema.paths import get_path
 
 FUNCTION_DOCS = {
     "len": "len(x): length of text or a list; 0 for null",

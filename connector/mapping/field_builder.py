@@ -6,12 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from connector.mapping.datamodel import STRIPE_PREFIX, DataModel, PathError, Resolved, did_you_mean
-from connector.mapping.kinds import KIND_NAMES, Kind, kind_of_value
 from connector.mapping.mapping import Catalog, FieldMapping, Link
 from connector.mapping.model import FieldTable, parse_table
-from connector.mapping.organization import ORGANIZATION_FIELDS
-from connector.mapping.paths import ORG_PREFIX, bare_path, is_optional, is_org_path, is_valid_path
 from connector.mapping.problems import Loc
 from connector.mapping.steps import (
     TRANSFORMS,
@@ -33,6 +29,10 @@ from connector.mapping.validate import (
     read_path,
     writable_problem,
 )
+from connector.schema.datamodel import STRIPE_PREFIX, DataModel, PathError, Resolved, did_you_mean
+from connector.schema.kinds import KIND_NAMES, Kind, kind_of_value
+from connector.schema.organization import ORGANIZATION_FIELDS
+from connector.schema.paths import ORG_PREFIX, bare_path, is_optional, is_org_path, is_valid_path
 
 Report = Callable[[Loc, str], None]
 Built = tuple[TransformSpec, Step]

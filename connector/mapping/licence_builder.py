@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from connector.mapping.builder import FileBuilder
-from connector.mapping.datamodel import did_you_mean
 from connector.mapping.licence_object import (
     ACCOUNT,
     ACCOUNT_ROLES,
@@ -28,6 +27,7 @@ from connector.mapping.licence_object import (
 from connector.mapping.model import FileTables, Table
 from connector.mapping.problems import Loc
 from connector.mapping.validate import read_path, writable_problem
+from connector.schema.datamodel import did_you_mean
 
 _KINDS = {"text": "a text or picklist", "number": "a number", "date": "a date",
           "reference": "a lookup to Account"}

@@ -20,13 +20,13 @@ from connector.mapping.builder import (
     Role,
     SubscriptionFieldsBuilder,
 )
-from connector.mapping.datamodel import DataModel, did_you_mean
 from connector.mapping.licence_builder import LicenceBuilder
 from connector.mapping.licence_object import FILE as LICENSE
 from connector.mapping.licence_object import LicenceMapping
 from connector.mapping.mapping import Catalog, GenerationMapping, MappingSet, ObjectMapping
 from connector.mapping.problems import Problem
-from connector.mapping.subscription_object import SubscriptionFields
+from connector.mapping.subscription_fields import SubscriptionFields
+from connector.schema.datamodel import DataModel, did_you_mean
 
 CATALOG = "catalog.toml"
 SUBSCRIPTION_FIELDS = "subscription_fields.toml"

@@ -15,12 +15,12 @@ from typing import Any, Protocol, Self
 
 from connector.mapping.expressions import Expression, ExpressionError
 from connector.mapping.licence_object import LicenceMapping
-from connector.mapping.paths import ORG_PREFIX, get_path, is_org_path, set_path
 from connector.mapping.problems import MappingError
 from connector.mapping.steps import Reader, Step, StepInput, TransformSpec, run_steps
-from connector.mapping.subscription_object import SubscriptionFields
+from connector.mapping.subscription_fields import SubscriptionFields
 from connector.mapping.templates import Template
 from connector.mapping.transforms import TransformError
+from connector.schema.paths import ORG_PREFIX, get_path, is_org_path, set_path
 
 OPPORTUNITY_PREFIX = "Opportunity."
 
@@ -131,7 +131,7 @@ class ObjectMapping:
         filter: records for which this is false are not mapped (None: all are).
         source_names: the org's ``Subscription__c`` field names when this mapping reads
             ``Subscription__c`` rows: its paths are written in them, the rows it is given
-            carry the shipped names (see :mod:`connector.mapping.subscription_object`).
+            carry the shipped names (see :mod:`connector.mapping.subscription_fields`).
     """
 
     file: str

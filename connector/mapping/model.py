@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from connector.mapping.datamodel import did_you_mean
 from connector.mapping.problems import Loc
+from connector.schema.datamodel import did_you_mean
 
 VALUE_SOURCES = ("from", "const", "template", "link")
 FIELD_KEYS = frozenset({*VALUE_SOURCES, "default", "transform", "owner"})

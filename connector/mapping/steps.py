@@ -14,11 +14,11 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from connector.mapping import money, transforms
-from connector.mapping.kinds import Kind, kind_of_value
 from connector.mapping.model import Table
-from connector.mapping.paths import parent_path
 from connector.mapping.templates import TemplateError, compile_template
 from connector.mapping.transforms import TransformError
+from connector.schema.kinds import Kind, kind_of_value
+from connector.schema.paths import parent_path
 
 Reader = Callable[[Mapping[str, Any], str], Any]
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from connector.mapping.paths import is_valid_path
+from connector.schema.paths import is_valid_path
 
 
 class TemplateError(ValueError):

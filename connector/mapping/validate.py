@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from connector.mapping.datamodel import STRIPE_PREFIX, DataModel, PathError, Resolved, did_you_mean
-from connector.mapping.kinds import KIND_NAMES, Kind, compatible, kind_of_value
-from connector.mapping.paths import is_valid_path
 from connector.mapping.problems import Loc
+from connector.schema.datamodel import STRIPE_PREFIX, DataModel, PathError, Resolved, did_you_mean
+from connector.schema.kinds import KIND_NAMES, Kind, compatible, kind_of_value
+from connector.schema.paths import is_valid_path
 
 Found = list[tuple[Loc, str]]
 

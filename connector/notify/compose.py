@@ -1,6 +1,6 @@
 """Composing emails from queued notifications: links into Salesforce, the admin's templates.
 
-The dispatcher (:mod:`connector.sync.notifications`) reads the queued rows and the Salesforce
+The dispatcher (:mod:`connector.dispatch.notifications`) reads the queued rows and the Salesforce
 ids of the records they list; :meth:`Composer.entry` makes a row ready to send (every link
 resolved) and :meth:`Composer.compose` renders a digest of ready entries into one
 :class:`~connector.notify.mailer.OutgoingEmail`: subject, text and HTML all from the

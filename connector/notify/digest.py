@@ -1,7 +1,7 @@
 """Digests: the ready notifications of one recipient, sent as one email.
 
 Each queued CSM notification carries one won opportunity's new potential subscriptions (see
-:mod:`connector.sync.potential`); it becomes one :class:`Entry` once its records have
+:mod:`connector.workflows.potential`); it becomes one :class:`Entry` once its records have
 Salesforce ids. :func:`group` puts the entries of a digested kind that go to one recipient
 into one :class:`Digest`, its opportunities in a stable order (account name, opportunity name,
 queue order); an entry of any other kind is a digest of its own. A digest lists at most

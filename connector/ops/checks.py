@@ -18,13 +18,13 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from connector.config import Config
 from connector.errors import AuthenticationError, ConfigError, ConnectorError, FatalError
+from connector.inbound.stripe.backstop import HANDLED_EVENTS
 from connector.ledger.database import current_revision, head_revision, make_engine
 from connector.mapping import check_mappings, load_mappings
-from connector.mapping.org_model import Describe, org_data_model
 from connector.ops.states import first_line
 from connector.salesforce.client import SalesforceClient
+from connector.schema.org_model import Describe, org_data_model
 from connector.secrets import Secrets
-from connector.sync.stripe_events import HANDLED_EVENTS
 from connector.sync.wiring import build_salesforce, build_stripe, offline_data_model
 
 Level = Literal["ok", "warn", "fail"]

@@ -1,4 +1,6 @@
-"""``plan``: what the next sync would create, update or leave, per system, without writing.
+"""``plan``: what the next sync would create, update or leave, per system, without writing: the
+engine's reading steps on a private copy of the ledger. Part of the operations surface; may
+import ``sync`` and everything below it.
 
 Usage::
 

@@ -18,6 +18,8 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from connector.dispatch.notifications import DIGESTED_KINDS
+from connector.dispatch.stripe_activation import Activations, StripeCall
 from connector.ledger.models import (
     DeadLetter,
     JournalEntry,
@@ -28,14 +30,12 @@ from connector.ledger.models import (
     OutboxTarget,
 )
 from connector.ledger.names import RecordName, RecordNames
+from connector.ledger.unit_of_work import Ledger
 from connector.notify.digest import Digest, Entry, group
 from connector.plan.records import Change, FieldChange, Plan, fields_of
 from connector.plan.salesforce import salesforce_changes
-from connector.sync.activation import Activations, StripeCall
 from connector.sync.engine import CycleReport, SyncEngine
-from connector.sync.notifications import DIGESTED_KINDS
-from connector.sync.subscriptions import ACTIVATE
-from connector.sync.unit_of_work import Ledger
+from connector.workflows.subscription_edits import ACTIVATE
 
 WRITE_BACK = "then writes the Stripe ids and billing facts back to Subscription__c"
 

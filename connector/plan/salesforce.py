@@ -20,11 +20,11 @@ from sqlalchemy import select
 
 from connector.errors import ConnectorError
 from connector.ledger.models import OutboxOperation, OutboxStatus, OutboxTarget
+from connector.ledger.unit_of_work import Ledger
 from connector.mapping.licence_object import ACCOUNT, AccountFields
-from connector.mapping.subscription_object import ROLES, SubscriptionFields
+from connector.mapping.subscription_fields import ROLES, SubscriptionFields
 from connector.plan.records import Change, FieldChange
 from connector.salesforce.client import SalesforceClient
-from connector.sync.unit_of_work import Ledger
 
 EXTERNAL_ID = ROLES["ledger_id"].shipped
 RECORD_ID = "Id"

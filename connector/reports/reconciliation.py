@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from connector.inbound.subscription_values import LIVE, salesforce_status
 from connector.ledger.models import (
     Invoice,
     InvoiceStatus,
@@ -36,7 +37,6 @@ from connector.ledger.models import (
 )
 from connector.reports.period import ReportQuery
 from connector.reports.spec import Row
-from connector.sync.subscription_fields import LIVE, salesforce_status
 
 SUBSCRIPTION_WRITE = "upsert:Subscription__c"
 LAGGING = (OutboxStatus.FAILED, OutboxStatus.DEAD)

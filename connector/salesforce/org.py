@@ -17,8 +17,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from connector.errors import RetriableError
-from connector.mapping.paths import parse_path
 from connector.salesforce.client import COMPOSITE_LIMIT, SalesforceClient, SubRequest
+from connector.schema.paths import parse_path
 
 ORGANIZATION_FIELDS = ("Id", "Name", "DefaultCurrencyIsoCode")
 """What is always read of the ``Organization`` record (mappings may ask for more)."""

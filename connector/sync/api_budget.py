@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.ledger.models import ApiUsage
+from connector.ledger.unit_of_work import UnitOfWork
 from connector.salesforce.budget import ApiMeter
-from connector.sync.unit_of_work import UnitOfWork
 
 SYSTEM = "salesforce"
 

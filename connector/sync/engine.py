@@ -33,13 +33,30 @@ from sqlalchemy.orm import Session, sessionmaker
 from connector.billing.client import StripeGateway
 from connector.clock import Clock
 from connector.config import Config
+from connector.dispatch.notifications import Notifications, Sent
+from connector.dispatch.salesforce_writes import SalesforceWrites, Written
+from connector.dispatch.stripe_activation import Activated, Activations
+from connector.dispatch.stripe_lifecycle import LifecycleUpdates, Updated
 from connector.errors import BudgetExhaustedError, FatalError, RetriableError
+from connector.inbound.salesforce.deletions import DeleteChecks, Deleted
+from connector.inbound.salesforce.licences import ENTITY as LICENCE_ENTITY
+from connector.inbound.salesforce.licences import LicenceReads, LicencesApplied
+from connector.inbound.salesforce.opportunities import (
+    Cutoff,
+    Generated,
+    LineItemReads,
+    OpportunityReads,
+    won_day,
+)
+from connector.inbound.stripe.backstop import EventsApplied
+from connector.inbound.stripe.step import StripeInbound
 from connector.ledger import daemon_state
 from connector.ledger.daemon_state import install_moment
 from connector.ledger.database import private_copy
 from connector.ledger.licences import Licence
 from connector.ledger.models import Cursor as LedgerCursor
 from connector.ledger.models import Generation, Opportunity
+from connector.ledger.unit_of_work import Ledger, UnitOfWork
 from connector.mapping import MappingSet
 from connector.notify.mailer import SmtpMailer
 from connector.notify.templates import TemplateRenderer
@@ -52,28 +69,11 @@ from connector.salesforce.client import SalesforceClient
 from connector.salesforce.org import OrgSchema
 from connector.salesforce.progress import NO_PROGRESS, ReadProgress
 from connector.salesforce.reader import Cursor, Stream
-from connector.sync.activation import Activated, Activations
 from connector.sync.api_budget import save_usage
-from connector.sync.deletions import DeleteChecks, Deleted
-from connector.sync.licence_summary import LicenceSummaries, SummariesApplied
-from connector.sync.licences import ENTITY as LICENCE_ENTITY
-from connector.sync.licences import LicenceReads, LicencesApplied
-from connector.sync.lifecycle_dispatch import LifecycleUpdates, Updated
-from connector.sync.lifecycle_edits import LifecycleEdits
-from connector.sync.notifications import Notifications, Sent
-from connector.sync.opportunities import (
-    Cutoff,
-    Generated,
-    LineItemReads,
-    OpportunityReads,
-    won_day,
-)
-from connector.sync.potential import PotentialSubscriptions
-from connector.sync.salesforce_writes import SalesforceWrites, Written
-from connector.sync.stripe_events import EventsApplied
-from connector.sync.stripe_inbound import StripeInbound
-from connector.sync.subscriptions import Applied, SubscriptionEdits
-from connector.sync.unit_of_work import Ledger, UnitOfWork
+from connector.workflows.licence_summary import LicenceSummaries, SummariesApplied
+from connector.workflows.lifecycle_edits import LifecycleEdits
+from connector.workflows.potential import PotentialSubscriptions
+from connector.workflows.subscription_edits import Applied, SubscriptionEdits
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")

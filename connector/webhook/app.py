@@ -29,7 +29,7 @@ from starlette.routing import Route
 
 from connector import crashpoints
 from connector.errors import ValidationRejectedError
-from connector.sync.stripe_inbox import StripeEventRecord
+from connector.ledger.stripe_inbox import StripeEventRecord
 from connector.webhook.inbox_writer import InboxWriter, LedgerUnavailableError
 from connector.webhook.limits import BoundedBody, HttpLimits
 from connector.webhook.signature import SignatureVerifier

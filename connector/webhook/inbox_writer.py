@@ -2,7 +2,7 @@
 
 Each request hands its parsed event to the writer and waits for the answer. The writer takes
 every event waiting (up to ``max_batch``), stores them in one transaction, commits it durably
-(:func:`~connector.sync.stripe_inbox.store_all_committed`), and only then answers each
+(:func:`~connector.ledger.stripe_inbox.store_all_committed`), and only then answers each
 request, so "committed before 2xx" holds exactly as with one transaction per request, at the
 price of one disk sync per batch instead of per request. Under load the batches grow and the
 syncs stay few; alone, an event is committed at once. The ledger's write lock is taken by one
@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connector.clock import Clock
 from connector.errors import RetriableError
-from connector.sync import stripe_inbox
-from connector.sync.stripe_inbox import StripeEventRecord
+from connector.ledger import stripe_inbox
+from connector.ledger.stripe_inbox import StripeEventRecord
 
 log = structlog.get_logger(__name__)
 

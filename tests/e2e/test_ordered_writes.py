@@ -7,10 +7,10 @@ from datetime import timedelta
 from simple_salesforce.format import format_soql
 from sqlalchemy import select
 
+from connector.dispatch.salesforce_writes import SalesforceWrites
 from connector.ledger.models import OutboxOperation, OutboxStatus, OutboxTarget, Subscription
+from connector.ledger.unit_of_work import Ledger
 from connector.salesforce.bulk_ingest import BulkUpserts
-from connector.sync.salesforce_writes import SalesforceWrites
-from connector.sync.unit_of_work import Ledger
 from e2e.world import World
 
 UPSERTS = "/services/data/v62.0/composite/sobjects/Subscription__c/Ledger_Id__c"

@@ -19,6 +19,8 @@ from sqlalchemy import select
 
 from connector.cli import main
 from connector.clock import SystemClock
+from connector.inbound.stripe.apply_inbox import InboxApplier
+from connector.inbound.stripe.objects import StripeObjects
 from connector.ledger.models import (
     Customer,
     InboxStatus,
@@ -28,9 +30,7 @@ from connector.ledger.models import (
     StripeInboxEvent,
     Subscription,
 )
-from connector.sync.stripe_apply import InboxApplier
-from connector.sync.stripe_objects import StripeObjects
-from connector.sync.unit_of_work import Ledger
+from connector.ledger.unit_of_work import Ledger
 from connector.webhook.server import WebhookServer
 from connector.webhook.signature import SignatureVerifier
 from e2e.world import World

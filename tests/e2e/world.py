@@ -13,9 +13,9 @@ from simple_salesforce.api import Salesforce
 
 from connector.clock import ManualClock
 from connector.config import load_config
+from connector.dispatch import stripe_activation as activation
 from connector.retry import NO_WAIT
 from connector.secrets import Secrets
-from connector.sync import activation
 from connector.sync.engine import CycleReport, SyncEngine
 from connector.sync.wiring import build_engine
 from crm_emulators.seed import SampleOrg, seed_salesforce, seed_stripe

@@ -8,7 +8,7 @@ import pytest
 
 from connector.errors import ConfigError
 from connector.mapping import DataModel
-from connector.mapping.datamodel import PathError
+from connector.schema.datamodel import PathError
 
 from .conftest import FIXTURE_SALESFORCE
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from connector.mapping import DataModel, check_mappings, load_mappings
-from connector.mapping.sobjects import FieldInfo, ObjectInfo
+from connector.schema.sobjects import FieldInfo, ObjectInfo
 
 from .conftest import Edit
 

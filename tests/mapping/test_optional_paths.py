@@ -9,7 +9,7 @@ import pytest
 
 from connector.errors import ConfigError
 from connector.mapping import DataModel, load_mappings
-from connector.mapping.sobjects import ObjectInfo
+from connector.schema.sobjects import ObjectInfo
 from mapping.conftest import Edit
 
 CURRENCY = 'from = ["Opportunity.CurrencyIsoCode?", "$Organization.DefaultCurrencyIsoCode"]'

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from connector.mapping import DataModel, check_mappings
-from connector.mapping.org_model import org_data_model
-from connector.mapping.sobjects import ObjectInfo
+from connector.schema.org_model import org_data_model
+from connector.schema.sobjects import ObjectInfo
 
 OPP = "opportunity_to_subscription.toml"
 S2S = "stripe_to_subscription.toml"

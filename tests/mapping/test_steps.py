@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from connector.mapping.paths import get_path
 from connector.mapping.steps import TRANSFORMS, BuildInfo, Step, StepInput, TransformSpec, run_steps
 from connector.mapping.transforms import TransformError
+from connector.schema.paths import get_path
 
 from .conftest import REPO
 

@@ -9,7 +9,7 @@ import pytest
 
 from connector.errors import ConfigError
 from connector.mapping import DataModel, check_mappings, load_mappings
-from connector.mapping.subscription_object import ROLES
+from connector.mapping.subscription_fields import ROLES
 
 from .conftest import REPO, Edit
 

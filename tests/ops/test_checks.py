@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from connector.billing.client import WebhookEndpointInfo
 from connector.config import Config, LedgerConfig, StripeConfig
+from connector.inbound.stripe.backstop import HANDLED_EVENTS
 from connector.ops import checks
-from connector.sync.stripe_events import HANDLED_EVENTS
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 URL = "https://sync.example.com/webhooks/stripe"

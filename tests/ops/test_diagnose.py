@@ -11,8 +11,8 @@ from alembic import command
 from e2e.world import World, start
 
 from connector.cli import main
+from connector.inbound.stripe.backstop import HANDLED_EVENTS
 from connector.ledger.database import alembic_config, head_revision
-from connector.sync.stripe_events import HANDLED_EVENTS
 
 PUBLIC_URL = "https://billing-sync.example.com/webhooks/stripe"
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from connector.clock import ManualClock
 from connector.ledger.database import make_engine, migrate, session_factory
 from connector.ledger.models import InboxStatus, StripeInboxEvent
-from connector.sync.stripe_inbox import StripeEventRecord
+from connector.ledger.stripe_inbox import StripeEventRecord
 from connector.webhook.inbox_writer import InboxWriter, LedgerUnavailableError
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

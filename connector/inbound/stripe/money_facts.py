@@ -1,0 +1,73 @@
+"""Money movements in the ledger: one :class:`MoneyEntry` per Stripe fact, recorded once.
+
+``(kind, external_id)`` identifies a fact (the invoice for its payment and discount, the
+refund id, the credit note id, the invoice and attempt number for a failure), so applying
+the same Stripe object again adds nothing. Amounts are non-negative minor units with the
+invoice's currency; ``kind`` gives the direction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from connector.billing import shapes
+from connector.ledger.models import ChangeKind, Invoice, MoneyEntry, MoneyKind, Subscription
+from connector.ledger.unit_of_work import UnitOfWork
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class MoneyFact:
+    """One movement of money as Stripe reported it.
+
+    Attributes:
+        kind: payment, failed payment, refund, credit note or discount.
+        external_id: what identifies it in Stripe.
+        amount: its size in minor units.
+        at: when it happened (None: now).
+    """
+
+    kind: MoneyKind
+    external_id: str
+    amount: int
+    at: datetime | None
+
+
+def record_money(uow: UnitOfWork, fact: MoneyFact, invoice: Invoice,
+                 subscription: Subscription) -> bool:
+    """Add ``fact`` against ``invoice`` unless it is recorded; return whether it was added."""
+    exists = uow.session.scalar(select(MoneyEntry.id).where(
+        MoneyEntry.kind == fact.kind, MoneyEntry.external_id == fact.external_id))
+    if exists is not None:
+        return False
+    entry = MoneyEntry(kind=fact.kind, invoice_id=invoice.id, subscription_id=subscription.id,
+                       account_id=subscription.account_id, amount_minor=fact.amount,
+                       currency=invoice.currency, occurred_at=fact.at or uow.now,
+                       external_id=fact.external_id, created_at=uow.now)
+    uow.session.add(entry)
+    uow.session.flush()
+    uow.record("money", entry.id, "stripe", ChangeKind.CREATE,
+               {"kind": [None, str(fact.kind)], "amount_minor": [None, fact.amount],
+                "currency": [None, invoice.currency], "invoice_id": [None, invoice.id]})
+    return True
+
+
+def refunds_of(charge: Json) -> list[MoneyFact]:
+    """The succeeded refunds of a charge (its embedded ``refunds`` list)."""
+    refunds = (charge.get("refunds") or {}).get("data") or []
+    return [MoneyFact(MoneyKind.REFUND, str(r["id"]), int(r["amount"]),
+                      shapes.timestamp(r.get("created")))
+            for r in refunds if r.get("status") == "succeeded"]
+
+
+def credit_note_fact(note: Json) -> MoneyFact | None:
+    """An issued credit note as money (None while it is void)."""
+    if note.get("status") != "issued":
+        return None
+    return MoneyFact(MoneyKind.CREDIT_NOTE, str(note["id"]), int(note.get("total") or 0),
+                     shapes.timestamp(note.get("effective_at") or note.get("created")))
