@@ -46,7 +46,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "dispatch": _DISPATCH,
     "sync": _SYNC,
     # the operations surface
-    "webhook": frozenset({"ledger", "sandbox"}),
+    "webhook": frozenset({"ledger", "sandbox"}),  # sandbox: its ServerThread, until they part
     "plan": _SYNC | {"sync"},
     "commands": _SYNC | {"sync", "plan", "webhook", "sandbox"},
     "cli": frozenset({"commands"}),
