@@ -91,6 +91,25 @@ def _until_closed(sock: socket.socket) -> bytes:
     return b"".join(received)
 
 
+def _one_answer(sock: socket.socket) -> bytes:
+    """One whole HTTP answer (head and Content-Length body) on a kept-alive connection."""
+    answer = b""
+    while b"\r\n\r\n" not in answer or len(answer) < _answer_length(answer):
+        data = sock.recv(65536)
+        assert data, f"the server closed the connection mid-answer: {answer!r}"
+        answer += data
+    return answer
+
+
+def _answer_length(answer: bytes) -> int:
+    head, _, _ = answer.partition(b"\r\n\r\n")
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return len(head) + 4 + int(value)
+    raise AssertionError(f"an answer without Content-Length: {answer!r}")
+
+
 def _vm_rss_kib() -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -247,9 +266,7 @@ def test_headers_of_a_kept_alive_connections_next_request_are_timed_too(
         server: WebhookServer) -> None:
     sock = _connect(server)
     sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-    first = b""
-    while not first.endswith(b'{"status":"ok"}'):  # the whole first answer
-        first += sock.recv(65536)
+    first = _one_answer(sock)
     stop = threading.Event()
     trickler = threading.Thread(target=_trickle, args=([sock], b"a", stop))
     sock.sendall(b"GET /healthz HTTP/1.1\r\nX-Slow: ")
