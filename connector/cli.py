@@ -29,6 +29,7 @@ from connector.commands import (
     report_command,
     status_command,
     sync_commands,
+    webhook_status,
 )
 from connector.errors import ConfigError, ConnectorError, NotAvailableError
 from connector.log import configure_logging
@@ -161,6 +162,14 @@ def _deadletter_args(parser: argparse.ArgumentParser) -> None:
         one.add_argument("--all", action="store_true", help=f"{verb} every open dead letter")
 
 
+def _webhooks_args(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True,
+                                    parser_class=_Parser)
+    enable = _action(actions, "enable", "turn on an endpoint disabled by a 410 Gone and "
+                     "queue again what it skipped")
+    enable.add_argument("url", metavar="URL", help="the endpoint's url, as in the config")
+
+
 def _conflicts_args(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True,
                                     parser_class=_Parser)
@@ -210,6 +219,7 @@ _COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = [
     ("status", "show the health of the daemon, the ledger and the API budgets", _status_args),
     ("deadletter", "list, retry or drop records that could not be applied", _deadletter_args),
     ("conflicts", "list or resolve changes made by a field's non-owner", _conflicts_args),
+    ("webhooks", "outbound webhook endpoints (status shows them)", _webhooks_args),
     ("report", "print a finance report from the ledger", report_command.add_arguments),
     ("customer", "one account at a glance: licence, seats, utilisation, billing, problems",
      _customer_args),
@@ -246,6 +256,7 @@ def _handlers() -> dict[str, Handler]:
         "status": status_command.status,
         "deadletter": ledger_commands.deadletter,
         "conflicts": conflict_commands.conflicts,
+        "webhooks": webhook_status.webhooks,
         "report": report_command.report,
         "customer": customer_command.customer,
         "demo": _demo,

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from connector.errors import ConfigError
+from connector.webhooks_config import WebhooksConfig
 
 DEFAULT_CONFIG = "config.toml"
 CONFIG_ENV = "CRM_CONNECTOR_CONFIG"
@@ -200,6 +201,7 @@ class Config(Section):
     mappings: MappingsConfig = MappingsConfig(dir=Path("mappings"))
     templates: DirConfig = DirConfig(dir=Path("templates"))
     logging: LoggingConfig = LoggingConfig()
+    webhooks: WebhooksConfig = WebhooksConfig()
     source: Path | None = Field(default=None, exclude=True)
 
 

@@ -27,7 +27,10 @@ SECRET_NAMES = (
     "STRIPE_WEBHOOK_SECRET_PREVIOUS",
     "SMTP_USERNAME",
     "SMTP_PASSWORD",
+    "OUTBOUND_WEBHOOK_SECRET",
 )
+SECRET_PREFIXES = ("OUTBOUND_WEBHOOK_SECRET_",)
+"""Families of secrets named by the config (an outbound webhook endpoint's own secret)."""
 
 
 class Secrets:
@@ -42,7 +45,7 @@ class Secrets:
 
     def get(self, name: str) -> SecretStr | None:
         """Return the secret called ``name``, or None when it is set nowhere."""
-        if name not in SECRET_NAMES:
+        if name not in SECRET_NAMES and not name.startswith(SECRET_PREFIXES):
             raise KeyError(f"{name} is not a known secret; known: {', '.join(SECRET_NAMES)}")
         value = self._environ.get(name) or self._read_credential(name)
         return SecretStr(value) if value else None
@@ -59,8 +62,16 @@ class Secrets:
 
     def values(self) -> list[str]:
         """Every secret value that is set, for the log redactor."""
-        found = (self.get(name) for name in SECRET_NAMES)
+        found = (self.get(name) for name in (*SECRET_NAMES, *self._prefixed()))
         return [secret.get_secret_value() for secret in found if secret is not None]
+
+    def _prefixed(self) -> list[str]:
+        """The names of :data:`SECRET_PREFIXES` set in the environment or as credentials."""
+        names = set(self._environ)
+        directory = self._environ.get("CREDENTIALS_DIRECTORY")
+        if directory and Path(directory).is_dir():
+            names |= {path.name for path in Path(directory).iterdir()}
+        return sorted(name for name in names if name.startswith(SECRET_PREFIXES))
 
     def _read_credential(self, name: str) -> str | None:
         directory = self._environ.get("CREDENTIALS_DIRECTORY")

@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 BASE = frozenset({"connector", "errors", "clock", "retry", "secrets", "crashpoints", "log",
-                  "config"})
+                  "config", "webhooks_config"})
 """Root modules every folder may import; they import only each other."""
 
 _INBOUND = frozenset({"schema", "salesforce", "billing", "mapping", "ledger"})

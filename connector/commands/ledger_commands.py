@@ -23,9 +23,10 @@ from connector.ledger.models import (
     OutboxStatus,
 )
 from connector.ledger.names import RecordName, RecordNames
+from connector.ledger.webhook_deliveries import requeue_delivery
 from connector.sync.wiring import open_ledger
 
-RETRYABLE_SOURCES = ("outbox.", "notification")
+RETRYABLE_SOURCES = ("outbox.", "notification", "webhook")
 
 
 def _ago(moment: datetime) -> str:
@@ -118,6 +119,9 @@ def _requeue(session: Session, letter: DeadLetter) -> bool:
         if note is None:
             return False
         note.status = NotificationStatus.PENDING
+    elif letter.source == "webhook":
+        if not requeue_delivery(session, int(payload.get("delivery_id", 0))):
+            return False
     else:
         return False
     letter.status = DeadLetterStatus.RETRIED

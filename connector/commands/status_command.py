@@ -20,6 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from connector.commands.licence_status import licence_section
 from connector.commands.output import display, print_json
 from connector.commands.sync_commands import load
+from connector.commands.webhook_status import webhook_section
 from connector.config import Config
 from connector.errors import ConfigError
 from connector.ledger import daemon_state
@@ -102,6 +103,9 @@ def collect(config: Config) -> StatusReport:
         _counts(report, session)
         report.sections["licences"], lines = licence_section(session, state)
         report.lines += lines
+        report.sections["webhooks"], lines, attention = webhook_section(session)
+        report.lines += lines
+        report.attention += attention
         _budget(report, session, config.salesforce.max_api_share)
         _cursors(report, session)
     return report

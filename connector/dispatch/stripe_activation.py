@@ -34,7 +34,7 @@ from connector.errors import RetriableError, SkippableError, ValidationRejectedE
 from connector.inbound import subscription_values as fields
 from connector.inbound.stripe.subscription_facts import apply_stripe_subscription
 from connector.ledger import outbox_commands as commands
-from connector.ledger import stripe_inbox
+from connector.ledger import stripe_inbox, webhook_events
 from connector.ledger.link_resolver import LedgerLinks
 from connector.ledger.models import (
     Account,
@@ -378,6 +378,7 @@ def _record_activation(uow: UnitOfWork, plan: Plan, stripe_sub: dict[str, Any],
         stripe_inbox.requeue_ignored(uow.session, _op(uow, plan.op_id).created_at)
     apply_stripe_subscription(uow, subscription, stripe_sub, mappings, always_write=True,
                               write_reason="activated")
+    webhook_events.queue(uow, webhook_events.activated(uow, subscription))
 
 
 def _report_sync_error(uow: UnitOfWork, op: OutboxOperation, reason: str) -> None:

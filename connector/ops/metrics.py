@@ -2,11 +2,12 @@
 
 Counted as things happen (:class:`SyncMetrics`): cycles by kind and outcome, cycle
 duration, records read and written per object, notifications sent and failed, webhook
-acknowledgements and their latency. Read at scrape time by custom collectors: the ledger's
-outbox depth and oldest pending age by target, open dead letters and conflicts (one cheap
-query each, :class:`LedgerCollector`); Salesforce API calls and the org's remaining
-allocation, Stripe requests and 429s (:class:`ClientCollector`); each system's connection
-state (:class:`StateCollector`). Labels take few values (kind, object, target, state).
+acknowledgements and their latency, outbound webhook deliveries by outcome. Read at scrape
+time by custom collectors: the ledger's outbox depth and oldest pending age by target, open
+dead letters and conflicts (one cheap query each, :class:`LedgerCollector`); Salesforce API
+calls and the org's remaining allocation, Stripe requests and 429s (:class:`ClientCollector`);
+each system's connection state (:class:`StateCollector`). Labels take few values (kind,
+object, target, state).
 """
 
 from __future__ import annotations
@@ -61,6 +62,10 @@ class SyncMetrics:
         self.webhook_seconds = Histogram("crm_webhook_ack_duration_seconds",
                                          "Time to answer a Stripe webhook delivery",
                                          buckets=ACK_BUCKETS, registry=registry)
+        self.outbound = Counter("crm_outbound_webhook_deliveries",
+                                "Outbound webhook delivery attempts, by outcome (delivered, "
+                                "retried, failed, disabled, skipped)", ["outcome"],
+                                registry=registry)
 
     def observe_cycle(self, kind: str, report: CycleReport | None, seconds: float,
                       outcome: str) -> None:
@@ -75,6 +80,8 @@ class SyncMetrics:
             self.written.labels(system, sobject).inc(count)
         self.notifications.labels("sent").inc(len(report.sent.sent))
         self.notifications.labels("failed").inc(report.sent.failed)
+        for result, count in report.webhooks.counts().items():
+            self.outbound.labels(result).inc(count)
 
     def webhook_timer(self, app: ASGIApp) -> ASGIApp:
         """``app`` (the webhook receiver) with each POST's answer counted and timed."""

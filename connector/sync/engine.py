@@ -37,6 +37,7 @@ from connector.dispatch.notifications import Notifications, Sent
 from connector.dispatch.salesforce_writes import SalesforceWrites, Written
 from connector.dispatch.stripe_activation import Activated, Activations
 from connector.dispatch.stripe_lifecycle import LifecycleUpdates, Updated
+from connector.dispatch.webhooks import WebhookDispatch, WebhookSender, WebhooksSent
 from connector.errors import BudgetExhaustedError, FatalError, RetriableError
 from connector.inbound.salesforce.deletions import DeleteChecks, Deleted
 from connector.inbound.salesforce.licences import ENTITY as LICENCE_ENTITY
@@ -57,6 +58,7 @@ from connector.ledger.licences import Licence
 from connector.ledger.models import Cursor as LedgerCursor
 from connector.ledger.models import Generation, Opportunity
 from connector.ledger.unit_of_work import Ledger, UnitOfWork
+from connector.ledger.webhook_deliveries import sync_endpoints
 from connector.mapping import MappingSet
 from connector.notify.mailer import SmtpMailer
 from connector.notify.templates import TemplateRenderer
@@ -115,6 +117,7 @@ class CycleReport:
     updated: Updated = field(default_factory=Updated)
     written: Written = field(default_factory=Written)
     sent: Sent = field(default_factory=Sent)
+    webhooks: WebhooksSent = field(default_factory=WebhooksSent)
     licences: LicencesApplied = field(default_factory=LicencesApplied)
     summaries: SummariesApplied = field(default_factory=SummariesApplied)
     deleted: int = 0
@@ -147,10 +150,12 @@ class CycleReport:
             "salesforce_records_written": self.written.records,
             "salesforce_records_deleted": self.deleted,
             "emails_sent": len(self.sent.sent),
+            "webhooks_delivered": len(self.webhooks.delivered),
             "dead_letters": (self.generated.dead_letters + self.edits.dead_letters
                              + self.events.dead_letters + self.activated.dead_letters
                              + self.updated.dead_letters + self.licences.dead_letters
-                             + self.written.dead_letters + self.sent.failed),
+                             + self.written.dead_letters + self.sent.failed
+                             + self.webhooks.failed),
             "paused": self.paused, "deferred": self.deferred, "refused": len(self.refused),
             **({"reasons": self.reasons} if self.reasons else {}),
         }
@@ -165,6 +170,8 @@ class Services:
     mailer: SmtpMailer
     renderer: TemplateRenderer
     record_url_base: str | None = None
+    webhooks: WebhookSender | None = None
+    """Outbound webhooks (None: no endpoint configured)."""
     progress: ReadProgress = NO_PROGRESS
     """Where large Salesforce reads report their progress (the CLI's bar; nothing otherwise)."""
 
@@ -243,11 +250,16 @@ class SyncEngine:
                report: CycleReport) -> None:
         ledger = Ledger(self.sessions, self.clock, report.run_id)
         with structlog.contextvars.bound_contextvars(run_id=report.run_id):
+            with ledger.unit() as uow:  # before the reads: they fan events out to endpoints
+                sync_endpoints(uow, self.config.webhooks)
             read(ledger, report)
             self._guarded("stripe", report, lambda: self._activate(ledger, report))
             self._guarded("stripe", report, lambda: self._update_stripe(ledger, report))
             self._guarded("salesforce", report, lambda: self._write(ledger, report))
             self._guarded("email", report, lambda: self._notify(ledger, report))
+            if self.services.webhooks is not None:
+                report.webhooks = WebhookDispatch(ledger, self.services.webhooks,
+                                                  self.clock).dispatch()
             with ledger.unit() as uow:
                 save_usage(uow, self.services.salesforce.meter)
             log.info("sync run finished", cycle=kind, **report.summary())

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from connector.billing.client import StripeGateway, build_stripe_client
 from connector.clock import Clock, SystemClock
 from connector.config import Config
+from connector.dispatch.webhook_transport import HttpTransport, signers
+from connector.dispatch.webhooks import WebhookSender
 from connector.errors import ConfigError
 from connector.ledger.database import open_migrated, session_factory
 from connector.mapping import DataModel, MappingSet, load_mappings
@@ -65,7 +67,20 @@ def build_services(config: Config, secrets: Secrets,
         mailer=SmtpMailer(_smtp_settings(config, secrets)),
         renderer=TemplateRenderer(config.templates.dir),
         record_url_base=config.notifications.salesforce_base_url,
+        webhooks=build_webhooks(config, secrets),
     )
+
+
+def build_webhooks(config: Config, secrets: Secrets) -> WebhookSender | None:
+    """The outbound webhook sender, or None without ``[[webhooks.endpoints]]``.
+
+    Raises:
+        ConfigError: an endpoint's secret is missing or is not a ``whsec_`` secret.
+    """
+    settings = config.webhooks
+    if not settings.endpoints:
+        return None
+    return WebhookSender(settings, signers(settings.secret_names, secrets), HttpTransport())
 
 
 def build_engine(config: Config, secrets: Secrets, clock: Clock | None = None,

@@ -14,6 +14,7 @@ from typing import ClassVar
 
 from sqlalchemy import select
 
+from connector.ledger import webhook_events
 from connector.ledger.licences import FactKind, LicenceFact
 from connector.ledger.unit_of_work import UnitOfWork
 
@@ -73,6 +74,8 @@ def record_fact(uow: UnitOfWork, fact: LicenceFactValue, key: str) -> bool:
     uow.session.add(LicenceFact(key=key, kind=fact.kind.value, event=fact.event,
                                 account_id=fact.account_id, payload=payload,
                                 occurred_at=uow.now))
+    webhook_events.queue(uow, webhook_events.licence_event(fact.event, fact.account_id, payload,
+                                                           key, uow.now))
     return True
 
 

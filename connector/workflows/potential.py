@@ -24,6 +24,7 @@ from connector.errors import SkippableError
 from connector.inbound import subscription_values as fields
 from connector.inbound.salesforce.opportunities import Generated, mirror_product
 from connector.ledger import outbox_commands as commands
+from connector.ledger import webhook_events
 from connector.ledger.journal import diff
 from connector.ledger.mirrors import salesforce_json, upsert_mirror
 from connector.ledger.models import (
@@ -160,6 +161,7 @@ class PotentialSubscriptions:
                                             opportunity=opportunity, line_item=line_item,
                                             product=product)
         existing.add(subscription)
+        webhook_events.queue(uow, webhook_events.potential_created(uow, subscription))
         commands.enqueue(uow, commands.SubscriptionWrite(
             subscription.id, salesforce_json(values), "generate"), fresh=True)
         return _line(subscription.id, source, product, ledger_values)
@@ -271,6 +273,7 @@ def _create_subscription(uow: UnitOfWork, values: fields.SubscriptionValues, *,
                             created_at=uow.now, updated_at=uow.now)
     fields.apply_to_ledger(values, subscription, item)
     item.subscription_id = subscription.id
+    subscription.items.append(item)  # in memory: the outbound event counts its quantity
     uow.session.add_all((subscription, item))
     uow.record("subscription", subscription.id, "ledger", ChangeKind.CREATE,
                diff({}, values.as_dict()))

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from connector.billing import shapes
+from connector.ledger import webhook_events
 from connector.ledger.models import ChangeKind, Invoice, MoneyEntry, MoneyKind, Subscription
 from connector.ledger.unit_of_work import UnitOfWork
 
@@ -54,6 +55,7 @@ def record_money(uow: UnitOfWork, fact: MoneyFact, invoice: Invoice,
     uow.record("money", entry.id, "stripe", ChangeKind.CREATE,
                {"kind": [None, str(fact.kind)], "amount_minor": [None, fact.amount],
                 "currency": [None, invoice.currency], "invoice_id": [None, invoice.id]})
+    webhook_events.queue(uow, webhook_events.money_event(uow, entry, invoice))
     return True
 
 

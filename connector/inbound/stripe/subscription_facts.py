@@ -17,6 +17,7 @@ from connector.inbound import conflicts
 from connector.inbound import subscription_values as fields
 from connector.inbound.stripe import price_conflicts
 from connector.ledger import outbox_commands as commands
+from connector.ledger import webhook_events
 from connector.ledger.journal import diff
 from connector.ledger.mirrors import salesforce_json
 from connector.ledger.models import ChangeKind, Subscription, System
@@ -59,9 +60,11 @@ def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
         values["Status__c"] = fields.salesforce_status(subscription)
     if changes:
         subscription.updated_at = uow.now
-        stripe_time = _changed_at(changes, stripe_sub) if listed else None
+        at = (_changed_at(changes, stripe_sub) if listed else None) or source_ts
         uow.record("subscription", subscription.id, "stripe", ChangeKind.UPDATE, changes,
-                   source_ts=stripe_time or source_ts)
+                   source_ts=at)
+        webhook_events.queue(uow, webhook_events.subscription_changed(uow, subscription, changes,
+                                                                      at, write_reason))
     if changes or always_write:
         commands.enqueue(uow, commands.SubscriptionWrite(
             subscription.id, {**salesforce_json(values), "Sync_Error__c": None}, write_reason))
