@@ -32,7 +32,7 @@ from datetime import timedelta
 import structlog
 from sqlalchemy import select
 
-from connector.clock import Clock
+from connector.clock import Clock, SystemClock
 from connector.dispatch.webhook_transport import Answer, Signer, Transport, TransportFailure
 from connector.ledger.unit_of_work import Ledger, UnitOfWork
 from connector.ledger.webhook_deliveries import (
@@ -94,11 +94,18 @@ class WebhooksSent:
 @dataclass(frozen=True)
 class WebhookSender:
     """How outbound webhooks leave: the endpoint settings, a signer per secret name, the
-    HTTP transport (see :mod:`connector.sync.wiring`)."""
+    HTTP transport (see :mod:`connector.sync.wiring`).
+
+    Attributes:
+        wall_clock: the time signed into ``webhook-timestamp``. Receivers compare it with
+            their own clock (5 minutes' tolerance), so it is the machine's time even where
+            the ledger runs on another clock (tests, the demo's emulated time).
+    """
 
     settings: WebhooksConfig
     signers: Mapping[str, Signer]
     transport: Transport
+    wall_clock: Clock = field(default_factory=SystemClock)
 
 
 class WebhookDispatch:
@@ -107,7 +114,7 @@ class WebhookDispatch:
     Args:
         ledger: the ledger.
         sender: settings, signers and transport.
-        clock: the time of attempts (signature timestamps, retry times).
+        clock: the ledger's time: when attempts are due, and retried.
     """
 
     def __init__(self, ledger: Ledger, sender: WebhookSender, clock: Clock) -> None:
@@ -168,7 +175,7 @@ class WebhookDispatch:
 
     def _post(self, attempt: _Attempt) -> _Outcome:
         signer = self._sender.signers[attempt.secret_name]
-        headers = signer.headers(attempt.msg_id, self._clock.now(), attempt.body)
+        headers = signer.headers(attempt.msg_id, self._sender.wall_clock.now(), attempt.body)
         try:
             answer = self._sender.transport.post(attempt.url, attempt.body, headers,
                                                  attempt.timeout)
