@@ -34,6 +34,7 @@ SECRET_KEYS = {
     "api_key": "STRIPE_API_KEY",
     "secret_key": "STRIPE_API_KEY",
     "webhook_secret": "STRIPE_WEBHOOK_SECRET",
+    "secret": "OUTBOUND_WEBHOOK_SECRET (or the variable an endpoint's secret_name names)",
     "token": "the matching environment variable",
 }
 
@@ -262,6 +263,10 @@ def _secret_problems(raw: dict[str, Any], prefix: str = "") -> list[str]:
         dotted = f"{prefix}{key}"
         if isinstance(value, dict):
             problems += _secret_problems(value, f"{dotted}.")
+        elif isinstance(value, list):  # arrays of tables ([[webhooks.endpoints]])
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    problems += _secret_problems(item, f"{dotted}.{index}.")
         elif key.lower() in SECRET_KEYS:
             problems.append(
                 f"{dotted}: secrets are never read from the config file; "
