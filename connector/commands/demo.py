@@ -3,8 +3,9 @@
 Starts the Salesforce, Stripe and SMTP emulators on loopback, seeds a small org and a price
 catalog, then drives the real daemon through: deal won → potential subscriptions → CSM digest →
 the CSM activates (through the Salesforce REST API, as the UI would) → Stripe customer and
-subscription → ids written back → the customers' licences summarised on the Account → a
-cycle that writes nothing. No credentials needed.
+subscription → ids written back → a signed outbound webhook at a loopback receiver → the
+customers' licences summarised on the Account → a cycle that writes nothing. No credentials
+needed.
 
 The emulators are a separate distribution (``crm-connector-emulators``, ``emulators/``); the
 daemon does not depend on it, so the demo loads it when it runs and, where it is not
@@ -34,6 +35,7 @@ from simple_salesforce.api import Salesforce
 
 from connector.clock import SystemClock
 from connector.commands.demo_licences import PACKAGES, demo_mappings, show_summaries
+from connector.commands.demo_webhooks import DemoReceiver, show_deliveries
 from connector.commands.sync_commands import Daemon
 from connector.config import Config, load_config
 from connector.log import configure_logging
@@ -116,13 +118,14 @@ def run_demo(args: argparse.Namespace) -> int:
         print(INSTALL_HINT.format(missing=f"no module {kit!r}"), file=sys.stderr)
         return 2
     configure_logging("warning", secrets=kit.secrets)  # the narration is the output
-    say = Narrator(total=10)
+    say = Narrator(total=11)
     print("crm-connector demo: the real daemon against local emulators; nothing leaves this "
           "machine and no credentials are needed.")
-    with _workspace() as folder, _stack(kit) as stack:
-        config = _start(say, stack, folder)
-        engine = build_engine(config, Secrets(stack.environment()), SystemClock())
-        ok = _walk_through(say, kit, stack, engine)
+    with _workspace() as folder, _stack(kit) as stack, DemoReceiver() as receiver:
+        config = _start(say, stack, folder, receiver)
+        engine = build_engine(config, Secrets({**stack.environment(), **receiver.environment()}),
+                              SystemClock())
+        ok = _walk_through(say, kit, stack, engine, receiver)
         print(f"\nDemo {'complete' if ok else 'FAILED: a step did not do what it should'}.",
               flush=True)
         if args.keep_running:
@@ -148,18 +151,20 @@ def _stack(kit: _Emulators) -> Iterator[EmulatorStack]:
         stack.stop()
 
 
-def _start(say: Narrator, stack: EmulatorStack, folder: Path) -> Config:
+def _start(say: Narrator, stack: EmulatorStack, folder: Path, receiver: DemoReceiver) -> Config:
     say.step("Starting the emulators")
     say.say(f"Salesforce  {stack.salesforce.url}  (HTTPS; throwaway CA {stack.salesforce.ca_path})")
     say.say(f"Stripe      {stack.stripe.url}")
     say.say(f"SMTP        {stack.smtp.host}:{stack.smtp.port}")
     config_path = stack.write_config(folder, demo_mappings(REPO / "mappings", folder),
                                      REPO / "templates")
+    receiver.subscribe(config_path)
+    say.say(f"Webhooks    {receiver.url}  (a receiver of the daemon's outbound webhooks)")
     return load_config(config_path)
 
 
 def _walk_through(say: Narrator, kit: _Emulators, stack: EmulatorStack,
-                  engine: SyncEngine) -> bool:
+                  engine: SyncEngine, receiver: DemoReceiver) -> bool:
     org = _seed(say, kit, stack)
     first = _cycle(say, engine, "Deals won: the daemon runs a sync cycle")
     _show_subscriptions(say, stack)
@@ -169,13 +174,14 @@ def _walk_through(say: Narrator, kit: _Emulators, stack: EmulatorStack,
     second = _cycle(say, engine, "The daemon syncs the activations to Stripe")
     _show_subscriptions(say, stack)
     _show_stripe(say, stack)
+    hooked = show_deliveries(say, receiver, "subscription.activated")
     third = _cycle(say, engine, "Stripe's first invoices are paid: billing facts flow back")
     _show_billing(say, stack)
     licences = show_summaries(say, stack, engine, org)
     writes = _quiet_cycle(say, stack, engine)
     return (len(first.generated.subscriptions) == 4 and len(second.activated.subscriptions) == 3
             and second.activated.dead_letters == 1 and third.events.applied > 0
-            and licences and writes == 0)
+            and licences and writes == 0 and hooked)
 
 
 def _seed(say: Narrator, kit: _Emulators, stack: EmulatorStack) -> SampleOrg:

@@ -21,6 +21,9 @@ def test_the_demo_shows_the_whole_path_and_ends_with_a_cycle_that_writes_nothing
     assert "Subject:" in out  # the CSM's email is shown
     assert "no active Stripe price has lookup_key 'LEGACY-ON" in out  # Sync_Error__c shown
     assert "Paid" in out  # Last_Payment_Status__c came back from Stripe
+    assert "A signed outbound webhook reached the receiver" in out
+    assert "type: subscription.activated" in out
+    assert "webhook-signature: v1," in out
     assert "writes to Salesforce, Stripe and SMTP this cycle: 0" in out
     assert out.rstrip().endswith("Demo complete.")
 
