@@ -28,9 +28,13 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
     example = REPO / "config.example.toml"
     config = load_config(example)
     text = example.read_text(encoding="utf-8")
-    for section in ("ledger", "salesforce", "stripe", "notifications", "mappings", "templates"):
+    for section in ("ledger", "salesforce", "stripe", "notifications", "mappings", "templates",
+                    "webhooks"):
         for key in type(getattr(config, section)).model_fields:
-            assert f"\n{key} =" in text or f"\n# {key} =" in text, f"{section}.{key} undocumented"
+            documented = (f"\n{key} =", f"\n# {key} =", f"[[{section}.{key}]]")
+            assert any(form in text for form in documented), f"{section}.{key} undocumented"
+    for key in ("url", "events", "description", "timeout", "secret_name"):
+        assert f"\n# {key} =" in text, f"webhooks.endpoints.{key} undocumented"
 
 
 def test_defaults_and_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:
