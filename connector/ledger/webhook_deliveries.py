@@ -26,13 +26,15 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from connector.ledger.models import Base, BigIntegerKey, _one_of
 from connector.ledger.unit_of_work import UnitOfWork
 from connector.webhooks_config import EVENT_TYPES, WebhooksConfig
 
 URL_LENGTH = 2048
+_QUEUED, _ENDPOINTS = "webhook_keys_queued", "webhook_endpoints"
+"""Keys of ``Session.info``: the event keys queued in the unit, the endpoint rows."""
 
 
 class DeliveryStatus(StrEnum):
@@ -102,6 +104,9 @@ class WebhookDelivery(Base):
     delivered_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
+    event: Mapped[WebhookEvent] = relationship()
+    """Its event (so a unit inserts the event before its deliveries)."""
+
 
 def queue_event(uow: UnitOfWork, type: str, data: Mapping[str, Any], key: str,
                 occurred_at: datetime) -> int:
@@ -122,18 +127,32 @@ def queue_event(uow: UnitOfWork, type: str, data: Mapping[str, Any], key: str,
     """
     if type not in EVENT_TYPES:
         raise ValueError(f"{type!r} is not an outbound webhook event type")
-    if uow.session.scalar(select(WebhookEvent.id).where(WebhookEvent.key == key)) is not None:
+    queued: set[str] = uow.session.info.setdefault(_QUEUED, set())
+    if key in queued:
         return 0
+    with uow.session.no_autoflush:  # a batch of facts is not flushed once per event
+        if uow.session.scalar(select(WebhookEvent.id).where(WebhookEvent.key == key)):
+            return 0
+        endpoints = [e for e in _endpoints(uow.session) if e.wants(type)]
+    queued.add(key)
     event = WebhookEvent(id=message_id(key), key=key, type=type,
                          body=encode_body(type, data, occurred_at), occurred_at=occurred_at,
                          created_at=uow.now)
     uow.session.add(event)
-    endpoints = [e for e in uow.session.scalars(select(WebhookEndpoint)) if e.wants(type)]
     for endpoint in endpoints:
-        uow.session.add(WebhookDelivery(event_id=event.id, endpoint_id=endpoint.id,
+        uow.session.add(WebhookDelivery(event=event, endpoint_id=endpoint.id,
                                         status=DeliveryStatus.PENDING, attempts=0,
                                         next_attempt_at=uow.now, created_at=uow.now))
     return len(endpoints)
+
+
+def _endpoints(session: Session) -> list[WebhookEndpoint]:
+    """The endpoint rows, read once per unit of work (they change only in units of their
+    own: :func:`sync_endpoints`, and the dispatcher's)."""
+    if _ENDPOINTS not in session.info:
+        session.info[_ENDPOINTS] = list(session.scalars(select(WebhookEndpoint)))
+    rows: list[WebhookEndpoint] = session.info[_ENDPOINTS]
+    return rows
 
 
 def message_id(key: str) -> str:
