@@ -81,6 +81,9 @@ def test_cycles_records_and_states_are_counted(sessions: sessionmaker[Session],
     report.generated.opportunities_read = 3
     report.written.records = 2
     report.sent.failed = 1
+    report.webhooks.delivered = [("msg_1", "https://a.example.com"),
+                                 ("msg_2", "https://a.example.com")]
+    report.webhooks.retried = 1
 
     metrics.observe_cycle("full", report, 1.5, "ok")
     metrics.observe_cycle("full", None, 0.2, "failed")
@@ -96,6 +99,10 @@ def test_cycles_records_and_states_are_counted(sessions: sessionmaker[Session],
     assert samples[("crm_records_written_total", (("object", "Subscription__c"),
                                                   ("system", "salesforce")))] == 2
     assert samples[("crm_notifications_total", (("outcome", "failed"),))] == 1
+    outbound = "crm_outbound_webhook_deliveries_total"
+    assert samples[(outbound, (("outcome", "delivered"),))] == 2
+    assert samples[(outbound, (("outcome", "retried"),))] == 1
+    assert samples[(outbound, (("outcome", "failed"),))] == 0
     assert samples[("crm_connection_state", (("state", "UNAUTHORIZED"),
                                              ("system", "stripe")))] == 1
     assert samples[("crm_connection_state", (("state", "IDLE"), ("system", "stripe")))] == 0
