@@ -55,7 +55,7 @@ def potential_created(uow: UnitOfWork, subscription: Subscription) -> OutboundEv
     """A potential subscription was generated from a won deal."""
     return OutboundEvent("subscription.potential_created",
                          f"subscription.potential_created:{subscription.id}", uow.now,
-                         subscription_data(uow, subscription))
+                         subscription_data(uow, subscription, linked=False))
 
 
 def activated(uow: UnitOfWork, subscription: Subscription) -> OutboundEvent:
@@ -91,7 +91,7 @@ def money_event(uow: UnitOfWork, entry: MoneyEntry, invoice: Invoice) -> Outboun
         return None
     return OutboundEvent(kind, f"{kind}:{entry.external_id}", entry.occurred_at, {
         "invoice_id": invoice.id,
-        "stripe_invoice_id": uow.external_for("invoice", invoice.id, System.STRIPE, "invoice"),
+        "stripe_invoice_id": _stripe_invoice(uow, invoice),
         "number": invoice.number, "status": invoice.status,
         "subscription_id": entry.subscription_id, "account_id": entry.account_id,
         "amount_minor": entry.amount_minor, "currency": entry.currency,
@@ -107,16 +107,25 @@ def licence_event(event_type: str, account_id: str, payload: Mapping[str, Any], 
                          {"account_id": account_id, **payload})
 
 
-def subscription_data(uow: UnitOfWork, subscription: Subscription) -> dict[str, Any]:
-    """What a subscription event says about the subscription."""
+def subscription_data(uow: UnitOfWork, subscription: Subscription, *,
+                      linked: bool = True) -> dict[str, Any]:
+    """What a subscription event says about the subscription.
+
+    Args:
+        linked: look up its Salesforce and Stripe ids (False: a subscription created in
+            this unit, which has none yet).
+    """
     items = list(subscription.items)
+    with uow.session.no_autoflush:  # links made in this unit are in the unit's own cache
+        salesforce_id, stripe_id = (
+            (uow.external_for("subscription", subscription.id, System.SALESFORCE,
+                              "Subscription__c"),
+             uow.external_for("subscription", subscription.id, System.STRIPE, "subscription"))
+            if linked else (None, None))
     return {
         "subscription_id": subscription.id, "status": subscription.status,
         "account_id": subscription.account_id, "opportunity_id": subscription.opportunity_id,
-        "salesforce_id": uow.external_for("subscription", subscription.id, System.SALESFORCE,
-                                          "Subscription__c"),
-        "stripe_subscription_id": uow.external_for("subscription", subscription.id,
-                                                   System.STRIPE, "subscription"),
+        "salesforce_id": salesforce_id, "stripe_subscription_id": stripe_id,
         "currency": subscription.currency,
         "quantity": sum(item.quantity for item in items),
         "unit_amount_minor": items[0].unit_amount_minor if items else None,
@@ -128,6 +137,11 @@ def subscription_data(uow: UnitOfWork, subscription: Subscription) -> dict[str, 
         "canceled_at": subscription.canceled_at,
         "mrr_minor": subscription.mrr_minor, "arr_minor": subscription.arr_minor,
     }
+
+
+def _stripe_invoice(uow: UnitOfWork, invoice: Invoice) -> str | None:
+    with uow.session.no_autoflush:  # links made in this unit are in the unit's own cache
+        return uow.external_for("invoice", invoice.id, System.STRIPE, "invoice")
 
 
 def _attempt(external_id: str | None) -> int | None:
