@@ -109,7 +109,7 @@ class WebhookDelivery(Base):
 
 
 def queue_event(uow: UnitOfWork, type: str, data: Mapping[str, Any], key: str,
-                occurred_at: datetime) -> int:
+                occurred_at: datetime, *, fresh: bool = False) -> int:
     """Record the event ``type`` of one fact and queue it for every endpoint that wants it.
 
     Args:
@@ -118,6 +118,8 @@ def queue_event(uow: UnitOfWork, type: str, data: Mapping[str, Any], key: str,
         data: the body's ``data`` object: JSON values, dates, datetimes and decimals.
         key: what makes the fact unique; a second call with the same key queues nothing.
         occurred_at: when the fact happened (the body's ``timestamp``).
+        fresh: the key names a record created in this unit, so no event can hold it yet;
+            the lookup is skipped (a batch of new potential subscriptions).
 
     Returns:
         How many deliveries were queued (0 for a fact already queued, or no endpoint).
@@ -131,7 +133,8 @@ def queue_event(uow: UnitOfWork, type: str, data: Mapping[str, Any], key: str,
     if key in queued:
         return 0
     with uow.session.no_autoflush:  # a batch of facts is not flushed once per event
-        if uow.session.scalar(select(WebhookEvent.id).where(WebhookEvent.key == key)):
+        if not fresh and uow.session.scalar(select(WebhookEvent.id)
+                                            .where(WebhookEvent.key == key)):
             return 0
         endpoints = [e for e in _endpoints(uow.session) if e.wants(type)]
     queued.add(key)

@@ -42,20 +42,23 @@ class OutboundEvent:
     key: str
     occurred_at: datetime
     data: dict[str, Any] = field(default_factory=dict)
+    fresh: bool = False
+    """The key names a record created in the same unit (see ``queue_event``)."""
 
 
 def queue(uow: UnitOfWork, event: OutboundEvent | None) -> int:
     """Queue ``event`` (nothing for None); return how many deliveries it made."""
     if event is None:
         return 0
-    return queue_event(uow, event.type, event.data, event.key, event.occurred_at)
+    return queue_event(uow, event.type, event.data, event.key, event.occurred_at,
+                       fresh=event.fresh)
 
 
 def potential_created(uow: UnitOfWork, subscription: Subscription) -> OutboundEvent:
     """A potential subscription was generated from a won deal."""
     return OutboundEvent("subscription.potential_created",
                          f"subscription.potential_created:{subscription.id}", uow.now,
-                         subscription_data(uow, subscription, linked=False))
+                         subscription_data(uow, subscription, linked=False), fresh=True)
 
 
 def activated(uow: UnitOfWork, subscription: Subscription) -> OutboundEvent:
