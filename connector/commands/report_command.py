@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.clock import SystemClock
+from connector.commands.customer_command import seat_products
 from connector.commands.sync_commands import load
 from connector.errors import ConfigError
 from connector.ledger.models import Account, Link, System
@@ -50,7 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--currency", metavar="CODE", type=_currency,
                         help="only this currency (reports that mix currencies)")
     parser.add_argument("--account", metavar="ID",
-                        help="only this account: its Salesforce Id or ledger id (acv, pipeline)")
+                        help="only this account: its Salesforce Id or ledger id (acv, pipeline, "
+                             "customer-summary)")
     parser.add_argument("--chart", metavar="FILE.png", type=Path,
                         help="also draw the report as a PNG chart")
     parser.epilog = ("exit codes: 0 printed, 1 differences found (reconciliation), 2 a usage "
@@ -77,10 +79,12 @@ def report(args: argparse.Namespace) -> int:
         return 0
     spec = find(args.name)
     _check_options(spec, args)
-    _, sessions = open_ledger(load(args))
+    config = load(args)
+    _, sessions = open_ledger(config)
     with sessions() as session:
         query = ReportQuery(now=SystemClock().now(), start=args.start, end=args.end,
-                            currency=args.currency, account=_account(session, args.account))
+                            currency=args.currency, account=_account(session, args.account),
+                            seat_products=seat_products(config))
         rows = spec.build(session, query)
     render(spec.columns, rows, "table" if args.format == "text" else args.format)
     if args.chart is not None and spec.chart is not None:
