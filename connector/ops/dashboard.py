@@ -5,8 +5,9 @@ Shown: the Checkout Management App's four components (``revenue-by-month``,
 ``reconciliation`` (from the ledger's last-seen copies; a page load never calls Salesforce
 or Stripe). Every figure comes from the report's own ``build`` with the default range, and
 each table holds the values ``crm-connector report NAME --format json`` prints for the same
-ledger. Charts are inline SVG laid out by :mod:`connector.ops.svg`; the page has no script
-and loads nothing from elsewhere, so it works offline. Each load reads the ledger afresh.
+ledger (its first :data:`MAX_ROWS` rows). Charts are inline SVG laid out by
+:mod:`connector.ops.svg`; the page has no script and loads nothing from elsewhere, so it
+works offline. Each load reads the ledger afresh.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ SHOWN = ("revenue-by-month", "new-subscribers-by-month", "plan-by-unit", "status
          "mrr-by-month", "reconciliation")
 TEMPLATE = "dashboard.html.j2"
 NOTHING = "-"
+MAX_ROWS = 200
+"""Rows a table shows; the rest are for ``report NAME`` (a ledger with thousands of
+reconciliation differences would otherwise make a page of megabytes)."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,9 @@ class Section:
         name: the report's name (the section's id, and what ``report NAME`` takes).
         description: its one-line description.
         columns: the table's header.
-        cells: the table's rows, each value as text (``-`` for nothing).
+        cells: the table's first :data:`MAX_ROWS` rows, each value as text (``-`` for
+            nothing).
+        total: how many rows the report has.
         charts: one chart per panel (per currency); none for a report without a chart.
         differences: for a report that checks something, whether it found a problem.
     """
@@ -47,6 +53,7 @@ class Section:
     description: str
     columns: tuple[str, ...]
     cells: list[list[str]]
+    total: int
     charts: list[SvgChart]
     differences: bool | None
 
@@ -60,8 +67,8 @@ def section(spec: ReportSpec, session: Session, query: ReportQuery) -> Section:
                else spec.chart.title)
         for name, panel_rows in panels(spec.chart, rows).items()]
     return Section(spec.name, spec.description, spec.columns,
-                   [[_cell(row[key]) for key in spec.columns] for row in values], charts,
-                   None if spec.differs is None else spec.differs(rows))
+                   [[_cell(row[key]) for key in spec.columns] for row in values[:MAX_ROWS]],
+                   len(values), charts, None if spec.differs is None else spec.differs(rows))
 
 
 def _cell(value: Any) -> str:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from connector.cli import main
 from connector.clock import SystemClock
 from connector.config import Config, OpsConfig, SalesforceConfig
+from connector.ops import dashboard
 from connector.ops.dashboard import SHOWN
 from connector.ops.hooks import OpsHooks
 from connector.ops.listener import Operations
@@ -91,6 +92,21 @@ def test_a_reload_shows_what_the_ledger_holds_now(sessions: sessionmaker[Session
     assert (empty.status_code, filled.status_code) == (200, 200)
     assert empty.text.count(">no data</text>") == 5
     assert "<td>2026-03</td><td>usd</td><td>1305.00</td>" in filled.text
+
+
+def test_a_long_table_shows_its_first_rows_and_says_where_the_rest_are(
+        books_listener: Operations, ledger_url: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dashboard, "MAX_ROWS", 3)
+    months = _report_json("status-by-month", ledger_url, tmp_path, capsys)
+
+    page = requests.get(f"{books_listener.url}/dashboard", timeout=30).text
+
+    status = page[page.index('<section id="status-by-month"'):]
+    status = status[:status.index("</section>")]
+    assert status.count("<tr><td>") == 3
+    assert f"The first 3 of {len(months)} rows; all of them: <code>crm-connector report " \
+           "status-by-month</code>" in status
 
 
 def test_an_unreadable_ledger_answers_503_with_the_reason(
