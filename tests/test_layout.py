@@ -52,7 +52,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "cli": frozenset({"commands"}),
     # the operations surface added since: states and metrics (the engine reports to them),
     # systemd, reports off the ledger
-    "ops": _SYNC | {"sync", "webhook"},
+    "ops": _SYNC | {"sync", "webhook", "reports"},  # /dashboard shows the reports
     "service": _SYNC | {"sync", "ops"},
     "reports": frozenset({"ledger", "schema", "mapping", "inbound", "commands"}),
 }
