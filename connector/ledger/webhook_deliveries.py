@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from connector.ledger.models import Base, BigIntegerKey, _one_of
+from connector.ledger.models import Base, BigIntegerKey, one_of
 from connector.ledger.unit_of_work import UnitOfWork
 from connector.webhooks_config import EVENT_TYPES, WebhooksConfig
 
@@ -87,7 +87,7 @@ class WebhookDelivery(Base):
     """One event to one endpoint, with its attempts."""
 
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (_one_of("status", DeliveryStatus),
+    __table_args__ = (one_of("status", DeliveryStatus),
                       UniqueConstraint("event_id", "endpoint_id"))
 
     id: Mapped[int] = mapped_column(BigIntegerKey, primary_key=True)
