@@ -46,8 +46,8 @@ class Receiver:
         self._socket.bind(("127.0.0.1", 0))
         self.port = self._socket.getsockname()[1]
         app = Starlette(routes=[Route("/hooks/{name}", self._hook, methods=["POST"])])
-        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning",
-                                                     timeout_graceful_shutdown=1))
+        self._server = uvicorn.Server(uvicorn.Config(
+            app, log_config=None, timeout_graceful_shutdown=1))  # leave logging alone
         self._thread = threading.Thread(target=self._server.run,
                                         kwargs={"sockets": [self._socket]}, daemon=True)
 

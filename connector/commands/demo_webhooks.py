@@ -43,8 +43,8 @@ class DemoReceiver:
         self._socket.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}/hooks/crm"
         app = Starlette(routes=[Route("/hooks/crm", self._hook, methods=["POST"])])
-        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning",
-                                                     timeout_graceful_shutdown=1))
+        self._server = uvicorn.Server(uvicorn.Config(
+            app, log_config=None, timeout_graceful_shutdown=1))  # leave logging alone
         self._thread = threading.Thread(target=self._server.run, name="demo-receiver",
                                         kwargs={"sockets": [self._socket]}, daemon=True)
 

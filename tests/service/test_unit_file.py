@@ -14,7 +14,8 @@ from connector.secrets import SECRET_NAMES
 UNIT = Path(__file__).resolve().parents[2] / "deploy" / "crm-connector.service"
 MAX_EXPOSURE = 2.0
 OPTIONAL = {"SALESFORCE_USERNAME", "SALESFORCE_PASSWORD", "SALESFORCE_PRIVATE_KEY",
-            "STRIPE_WEBHOOK_SECRET_PREVIOUS", "SMTP_USERNAME", "SMTP_PASSWORD"}
+            "STRIPE_WEBHOOK_SECRET_PREVIOUS", "SMTP_USERNAME", "SMTP_PASSWORD",
+            "OUTBOUND_WEBHOOK_SECRET"}
 
 
 def _settings(commented: bool = False) -> list[tuple[str, str]]:
