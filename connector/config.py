@@ -89,6 +89,9 @@ class StripeConfig(Section):
     cancel_behavior: Literal["at_period_end", "immediately"] = "at_period_end"
     collection_method: Literal["charge_automatically", "send_invoice"] = "charge_automatically"
     days_until_due: Annotated[int, Field(ge=0, le=365)] = 30
+    mirror_unlinked: bool = False
+    """``import stripe``: show an imported subscription whose customer matched an Account as
+    a ``Subscription__c`` on it (Stripe owns its fields)."""
 
     @property
     def webhook_enabled(self) -> bool:

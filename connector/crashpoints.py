@@ -42,6 +42,11 @@ POINTS: dict[str, str] = {
     "lifecycle.stripe_answered":
         "Stripe answered a lifecycle update (quantity, price, cancel); the ledger and the "
         "outbox row are not updated yet",
+    "import.page_applying":
+        "a page of import stripe is applied inside its open ledger transaction, not committed "
+        "yet (nor its cursor)",
+    "import.page_committed":
+        "a page of import stripe is committed with its cursor; the next page is not read yet",
     "webhook.stored": "a delivery is committed to the inbox; the 2xx is not sent yet",
     "inbox.applying":
         "an inbox event is applied inside its open ledger transaction, not committed yet",

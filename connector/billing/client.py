@@ -117,6 +117,28 @@ class WebhookEndpoints:
     server_date: datetime | None
 
 
+LISTED = {"customer": "customers", "subscription": "subscriptions", "invoice": "invoices",
+          "refund": "refunds", "credit_note": "credit_notes"}
+"""The object kinds :meth:`StripeGateway.list_pages` lists, and their services."""
+LISTED_PARAMS: dict[str, dict[str, Any]] = {"subscription": {"status": "all"}}
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a Stripe list, as JSON.
+
+    ``objects`` newest first; ``has_more``: a next page exists.
+    """
+
+    objects: list[dict[str, Any]]
+    has_more: bool
+
+    @property
+    def last_id(self) -> str | None:
+        """The id to list ``starting_after`` for the next page (None: an empty page)."""
+        return str(self.objects[-1]["id"]) if self.objects else None
+
+
 class StripeGateway:
     """The Stripe calls the daemon makes, each idempotent where it writes.
 
@@ -266,17 +288,39 @@ class StripeGateway:
                 return found
         return None
 
+    def list_pages(self, kind: str, *, created_gte: int | None = None,
+                   starting_after: str | None = None) -> Iterator[ListPage]:
+        """Every object of ``kind`` (a key of :data:`LISTED`; subscriptions in any status),
+        newest first, 100 a page; a page at a time, so ``import stripe`` can commit each and
+        keep its last id as the cursor to resume ``starting_after``.
+
+        Args:
+            created_gte: only objects created at or after it (Unix seconds).
+        """
+        params: dict[str, Any] = {"limit": 100, **LISTED_PARAMS.get(kind, {})}
+        if created_gte is not None:
+            params["created"] = {"gte": created_gte}
+        if starting_after is not None:
+            params["starting_after"] = starting_after
+        lister = getattr(self.client.v1, LISTED[kind]).list
+        for page in self._raw_pages(lister, params):
+            yield ListPage([plain(obj.to_dict()) for obj in page.data], bool(page.has_more))
+
     def _paginate(self, lister: Callable[[Any], Any], params: Any) -> Iterator[Any]:
-        """Every object a Stripe list call returns, page after page (``starting_after`` the
-        last one), each page one request through :meth:`_call`'s retries.
+        for page in self._raw_pages(lister, params):
+            yield from page.data
+
+    def _raw_pages(self, lister: Callable[[Any], Any], params: Any) -> Iterator[Any]:
+        """Every page a Stripe list call returns (``starting_after`` the last object of the
+        page before), each page one request through :meth:`_call`'s retries.
 
         The one paginator of this adapter; pages are read lazily, so a caller that stops
         early (a lookup that found its object) makes no further requests.
         """
         while True:
             page = self._call(functools.partial(lister, params))
-            yield from page.data
-            if not page.has_more:
+            yield page
+            if not page.has_more or not page.data:
                 return
             params = {**params, "starting_after": page.data[-1].id}
 

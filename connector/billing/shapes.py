@@ -132,6 +132,11 @@ def charge_of(obj: Json) -> str | None:
     return _id(obj.get("charge"))
 
 
+def product_of(price: Json) -> str | None:
+    """The product id of a price (expanded or not)."""
+    return _id(price.get("product"))
+
+
 def customer_of(obj: Json) -> str | None:
     """The customer id of any object that has one (expanded or not)."""
     return _id(obj.get("customer"))

@@ -8,7 +8,10 @@ No system is called. Each side is the ledger's last-seen copy of it:
 * **Salesforce**: what the ledger last delivered to ``Subscription__c`` (the outbox's done
   writes, merged in order) compared with what it would write now; writes that failed or
   went dead mean Salesforce lags behind.
-* **Links**: a billing subscription without a Salesforce or a Stripe id.
+* **Links**: a billing subscription without a Salesforce or a Stripe id (an imported one
+  needs a Salesforce id only when it is mirrored).
+* **Unlinked imports**: customers and subscriptions ``import stripe`` brought in that match
+  no Salesforce Account (their revenue is in the reports; nobody in Salesforce sees them).
 
 One row per difference; the command exits 1 when there is any.
 """
@@ -19,7 +22,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from connector.inbound.subscription_values import LIVE, salesforce_status
@@ -36,6 +39,7 @@ from connector.ledger.models import (
     SubscriptionItem,
     System,
 )
+from connector.ledger.stripe_import import ImportedObject
 from connector.reports.period import ReportQuery
 from connector.reports.spec import Row
 
@@ -90,7 +94,8 @@ def reconciliation(session: Session, query: ReportQuery) -> list[Row]:
     ledger, salesforce, stripe} (a side's value is None where it has nothing to say)."""
     ids = Ids(session)
     snapshots = _stripe_snapshots(session)
-    return [*missing_links(session, ids), *_stripe_subscriptions(session, snapshots, ids),
+    return [*missing_links(session, ids), *unlinked_imports(session, ids),
+            *_stripe_subscriptions(session, snapshots, ids),
             *_stripe_invoices(session, snapshots, ids), *unbooked_payments(session, ids),
             *_salesforce_subscriptions(session, ids)]
 
@@ -120,13 +125,33 @@ def missing_links(session: Session, ids: Ids) -> list[Row]:
     for system, field in ((System.STRIPE, "stripe_id"), (System.SALESFORCE, "salesforce_id")):
         linked = select(Link.id).where(Link.entity_type == "subscription",
                                        Link.entity_id == Subscription.id, Link.system == system)
-        found = session.execute(select(Subscription.id, Subscription.status).where(
+        query = select(Subscription.id, Subscription.status).where(
             Subscription.status.in_([str(s) for s in LIVE]),
-            Subscription.deleted_at.is_(None), ~linked.exists()).order_by(Subscription.id))
+            Subscription.deleted_at.is_(None), ~linked.exists()).order_by(Subscription.id)
+        if system == System.SALESFORCE:
+            query = query.where(~_unmirrored_import().exists())
+        found = session.execute(query)
         for sub_id, status in found:
             rows.append(difference(ids, "subscription", sub_id, field, status,
                              **{system.value: "(missing)"}))
     return rows
+
+
+def _unmirrored_import() -> Select[str]:
+    return select(ImportedObject.entity_id).where(
+        ImportedObject.entity_type == "subscription",
+        ImportedObject.entity_id == Subscription.id, ImportedObject.mirrored.is_(False))
+
+
+def unlinked_imports(session: Session, ids: Ids) -> list[Row]:
+    """Imported customers and subscriptions no Salesforce Account matched."""
+    found = session.execute(select(ImportedObject.entity_type, ImportedObject.entity_id,
+                                   ImportedObject.stripe_id)
+                            .where(ImportedObject.account_match.is_(None))
+                            .order_by(ImportedObject.entity_type, ImportedObject.entity_id))
+    return [{**difference(ids, entity, ledger_id, "salesforce_account", None,
+                          salesforce="(no matching Account)"), "stripe_id": stripe_id}
+            for entity, ledger_id, stripe_id in found]
 
 
 def _stripe_snapshots(session: Session) -> dict[tuple[str, str], dict[str, Any]]:

@@ -22,6 +22,7 @@ from connector.errors import SkippableError
 from connector.inbound import conflicts
 from connector.inbound import subscription_values as fields
 from connector.ledger import outbox_commands as commands
+from connector.ledger import stripe_import
 from connector.ledger.journal import diff
 from connector.ledger.mirrors import salesforce_json
 from connector.ledger.models import (
@@ -132,6 +133,8 @@ class SubscriptionEdits:
                 "not adopted yet", code="UNKNOWN_SUBSCRIPTION")
         uow.link("subscription", subscription.id, System.SALESFORCE, "Subscription__c",
                  record["Id"])
+        if stripe_import.imported(uow.session, "subscription", subscription.id) is not None:
+            return  # mirrored by import stripe: Stripe owns every field, Salesforce only shows
         item = _item(uow, subscription)
         record = _as_it_will_be(uow, record, subscription.id)
         stripe_id = uow.external_for("subscription", subscription.id, System.STRIPE,

@@ -14,7 +14,7 @@ from typing import Any
 
 from connector.billing import shapes
 from connector.billing.client import StripeGateway
-from connector.inbound.stripe import money_facts
+from connector.inbound.stripe import imported, money_facts
 from connector.inbound.stripe.invoice_facts import (
     FailedAttempt,
     apply_invoice,
@@ -22,6 +22,8 @@ from connector.inbound.stripe.invoice_facts import (
 )
 from connector.inbound.stripe.money_facts import MoneyFact
 from connector.inbound.stripe.subscription_facts import apply_stripe_subscription
+from connector.ledger import outbox_commands as commands
+from connector.ledger import stripe_import
 from connector.ledger.models import ChangeKind, Customer, Invoice, Subscription, System
 from connector.ledger.unit_of_work import UnitOfWork
 from connector.mapping import MappingSet
@@ -63,14 +65,26 @@ class StripeObjects:
         self._mappings = mappings
 
     def subscription(self, uow: UnitOfWork, current: Json, origin: Origin) -> bool:
-        """Apply a subscription; queue its Salesforce update when facts changed."""
+        """Apply a subscription; queue its Salesforce update when facts changed.
+
+        An imported one (:mod:`connector.ledger.stripe_import`) is Stripe's: its items
+        follow Stripe, and Salesforce hears of it only when it is mirrored.
+        """
         subscription = _billed(uow, current["id"])
         if subscription is None:
             return False
-        return apply_stripe_subscription(
+        record = stripe_import.imported(uow.session, "subscription", subscription.id)
+        if record is None:
+            return apply_stripe_subscription(
+                uow, subscription, current, self._mappings, source_ts=origin.at or uow.now,
+                listed=origin.listed, write_reason=origin.tag)
+        items = imported.sync_items(uow, subscription, current, self._mappings)
+        first = record.mirrored and commands.enqueue(uow, imported.mirror_write(uow, subscription))
+        facts = apply_stripe_subscription(
             uow, subscription, current, self._mappings, source_ts=origin.at or uow.now,
-            listed=origin.listed,
-            write_reason=origin.tag)
+            listed=origin.listed, write_reason=origin.tag, stripe_owned=True,
+            write=record.mirrored, always_write=first)
+        return facts or items
 
     def invoice(self, uow: UnitOfWork, invoice: Json, failures: list[FailedAttempt],
                 origin: Origin) -> bool:

@@ -49,7 +49,7 @@ class Reconciliation:
                 applied += self._objects.subscription(uow, subscription, Origin.reconciled(uow))
         for invoice in self._gateway.invoices_since(since):
             with self._ledger.unit() as uow:
-                applied += self._objects.invoice(uow, invoice, _failures(invoice, uow.now),
+                applied += self._objects.invoice(uow, invoice, failures_of(invoice, uow.now),
                                                  Origin.reconciled(uow))
         return applied + self._refunds(since) + self._credit_notes(since)
 
@@ -72,7 +72,7 @@ class Reconciliation:
         return applied
 
 
-def _failures(invoice: dict[str, Any], now: datetime) -> list[FailedAttempt]:
+def failures_of(invoice: dict[str, Any], now: datetime) -> list[FailedAttempt]:
     """A still-open invoice that was attempted failed at least once while we were away."""
     attempts = int(invoice.get("attempt_count") or 0)
     if invoice.get("status") != "open" or not attempts:

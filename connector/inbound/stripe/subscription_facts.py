@@ -32,7 +32,8 @@ FACTS = ("status", "customer_id", "cancel_at_period_end", "current_period_start"
 def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
                               stripe_sub: dict[str, Any], mappings: MappingSet, *,
                               write_reason: str, always_write: bool = False,
-                              source_ts: datetime | None = None, listed: bool = False) -> bool:
+                              source_ts: datetime | None = None, listed: bool = False,
+                              stripe_owned: bool = False, write: bool = True) -> bool:
     """Bring ``subscription`` in line with ``stripe_sub``; queue the Salesforce update.
 
     Args:
@@ -44,31 +45,42 @@ def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
         listed: the copy was listed by reconciliation, so ``source_ts`` is only when we
             learned of it: an ending or a cancellation is journaled at Stripe's own time
             (``ended_at``, ``canceled_at``) instead, where Stripe gives one.
+        stripe_owned: an imported subscription (Stripe owns every field): no conflicts.
+        write: queue Salesforce writes (False: the subscription has no ``Subscription__c``).
 
     Returns:
         Whether anything changed in the ledger.
     """
     values = mappings.stripe_to_subscription.apply(stripe_sub)
-    if source_ts is not None:  # an event, not the answer to our own call
+    if source_ts is not None and not stripe_owned:  # an event, not our own call's answer
         _check_conflicts(uow, subscription, stripe_sub, mappings, source_ts)
     before = _facts(subscription)
-    newer = conflicts.newer_salesforce_intent(uow, subscription, source_ts)
+    newer = {} if stripe_owned else conflicts.newer_salesforce_intent(uow, subscription,
+                                                                       source_ts)
     _apply(uow, subscription, values, stripe_sub)
     _keep_newer(subscription, values, newer)
     changes = diff(before, _facts(subscription))
     if "Status__c" in values:  # a scheduled cancellation shows as Canceled (see shown_status)
         values["Status__c"] = fields.salesforce_status(subscription)
     if changes:
-        subscription.updated_at = uow.now
-        at = (_changed_at(changes, stripe_sub) if listed else None) or source_ts
-        uow.record("subscription", subscription.id, "stripe", ChangeKind.UPDATE, changes,
-                   source_ts=at)
+        at = _journal(uow, subscription, changes, stripe_sub if listed else None, source_ts)
         webhook_events.queue(uow, webhook_events.subscription_changed(uow, subscription, changes,
                                                                       at, write_reason))
-    if changes or always_write:
+    if write and (changes or always_write):
         commands.enqueue(uow, commands.SubscriptionWrite(
             subscription.id, {**salesforce_json(values), "Sync_Error__c": None}, write_reason))
     return bool(changes)
+
+
+def _journal(uow: UnitOfWork, subscription: Subscription, changes: dict[str, list[Any]],
+             listed: dict[str, Any] | None, source_ts: datetime | None) -> datetime | None:
+    """Journal the changes; for a ``listed`` copy at Stripe's own time where it gives one.
+    Returns the moment journaled."""
+    subscription.updated_at = uow.now
+    at = (_changed_at(changes, listed) if listed is not None else None) or source_ts
+    uow.record("subscription", subscription.id, "stripe", ChangeKind.UPDATE, changes,
+               source_ts=at)
+    return at
 
 
 def _keep_newer(subscription: Subscription, values: dict[str, Any],
