@@ -174,12 +174,18 @@ def sync_items(uow: UnitOfWork, subscription: Subscription, stripe_sub: Json,
         row = _item_row(uow, subscription, item)
         seen.add(row.id)
         changed |= _fill_item(uow, row, item, mappings)
-    for row in subscription.items:
+    for row in items_of(uow, subscription):
         if row.id not in seen and row.deleted_at is None:
             row.deleted_at = row.updated_at = uow.now
             uow.record("subscription_item", row.id, "stripe", ChangeKind.DELETE, {})
             changed = True
     return changed
+
+
+def items_of(uow: UnitOfWork, subscription: Subscription) -> list[SubscriptionItem]:
+    """The subscription's items as the session holds them now, oldest first."""
+    query = select(SubscriptionItem).where(SubscriptionItem.subscription_id == subscription.id)
+    return list(uow.session.scalars(query.order_by(SubscriptionItem.created_at)))
 
 
 def _item_row(uow: UnitOfWork, subscription: Subscription, item: Json) -> SubscriptionItem:
@@ -191,7 +197,6 @@ def _item_row(uow: UnitOfWork, subscription: Subscription, item: Json) -> Subscr
                            updated_at=uow.now)
     uow.session.add(row)
     uow.session.flush()
-    subscription.items.append(row)
     uow.link("subscription_item", row.id, System.STRIPE, "subscription_item", item["id"])
     return row
 
@@ -269,14 +274,17 @@ def mirror_write(uow: UnitOfWork, subscription: Subscription) -> SubscriptionWri
     """The first write of a mirrored subscription: the ``Subscription__c`` fields Stripe's
     facts do not carry (its Account, quantity, unit price, currency, start). Its key is
     once per subscription, so a re-import queues nothing new."""
-    items = [item for item in subscription.items if item.deleted_at is None]
+    items = [item for item in items_of(uow, subscription) if item.deleted_at is None]
     account = (uow.external_for("account", subscription.account_id, System.SALESFORCE,
                                 "Account") if subscription.account_id else None)
     currency = subscription.currency or "usd"
     first = items[0] if items else None
     unit = (from_minor(first.unit_amount_minor, currency)
             if first is not None and first.unit_amount_minor is not None else None)
-    fields = {"Account__c": account, "Quantity__c": sum(i.quantity for i in items),
+    product = (uow.external_for("product", first.product_id, System.SALESFORCE, "Product2")
+               if first is not None and first.product_id else None)
+    fields = {"Account__c": account, "Product__c": product,
+              "Quantity__c": sum(i.quantity for i in items),
               "Unit_Price__c": unit, "Currency__c": currency.upper(),
               "Start_Date__c": subscription.start_date}
     return SubscriptionWrite(subscription.id, salesforce_json(fields), MIRRORED)

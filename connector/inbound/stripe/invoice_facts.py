@@ -91,9 +91,9 @@ def apply_invoice(uow: UnitOfWork, subscription: Subscription, invoice: Json,
 
 
 def update_payment_status(uow: UnitOfWork, subscription: Subscription,
-                          write_reason: str) -> bool:
+                          write_reason: str, *, write: bool = True) -> bool:
     """Set ``last_payment_status`` from the latest payment, failure or refund; queue it for
-    Salesforce.
+    Salesforce (unless not ``write``: the subscription has no ``Subscription__c``).
 
     Returns:
         Whether the status changed.
@@ -111,8 +111,9 @@ def update_payment_status(uow: UnitOfWork, subscription: Subscription,
                {"last_payment_status": [subscription.last_payment_status, status]},
                source_ts=latest.occurred_at)
     subscription.last_payment_status, subscription.updated_at = status, uow.now
-    commands.enqueue(uow, commands.SubscriptionWrite(
-        subscription.id, {"Last_Payment_Status__c": status}, write_reason))
+    if write:
+        commands.enqueue(uow, commands.SubscriptionWrite(
+            subscription.id, {"Last_Payment_Status__c": status}, write_reason))
     return True
 
 

@@ -134,7 +134,9 @@ class StripeObjects:
 
     @staticmethod
     def _payment_status(uow: UnitOfWork, subscription: Subscription, origin: Origin) -> None:
-        update_payment_status(uow, subscription, f"payment:{origin.tag}")
+        record = stripe_import.imported(uow.session, "subscription", subscription.id)
+        update_payment_status(uow, subscription, f"payment:{origin.tag}",
+                              write=record is None or record.mirrored)
 
 
 def apply_customer(uow: UnitOfWork, current: Json, source_ts: datetime) -> bool:

@@ -1,0 +1,168 @@
+"""``import stripe``: a Stripe account's history into the ledger, once, and kept current."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from connector.ledger.models import (
+    Account,
+    Conflict,
+    Customer,
+    DeadLetter,
+    Invoice,
+    JournalEntry,
+    Link,
+    MoneyEntry,
+    OutboxOperation,
+    Subscription,
+    SubscriptionItem,
+    System,
+)
+from connector.ledger.stripe_import import ImportedObject
+from connector.reports.period import ReportQuery
+from connector.reports.reconciliation import reconciliation
+from connector.reports.revenue import revenue_by_month
+from e2e.stripe_history import collected, importer, seed_history
+from e2e.world import World
+
+TABLES = (Customer, Subscription, SubscriptionItem, Invoice, MoneyEntry, Link, Account,
+          ImportedObject, JournalEntry, OutboxOperation)
+
+
+def _counts(session: Session) -> dict[str, int]:
+    return {table.__tablename__: int(session.scalar(select(func.count()).select_from(table))
+                                     or 0) for table in TABLES}
+
+
+def _revenue(world: World) -> dict[str, Decimal]:
+    with world.engine.sessions() as session:
+        rows = revenue_by_month(session, ReportQuery(now=world.clock.now()))
+    totals: dict[str, Decimal] = {}
+    for row in rows:
+        totals[row["currency"]] = totals.get(row["currency"], Decimal(0)) + Decimal(
+            row["revenue"])
+    return totals
+
+
+def _ledger_customer(session: Session, stripe_id: str) -> Customer:
+    ledger_id = session.scalar(select(Link.entity_id).where(
+        Link.system == System.STRIPE, Link.object_type == "customer",
+        Link.external_id == stripe_id))
+    return session.get_one(Customer, ledger_id)
+
+
+def _account_of(session: Session, salesforce_id: str) -> str | None:
+    return session.scalar(select(Link.entity_id).where(
+        Link.system == System.SALESFORCE, Link.object_type == "Account",
+        Link.external_id == salesforce_id))
+
+
+def _subscription(session: Session, stripe_id: str) -> Subscription:
+    ledger_id = session.scalar(select(Link.entity_id).where(
+        Link.system == System.STRIPE, Link.object_type == "subscription",
+        Link.external_id == stripe_id))
+    return session.get_one(Subscription, ledger_id)
+
+
+def test_the_import_books_all_of_stripes_revenue_matches_accounts_and_is_idempotent(
+        world: World) -> None:
+    history = seed_history(world)
+    world.cycle()  # the running daemon hears of them first, and ignores them: unlinked
+    assert _revenue(world) == {}
+    world.stack.stripe.reset_counters()
+
+    result = importer(world).run()
+
+    assert _revenue(world) == collected(world)
+    # two months of 2 x 499.00, 1200.00 and 499.00, less a 15.50 refund and a 10.25 credit
+    assert collected(world) == {"usd": Decimal("5368.25")}
+    stripe_calls = world.stack.stripe.request_log
+    # one page per kind, and the refunded charge with its invoice payment: 7 calls
+    assert [(m, p) for m, p, _ in stripe_calls] == [
+        ("GET", "/v1/customers"), ("GET", "/v1/subscriptions"), ("GET", "/v1/invoices"),
+        ("GET", "/v1/refunds"), ("GET", f"/v1/charges/{_charge(stripe_calls)}"),
+        ("GET", "/v1/invoice_payments"), ("GET", "/v1/credit_notes")]
+    assert {k: (c.pages, c.listed, c.dead_letters) for k, c in result.kinds.items()} == {
+        "customer": (1, 3, 0), "subscription": (1, 3, 0), "invoice": (1, 6, 0),
+        "refund": (1, 1, 0), "credit_note": (1, 1, 0)}
+    with world.engine.sessions() as session:
+        acme = _ledger_customer(session, history.by_metadata)
+        hooli = _ledger_customer(session, history.by_email)
+        walk_in = _ledger_customer(session, history.unmatched)
+        assert acme.account_id == _account_of(session, world.org.accounts["acme"])
+        assert hooli.account_id == _account_of(session, history.hooli) is not None
+        assert walk_in.account_id is None
+        walk_in_sub = _subscription(session, history.subscriptions[history.unmatched])
+        assert (walk_in_sub.mrr_minor, walk_in_sub.status) == (49900, "active")
+        unlinked = {(r["entity"], r["stripe_id"]) for r in
+                    reconciliation(session, ReportQuery(now=world.clock.now()))
+                    if r["field"] == "salesforce_account"}
+        assert unlinked == {("customer", history.unmatched),
+                            ("subscription", history.subscriptions[history.unmatched])}
+        assert not session.scalars(select(OutboxOperation).where(
+            OutboxOperation.operation == "upsert:Subscription__c",
+            OutboxOperation.entity_id.in_(select(ImportedObject.entity_id)))).all()
+        before = _counts(session)
+
+    world.cycle()  # the ignored events are applied now: nothing new
+    importer(world).run()  # and a second import finds everything in place
+
+    with world.engine.sessions() as session:
+        assert _counts(session) == before
+    assert _revenue(world) == collected(world)
+
+
+def _charge(calls: list[tuple[str, str, int]]) -> str:
+    return next(p.rsplit("/", 1)[1] for _, p, _ in calls if p.startswith("/v1/charges/"))
+
+
+def test_events_after_the_import_are_applied_and_stripe_owns_the_subscription(
+        world: World) -> None:
+    history = seed_history(world)
+    importer(world).run()
+    client = world.stack.stripe.client()
+    upgraded = history.subscriptions[history.by_email]
+    item = client.v1.subscriptions.retrieve(upgraded)["items"]["data"][0]
+    client.v1.subscriptions.update(upgraded, {"items": [{"id": item.id, "quantity": 3}],
+                                              "proration_behavior": "none"})
+    client.v1.subscriptions.cancel(history.subscriptions[history.unmatched])
+    world.clock.advance(timedelta(seconds=5))
+
+    world.cycle()
+
+    with world.engine.sessions() as session:
+        canceled = _subscription(session, history.subscriptions[history.unmatched])
+        assert canceled.status == "canceled"
+        grown = _subscription(session, upgraded)
+        assert [i.quantity for i in grown.items if i.deleted_at is None] == [3]
+        assert grown.mrr_minor == 3 * 120000
+        assert session.scalars(select(Conflict)).all() == []  # Stripe owns it: no conflict
+        assert session.scalars(select(DeadLetter)).all() == []
+        assert session.scalars(select(OutboxOperation).where(  # nor is Salesforce told
+            OutboxOperation.entity_id == grown.id)).all() == []
+
+
+def test_mirror_unlinked_shows_matched_imports_as_subscriptions_in_salesforce(
+        world: World) -> None:
+    history = seed_history(world)
+    importer(world, mirror=True).run()
+
+    world.cycle()  # the outbox delivers the Subscription__c writes
+
+    mirrored = {r["Stripe_Subscription_Id__c"]: r for r in world.subscriptions()
+                if r["Stripe_Subscription_Id__c"]}
+    acme_sub = history.subscriptions[history.by_metadata]
+    hooli_sub = history.subscriptions[history.by_email]
+    assert set(mirrored) == {acme_sub, hooli_sub}
+    assert mirrored[acme_sub]["Account__c"] == world.org.accounts["acme"]
+    assert mirrored[hooli_sub]["Account__c"] == history.hooli
+    assert (mirrored[acme_sub]["Status__c"], mirrored[acme_sub]["Quantity__c"]) == ("Active", 2)
+    assert mirrored[acme_sub]["Stripe_Customer_Id__c"] == history.by_metadata
+
+    importer(world, mirror=True).run()
+    world.cycle()
+    assert len([r for r in world.subscriptions() if r["Stripe_Subscription_Id__c"]]) == 2
