@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
+from sqlalchemy import select
 
 from connector import crashpoints
 from connector.billing import shapes
@@ -37,7 +38,7 @@ from connector.inbound.stripe.account_match import AccountMatcher, FoundAccount,
 from connector.inbound.stripe.objects import Origin, StripeObjects, apply_customer
 from connector.inbound.stripe.reconcile import failures_of
 from connector.ledger import stripe_inbox
-from connector.ledger.models import System
+from connector.ledger.models import DeadLetter, DeadLetterStatus, System
 from connector.ledger.unit_of_work import Ledger, UnitOfWork
 from connector.mapping import MappingSet
 
@@ -221,9 +222,7 @@ class StripeImport:
             try:
                 with self._ledger.unit() as uow:
                     applied = self._apply_page(uow, kind, page, prepared, refused)
-                    for ident, exc in refused.items():
-                        uow.dead_letter(DEAD_LETTER_SOURCE, ident, str(exc), exc.code,
-                                        {"object": kind, "id": ident})
+                    _dead_letter(uow, kind, refused)
                     uow.set_cursor(stream(kind), cursor.dumps())
                     crashpoints.reached("import.page_applying")
                 counts.applied += applied
@@ -273,6 +272,17 @@ class StripeImport:
             return False
         self._objects.subscription(uow, stripe_sub, origin)
         return True
+
+
+def _dead_letter(uow: UnitOfWork, kind: str, refused: dict[str, SkippableError]) -> None:
+    """Keep each refused object once (a later page that needs it again adds nothing)."""
+    for ident, exc in refused.items():
+        known = uow.session.scalar(select(DeadLetter.id).where(
+            DeadLetter.source == DEAD_LETTER_SOURCE, DeadLetter.record_key == ident,
+            DeadLetter.status == DeadLetterStatus.OPEN))
+        if known is None:
+            uow.dead_letter(DEAD_LETTER_SOURCE, ident, str(exc), exc.code,
+                            {"object": kind, "id": ident})
 
 
 def _guarded(ident: str, apply: Callable[..., bool], *args: Any) -> bool:
