@@ -21,6 +21,8 @@ SMOKE = {
     "reports.py": (["--subscriptions", "50", "--invoices", "500", "--repeat", "1"],
                    '"report": "status-by-month"'),
     "salesforce_economy.py": (["--sizes", "20"], "ledger ingest"),
+    "stripe_import.py": (["--customers", "12", "--limit", "1000", "--client-rate", "500"],
+                         '"ledger_unchanged": true'),
     "stripe_throughput.py": (["--subscriptions", "10", "--events", "20", "--limit", "1000",
                               "--client-rate", "500"], '"phase": "apply inbox"'),
     "webhook_ack.py": (["--senders", "4", "--events", "40"], '"ack_ms_p99"'),

@@ -71,6 +71,19 @@ def _bad_date(folder: Path, port: int) -> list[str]:
     return ["plan", "--generate-since", "yesterday"]
 
 
+def _import_bad_date(folder: Path, port: int) -> list[str]:
+    return ["import", "stripe", "--since", "2026-13-01"]
+
+
+def _import_unknown_source(folder: Path, port: int) -> list[str]:
+    return ["import", "strpe"]
+
+
+def _import_without_salesforce(folder: Path, port: int) -> list[str]:
+    text = f'[ledger]\nurl = "sqlite:///{folder / "ledger.db"}"\n{FOLDERS}'
+    return ["import", "stripe", "--config", str(_config(folder, text))]
+
+
 def _ledger_url(folder: Path, port: int) -> list[str]:
     return ["status", "--config", str(_config(folder, '[ledger]\nurl = "bogus://x"\n'))]
 
@@ -103,6 +116,9 @@ CASES: dict[str, tuple[Callable[[Path, int], list[str]], str]] = {
     "unknown command": (_unknown_command, "did you mean 'status'"),
     "bad flag": (_bad_flag, "unrecognized arguments: --bogus"),
     "bad date": (_bad_date, "is not a date YYYY-MM-DD"),
+    "import: bad date": (_import_bad_date, "'2026-13-01' is not a date YYYY-MM-DD"),
+    "import: unknown source": (_import_unknown_source, "did you mean 'stripe'"),
+    "import: no Salesforce secrets": (_import_without_salesforce, "SALESFORCE_CLIENT_ID"),
     "unusable ledger URL": (_ledger_url, "ledger.url: 'bogus://x' is not a database URL"),
     "unusable ledger path": (_ledger_path, "ledger.url: cannot create the ledger file"),
     "ledger server refuses": (_ledger_server, "ledger.url: cannot open the ledger"),

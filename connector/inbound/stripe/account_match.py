@@ -89,6 +89,11 @@ class AccountMatcher:
                 found[customer["id"]] = FoundAccount(by_email[email], AccountMatch.EMAIL)
         return found
 
+    def connect(self) -> None:
+        """Reach Salesforce once (its Account describe) before any Stripe call, so missing
+        credentials or an unreachable org stop the import before it starts."""
+        self._emails()
+
     def _emails(self) -> bool:
         if self._billing_email is None:
             fields = [] if self._client is None else self._client.describe("Account")["fields"]

@@ -38,7 +38,14 @@ from connector.inbound.stripe.account_match import AccountMatcher, FoundAccount,
 from connector.inbound.stripe.objects import Origin, StripeObjects, apply_customer
 from connector.inbound.stripe.reconcile import failures_of
 from connector.ledger import stripe_inbox
-from connector.ledger.models import DeadLetter, DeadLetterStatus, System
+from connector.ledger.models import (
+    Customer,
+    DeadLetter,
+    DeadLetterStatus,
+    Invoice,
+    Subscription,
+    System,
+)
 from connector.ledger.unit_of_work import Ledger, UnitOfWork
 from connector.mapping import MappingSet
 
@@ -145,6 +152,7 @@ class StripeImport:
         Raises:
             RetriableError: Stripe or Salesforce failed transiently; run it again to resume.
         """
+        self._matcher.connect()
         created_gte = int(since.timestamp()) if since is not None else None
         cursors, result = self._cursors(created_gte)
         for kind in KINDS:
@@ -234,6 +242,7 @@ class StripeImport:
     def _apply_page(self, uow: UnitOfWork, kind: str, page: ListPage, prepared: _Prepared,
                     refused: dict[str, SkippableError]) -> int:
         origin = Origin(f"import:{uow.run_id}", uow.now, listed=True)
+        _prefetch(uow, kind, page.objects + prepared.customers + prepared.subscriptions)
         for customer in (c for c in prepared.customers if c["id"] not in refused):
             _guarded(customer["id"], self._customer, uow, customer, prepared)
         for sub in (s for s in prepared.subscriptions if s["id"] not in refused):
@@ -272,6 +281,19 @@ class StripeImport:
             return False
         self._objects.subscription(uow, stripe_sub, origin)
         return True
+
+
+def _prefetch(uow: UnitOfWork, kind: str, objects: list[Json]) -> None:
+    """Load the links (and rows) a page's objects will look up, in a few queries."""
+    customers = {c for o in objects if (c := shapes.customer_of(o) if kind != "customer"
+                                        else str(o["id"]))}
+    uow.prefetch(System.STRIPE, "customer", Customer, customers)
+    if kind == "subscription":
+        uow.prefetch(System.STRIPE, "subscription", Subscription, [o["id"] for o in objects])
+    if kind == "invoice":
+        uow.prefetch(System.STRIPE, "invoice", Invoice, [o["id"] for o in objects])
+        uow.prefetch(System.STRIPE, "subscription", Subscription,
+                     [s for o in objects if (s := shapes.invoice_subscription(o))])
 
 
 def _dead_letter(uow: UnitOfWork, kind: str, refused: dict[str, SkippableError]) -> None:
