@@ -214,3 +214,19 @@ def test_an_object_the_ledger_refuses_is_dead_lettered_and_the_page_goes_on(
             "stripe.import", history.unmatched, "bad_record")
         assert "refused for the test" in letter.reason
         assert len(session.scalars(select(Customer)).all()) == 2
+
+
+def test_the_calls_are_one_per_page_of_100(world: World) -> None:
+    client = world.stack.stripe.client()
+    for n in range(205):
+        client.v1.customers.create({"name": f"Signup {n}"})
+    world.stack.stripe.reset_counters()
+    queries = world.stack.salesforce.request_count("GET", "/services/data/v62.0/query")
+
+    result = importer(world).run()
+
+    assert (result.kinds["customer"].pages, result.kinds["customer"].listed) == (3, 205)
+    assert world.stack.stripe.request_count("GET", "/v1/customers") == 3
+    assert world.stack.stripe.request_count() == 3 + 4  # and one page of each other kind
+    # customers without metadata or email ask Salesforce nothing
+    assert world.stack.salesforce.request_count("GET", "/services/data/v62.0/query") == queries
