@@ -103,11 +103,14 @@ def test_the_import_books_all_of_stripes_revenue_matches_accounts_and_is_idempot
         assert walk_in.account_id is None
         walk_in_sub = _subscription(session, history.subscriptions[history.unmatched])
         assert (walk_in_sub.mrr_minor, walk_in_sub.status) == (49900, "active")
-        unlinked = {(r["entity"], r["stripe_id"]) for r in
-                    reconciliation(session, ReportQuery(now=world.clock.now()))
+        rows = reconciliation(session, ReportQuery(now=world.clock.now()))
+        unlinked = {(r["entity"], r["stripe_id"]) for r in rows
                     if r["field"] == "salesforce_account"}
         assert unlinked == {("customer", history.unmatched),
                             ("subscription", history.subscriptions[history.unmatched])}
+        # not mirrored, so no Subscription__c is missing for them
+        assert not {r["stripe_id"] for r in rows if r["field"] == "salesforce_id"} & set(
+            history.subscriptions.values())
         assert not session.scalars(select(OutboxOperation).where(
             OutboxOperation.operation == "upsert:Subscription__c",
             OutboxOperation.entity_id.in_(select(ImportedObject.entity_id)))).all()

@@ -15,7 +15,6 @@ are kept as Stripe holds them (:func:`sync_items`), on every later event too.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -111,7 +110,7 @@ def import_subscription(uow: UnitOfWork, stripe_sub: Json, mappings: MappingSet,
     if ledger_id is not None:
         row = uow.session.get_one(Subscription, ledger_id)
         if stripe_import.imported(uow.session, "subscription", ledger_id) is not None:
-            row.account_id = customer.account_id
+            _follow_customer(uow, row, customer)
             _mark_subscription(uow, row, stripe_sub, customer, mirror)
         return row
     row = _new_subscription(uow, stripe_sub, customer)
@@ -136,6 +135,14 @@ def _new_subscription(uow: UnitOfWork, stripe_sub: Json, customer: Customer) -> 
                 "customer_id": [None, customer.id], "account_id": [None, row.account_id]},
                source_ts=start)
     return row
+
+
+def _follow_customer(uow: UnitOfWork, row: Subscription, customer: Customer) -> None:
+    """An imported subscription belongs to its customer's Account (found on a re-import)."""
+    if row.account_id != customer.account_id:
+        uow.record("subscription", row.id, "stripe", ChangeKind.UPDATE,
+                   {"account_id": [row.account_id, customer.account_id]})
+        row.account_id, row.updated_at = customer.account_id, uow.now
 
 
 def _first_status(stripe_sub: Json) -> str:
@@ -263,11 +270,6 @@ def _product(uow: UnitOfWork, price: Json, mappings: MappingSet) -> Product:
                                            "product") is None:
         uow.link("product", row.id, System.STRIPE, "product", stripe_product)
     return row
-
-
-def created_at(obj: Json) -> datetime | None:
-    """When Stripe created ``obj``."""
-    return shapes.timestamp(obj.get("created"), "created")
 
 
 def mirror_write(uow: UnitOfWork, subscription: Subscription) -> SubscriptionWrite:
