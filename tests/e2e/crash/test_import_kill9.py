@@ -109,10 +109,14 @@ def _clean_import(world: CrashWorld) -> dict[str, Any]:
         return _snapshot(session)
 
 
-@pytest.mark.parametrize(("point", "committed"), [
+KILLS = [
     ("import.page_committed@1", 100),   # the first page of customers and its cursor
     ("import.page_applying@2", 100),    # the second page applied, not committed
-])
+]
+"""Where the import is killed, and how many customers the ledger then holds."""
+
+
+@pytest.mark.parametrize(("point", "committed"), KILLS)
 def test_an_import_killed_at_a_page_boundary_resumes_to_the_same_ledger(
         crash: CrashWorld, point: str, committed: int) -> None:
     run = crash.daemon("import", "stripe", crashpoint=point)
