@@ -9,7 +9,8 @@ billing subscription of the ledger:
   write now;
 * **Stripe** (its subscription): gone (``(missing)``), ``status``, ``quantity`` (the items'
   sum) and ``price`` different from the ledger's;
-* and a Stripe subscription the ledger has no record of (``ledger_id``: ``(missing)``).
+* and a Stripe subscription the ledger has no record of (``ledger_id``: ``(missing)``;
+  ``import stripe`` brings such ones in), and imported ones no Account matched.
 
 The ledger's own checks that need no copy (a subscription without a Salesforce or Stripe
 id, payments that do not add up) are listed too, as in ``reconciliation``.
@@ -34,6 +35,7 @@ from connector.reports.reconciliation import (
     price_id,
     stripe_quantity,
     unbooked_payments,
+    unlinked_imports,
 )
 from connector.reports.spec import Row
 
@@ -110,7 +112,8 @@ def live_differences(session: Session, copies: LiveCopies) -> list[Row]:
         if stripe_id:
             rows += _stripe_rows(ids, sub, copies.stripe.get(stripe_id))
     known = {stripe_id for (_, system), stripe_id in links.items() if system == System.STRIPE}
-    return [*rows, *_unknown(copies.stripe, known), *unbooked_payments(session, ids)]
+    return [*rows, *_unknown(copies.stripe, known), *unlinked_imports(session, ids),
+            *unbooked_payments(session, ids)]
 
 
 def _links(session: Session) -> dict[tuple[str, System], str]:
