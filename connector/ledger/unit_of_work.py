@@ -41,6 +41,9 @@ class UnitOfWork:
         self.session = session
         self.now = now
         self.run_id = run_id
+        self.announce = True
+        """Whether facts recorded in this unit go out as outbound webhook events (False:
+        history brought in by ``import stripe`` is not news)."""
         self._links: dict[tuple[str, str, str], str | None] = {}
         self._externals: dict[tuple[str, str, str, str], str | None] = {}
         self._rows: dict[tuple[type[Any], str], Any] = {}

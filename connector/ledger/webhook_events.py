@@ -47,8 +47,9 @@ class OutboundEvent:
 
 
 def queue(uow: UnitOfWork, event: OutboundEvent | None) -> int:
-    """Queue ``event`` (nothing for None); return how many deliveries it made."""
-    if event is None:
+    """Queue ``event`` (nothing for None, or in a unit that does not announce, see
+    :attr:`UnitOfWork.announce`); return how many deliveries it made."""
+    if event is None or not uow.announce:
         return 0
     return queue_event(uow, event.type, event.data, event.key, event.occurred_at,
                        fresh=event.fresh)

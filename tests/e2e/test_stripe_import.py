@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from connector.config import load_config
 from connector.errors import ValidationRejectedError
 from connector.inbound.stripe import imported
 from connector.ledger.models import (
@@ -28,12 +29,17 @@ from connector.ledger.models import (
     System,
 )
 from connector.ledger.stripe_import import ImportedObject
+from connector.ledger.webhook_deliveries import WebhookEvent
 from connector.reports.period import ReportQuery
 from connector.reports.reconciliation import reconciliation
 from connector.reports.revenue import revenue_by_month
+from connector.retry import NO_WAIT
+from connector.secrets import Secrets
+from connector.sync.wiring import build_engine
 from e2e.stripe_history import collected, importer, seed_history
 from e2e.world import World
 
+HOOK_SECRET = "whsec_" + "c2VjcmV0LWZvci10aGUtaW1wb3J0LXRlc3Q="
 TABLES = (Customer, Subscription, SubscriptionItem, Invoice, MoneyEntry, Link, Account,
           ImportedObject, JournalEntry, OutboxOperation)
 
@@ -233,3 +239,27 @@ def test_the_calls_are_one_per_page_of_100(world: World) -> None:
     assert world.stack.stripe.request_count() == 3 + 4  # and one page of each other kind
     # customers without metadata or email ask Salesforce nothing
     assert world.stack.salesforce.request_count("GET", "/services/data/v62.0/query") == queries
+
+
+def test_the_import_is_history_for_outbound_webhooks_and_later_changes_are_news(
+        world: World) -> None:
+    path = world.folder / "config.toml"
+    path.write_text(path.read_text(encoding="utf-8") + (
+        '\n[[webhooks.endpoints]]\nurl = "http://127.0.0.1:9/hook"\nevents = ["*"]\n'),
+        encoding="utf-8")
+    secrets = Secrets({**world.stack.environment(), "OUTBOUND_WEBHOOK_SECRET": HOOK_SECRET})
+    world.engine = build_engine(load_config(path), secrets, world.clock, retry=NO_WAIT)
+    history = seed_history(world)
+    world.cycle()
+    with world.engine.sessions() as session:
+        before = set(session.scalars(select(WebhookEvent.type)))
+
+    importer(world).run()
+
+    with world.engine.sessions() as session:  # no invoice.paid for last year's invoices
+        assert set(session.scalars(select(WebhookEvent.type))) == before
+    world.stack.stripe.client().v1.subscriptions.cancel(history.subscriptions[history.unmatched])
+    world.clock.advance(timedelta(seconds=5))
+    world.cycle()
+    with world.engine.sessions() as session:
+        assert "subscription.canceled" in set(session.scalars(select(WebhookEvent.type)))

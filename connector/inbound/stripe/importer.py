@@ -229,6 +229,7 @@ class StripeImport:
         while True:
             try:
                 with self._ledger.unit() as uow:
+                    uow.announce = False  # history, not news: no outbound webhooks
                     applied = self._apply_page(uow, kind, page, prepared, refused)
                     _dead_letter(uow, kind, refused)
                     uow.set_cursor(stream(kind), cursor.dumps())
