@@ -63,9 +63,8 @@ def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
     if "Status__c" in values:  # a scheduled cancellation shows as Canceled (see shown_status)
         values["Status__c"] = fields.salesforce_status(subscription)
     if changes:
-        at = _journal(uow, subscription, changes, stripe_sub if listed else None, source_ts)
-        webhook_events.queue(uow, webhook_events.subscription_changed(uow, subscription, changes,
-                                                                      at, write_reason))
+        _journal(uow, subscription, changes, stripe_sub if listed else None, source_ts,
+                 reason=write_reason)
     if write and (changes or always_write):
         commands.enqueue(uow, commands.SubscriptionWrite(
             subscription.id, {**salesforce_json(values), "Sync_Error__c": None}, write_reason))
@@ -73,14 +72,16 @@ def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
 
 
 def _journal(uow: UnitOfWork, subscription: Subscription, changes: dict[str, list[Any]],
-             listed: dict[str, Any] | None, source_ts: datetime | None) -> datetime | None:
-    """Journal the changes; for a ``listed`` copy at Stripe's own time where it gives one.
-    Returns the moment journaled."""
+             listed: dict[str, Any] | None, source_ts: datetime | None, *,
+             reason: str) -> None:
+    """Journal the changes (for a ``listed`` copy at Stripe's own time where it gives one)
+    and announce them to outbound webhooks."""
     subscription.updated_at = uow.now
     at = (_changed_at(changes, listed) if listed is not None else None) or source_ts
     uow.record("subscription", subscription.id, "stripe", ChangeKind.UPDATE, changes,
                source_ts=at)
-    return at
+    webhook_events.queue(uow, webhook_events.subscription_changed(uow, subscription, changes,
+                                                                  at, reason))
 
 
 def _keep_newer(subscription: Subscription, values: dict[str, Any],
