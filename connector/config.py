@@ -132,8 +132,69 @@ class SyncConfig(Section):
             date.fromisoformat(self.generate_since)
 
 
+EMAIL = r"^[^@\s]+@[^@\s]+$"
+COLOUR = r"^#[0-9A-Fa-f]{6}$"
+
+
+class EventConfig(Section):
+    """One event of the notification catalog (``[notifications.<audience>.<event>]``)."""
+
+    enabled: bool = True
+
+
+class TimedEventConfig(EventConfig):
+    """A time-based event: sent ``lead_days`` before its moment (a trial end, a renewal)."""
+
+    lead_days: Annotated[int, Field(ge=0, le=365)]
+
+
+class CustomerEvents(Section):
+    """``[notifications.customer.<event>]``: emails to the customer's billing contact."""
+
+    trial_signup: EventConfig = EventConfig()
+    trial_expiring: TimedEventConfig = TimedEventConfig(lead_days=1)
+    purchase_confirmation: EventConfig = EventConfig()
+    payment_confirmation: EventConfig = EventConfig()
+    renewal_reminder: TimedEventConfig = TimedEventConfig(lead_days=5)
+    payment_declined: EventConfig = EventConfig()
+    license_changes: EventConfig = EventConfig()
+    offer_sent: EventConfig = EventConfig()
+
+
+class PartnerEvents(Section):
+    """``[notifications.partner.<event>]``: emails to ``partner_recipients``."""
+
+    stripe_unreachable: EventConfig = EventConfig()
+    salesforce_unreachable: EventConfig = EventConfig()
+    trial_signup: EventConfig = EventConfig()
+    trial_expiring: TimedEventConfig = TimedEventConfig(lead_days=1)
+    trial_expired: EventConfig = EventConfig()
+    purchase: EventConfig = EventConfig()
+    payment_declined: EventConfig = EventConfig()
+    license_changes: EventConfig = EventConfig()
+    license_discrepancy: EventConfig = EventConfig()
+
+
+class CsmEvents(Section):
+    """``[notifications.csm.<event>]``: emails to the account's CSM."""
+
+    potential_subscriptions: EventConfig = EventConfig()
+
+
+class BrandingConfig(Section):
+    """``[notifications.branding]``: what every catalog email shows of the company."""
+
+    company_name: Annotated[str, Field(min_length=1, max_length=120)] = "crm-connector"
+    logo_url: Annotated[str | None, Field(pattern=r"^https?://\S+$")] = None
+    primary_colour: Annotated[str, Field(pattern=COLOUR)] = "#1F4E79"
+    accent_colour: Annotated[str, Field(pattern=COLOUR)] = "#F2F5F9"
+    text_colour: Annotated[str, Field(pattern=COLOUR)] = "#1A1A1A"
+    footer: str = "You receive this email because of your subscription with us."
+    reply_to: Annotated[str | None, Field(pattern=EMAIL)] = None
+
+
 class NotificationsConfig(Section):
-    """The SMTP relay used for CSM and customer emails, and the links the emails carry."""
+    """The SMTP relay, the links the emails carry, and the catalog: who gets which event."""
 
     smtp_host: str = "localhost"
     smtp_port: Annotated[int, Field(ge=1, le=65_535)] = 587
@@ -143,6 +204,17 @@ class NotificationsConfig(Section):
     potential_list_view: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")] = (
         "Potential_Subscriptions"
     )
+    partner_recipients: tuple[Annotated[str, Field(pattern=EMAIL)], ...] = ()
+    branding: BrandingConfig = BrandingConfig()
+    customer: CustomerEvents = CustomerEvents()
+    partner: PartnerEvents = PartnerEvents()
+    csm: CsmEvents = CsmEvents()
+
+    def event(self, audience: str, name: str) -> EventConfig:
+        """The settings of the event ``audience.name`` (a catalog event)."""
+        events: Section = getattr(self, audience)
+        settings: EventConfig = getattr(events, name)
+        return settings
 
 
 class OpsConfig(Section):

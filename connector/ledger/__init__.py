@@ -5,7 +5,9 @@ mirrored entities, the Stripe inbox and the daemon's state. May import the root 
 above it.
 
 Importing the package registers every table in :data:`connector.ledger.models.metadata`,
-the licence tables of :mod:`connector.ledger.licences` included.
+the licence tables of :mod:`connector.ledger.licences` and the notification catalog's of
+:mod:`connector.ledger.announcements` included.
 """
 
+from connector.ledger import announcements as _announcements  # noqa: F401 (its tables)
 from connector.ledger import licences as _licences  # noqa: F401 (registers the licence tables)

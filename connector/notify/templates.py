@@ -58,14 +58,27 @@ class TemplateRenderer:
         self._html = _environment(directory, autoescape=True)
         self._good: dict[tuple[bool, str], jinja2.Template] = {}
         self._warned: set[str] = set()
+        self._strict = False
 
-    def render(self, kind: str, context: dict[str, Any]) -> RenderedEmail:
+    def render(self, kind: str, context: dict[str, Any], *,
+               strict: bool = False) -> RenderedEmail:
         """Render the email of ``kind`` with ``context``.
+
+        Args:
+            strict: raise for a template that fails even when an earlier version of it
+                rendered (checking a set of templates), instead of using that version.
 
         Raises:
             ConfigError: a template is missing, malformed, uses an undefined name, or its
                 subject is empty (``file[:line]: reason``).
         """
+        self._strict = strict
+        try:
+            return self._render_kind(kind, context)
+        finally:
+            self._strict = False
+
+    def _render_kind(self, kind: str, context: dict[str, Any]) -> RenderedEmail:
         stem = layout(kind)
         if stem is not None and (self._directory / f"{stem}.txt.j2").exists():
             subject = self._subject(f"{stem}.subject.j2", context)
@@ -116,7 +129,7 @@ class TemplateRenderer:
     def _last_good(self, key: tuple[bool, str], problem: str, context: dict[str, Any]) -> str:
         """Render the last version of the file that rendered, or raise ``problem``."""
         good = self._good.get(key)
-        if good is None:
+        if good is None or self._strict:
             raise ConfigError([problem])
         try:
             rendered = good.render(context)

@@ -72,6 +72,7 @@ from connector.salesforce.reader import Cursor, Stream
 from connector.sync.api_budget import save_usage
 from connector.workflows.licence_summary import LicenceSummaries, SummariesApplied
 from connector.workflows.lifecycle_edits import LifecycleEdits
+from connector.workflows.notices import CatalogStep
 from connector.workflows.potential import PotentialSubscriptions
 from connector.workflows.subscription_edits import Applied, SubscriptionEdits
 
@@ -395,9 +396,11 @@ class SyncEngine:
             "reasons": problems, "write_back": writes}, self.clock.now())
 
     def _summarise(self, ledger: Ledger, report: CycleReport) -> None:
-        """The customer summaries, while licences are tracked (ledger only, no API call)."""
+        """The customer summaries, while licences are tracked (ledger only, no API call);
+        then the notification catalog queues what the facts read announce."""
         if self._licences_tracked and self.mappings.license is not None:
             report.summaries = LicenceSummaries(self.mappings.license, self.org).run(ledger)
+        CatalogStep(self.config.notifications).run(ledger)
 
     def _refuse(self, sobject: str, problems: list[str], report: CycleReport) -> None:
         report.refused.extend(problems)
@@ -458,10 +461,12 @@ class SyncEngine:
             account_names=licence.account_fields if licence else None).dispatch()
 
     def _notify(self, ledger: Ledger, report: CycleReport) -> None:
+        CatalogStep(self.config.notifications).run(ledger)  # this cycle's connection states
         base = self.services.record_url_base or self.services.salesforce.instance_url
         list_view = self.config.notifications.potential_list_view
         report.sent = Notifications(ledger, self.services.mailer, self.services.renderer,
-                                    SalesforceUrls(base), list_view=list_view).dispatch()
+                                    SalesforceUrls(base), list_view=list_view,
+                                    branding=self.config.notifications.branding).dispatch()
 
     def _guarded(self, system: str, report: CycleReport, step: Any) -> bool:
         """Run ``step``; a spent budget pauses ``system``, a transient failure defers it.

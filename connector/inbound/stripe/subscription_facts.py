@@ -15,7 +15,7 @@ from typing import Any
 from connector.billing import shapes
 from connector.inbound import conflicts
 from connector.inbound import subscription_values as fields
-from connector.inbound.stripe import price_conflicts
+from connector.inbound.stripe import notices, price_conflicts
 from connector.ledger import outbox_commands as commands
 from connector.ledger.journal import diff
 from connector.ledger.mirrors import salesforce_json
@@ -62,6 +62,7 @@ def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
         stripe_time = _changed_at(changes, stripe_sub) if listed else None
         uow.record("subscription", subscription.id, "stripe", ChangeKind.UPDATE, changes,
                    source_ts=stripe_time or source_ts)
+    notices.subscription_changed(uow, subscription, changes)
     if changes or always_write:
         commands.enqueue(uow, commands.SubscriptionWrite(
             subscription.id, {**salesforce_json(values), "Sync_Error__c": None}, write_reason))
@@ -116,6 +117,7 @@ def _apply(uow: UnitOfWork, subscription: Subscription, values: dict[str, Any],
     subscription.customer_id = uow.entity_for(System.STRIPE, "customer", stripe_sub["customer"])
     subscription.cancel_at_period_end = bool(stripe_sub.get("cancel_at_period_end"))
     subscription.canceled_at = _timestamp(stripe_sub.get("canceled_at"))
+    subscription.trial_end = _timestamp(stripe_sub.get("trial_end")) or subscription.trial_end
     period = shapes.subscription_period(stripe_sub)
     subscription.current_period_start, subscription.current_period_end = period.start, period.end
     subscription.mrr_minor = _minor(values.get("MRR__c"), currency)
