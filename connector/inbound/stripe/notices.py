@@ -104,9 +104,16 @@ class PaymentDeclined(_PaymentFact):
 
 
 def subscription_changed(uow: UnitOfWork, subscription: Subscription,
-                         changes: dict[str, list[Any]]) -> None:
-    """Announce what a change of ``subscription``'s status tells (a trial, a purchase)."""
+                         changes: dict[str, list[Any]], *, activated: bool = False) -> None:
+    """Announce what a change of ``subscription``'s status tells (a trial, a purchase).
+
+    Args:
+        activated: Stripe just created the subscription (activation): its status as it
+            stands tells, even though the CSM's edit set it in the ledger already.
+    """
     status = changes.get("status")
+    if status is None and activated:
+        status = [None, subscription.status]
     if status is None:
         return
     old, new = status
