@@ -18,10 +18,10 @@ PARTNERS = "partners@example.com"
 BILLING = "billing@acme.example"
 
 
-def configure(world: World, *, billing: str | None = BILLING) -> World:
-    """Partners get the partner events; Acme's ``Billing_Email__c`` is ``billing``."""
+def configure(world: World, *, billing: str | None = BILLING, account: str = "acme") -> World:
+    """Partners get the partner events; ``account``'s ``Billing_Email__c`` is ``billing``."""
     if billing is not None:
-        world.stack.salesforce.update("Account", world.org.accounts["acme"],
+        world.stack.salesforce.update("Account", world.org.accounts[account],
                                       {"Billing_Email__c": billing})
     path = world.stack.write_config(world.folder, world.mappings, REPO / "templates",
                                     generate_since=world.generate_since,
