@@ -461,7 +461,7 @@ class SyncEngine:
             account_names=licence.account_fields if licence else None).dispatch()
 
     def _notify(self, ledger: Ledger, report: CycleReport) -> None:
-        CatalogStep(self.config.notifications).run(ledger)  # this cycle's connection states
+        CatalogStep(self.config.notifications).run(ledger, connections=True)
         base = self.services.record_url_base or self.services.salesforce.instance_url
         list_view = self.config.notifications.potential_list_view
         report.sent = Notifications(ledger, self.services.mailer, self.services.renderer,

@@ -1,7 +1,8 @@
 """The notification catalog's step: announced facts become notifications, one per recipient.
 
 Facts are announced where they are learned (:func:`~connector.ledger.announcements.announce`);
-connection state changes are announced here, from ``connection_state_changes``. For each
+connection trouble is announced here, from the systems' states at the end of a cycle
+(:func:`announce_connections`). For each
 announced fact this step queues, in the ledger, a notification for every enabled event of
 the catalog (:mod:`connector.notify.catalog`) sent for it, one per recipient:
 
@@ -29,7 +30,7 @@ from connector.config import NotificationsConfig, TimedEventConfig
 from connector.ledger.announcements import Announcement, announce
 from connector.ledger.models import (
     ConnectionState,
-    ConnectionStateEvent,
+    ConnectionStatus,
     Customer,
     Notification,
     NotificationStatus,
@@ -65,6 +66,7 @@ class Queued:
 
 @dataclass(frozen=True)
 class _ConnectionNotice:
+    FACT: ClassVar[str]
     event_id: int
     system: str
     details: dict[str, Any]
@@ -80,16 +82,23 @@ class _ConnectionNotice:
         return dict(self.details)
 
 
+@dataclass(frozen=True)
 class StripeConnection(_ConnectionNotice):
-    """Stripe became unreachable (or refused us), or recovered."""
+    """Stripe became unreachable (or refused us), or recovered (the ``event_id``-th such
+    change)."""
 
     FACT: ClassVar[str] = "stripe_connection"
 
 
+@dataclass(frozen=True)
 class SalesforceConnection(_ConnectionNotice):
     """Salesforce became unreachable (or refused us), or recovered."""
 
     FACT: ClassVar[str] = "salesforce_connection"
+
+
+NOTICES: dict[str, type[_ConnectionNotice]] = {"stripe": StripeConnection,
+                                              "salesforce": SalesforceConnection}
 
 
 class CatalogStep:
@@ -102,13 +111,20 @@ class CatalogStep:
     def __init__(self, settings: NotificationsConfig) -> None:
         self._settings = settings
 
-    def run(self, ledger: Ledger) -> Queued:
-        """Expand every announced fact not expanded yet, a chunk per transaction."""
+    def run(self, ledger: Ledger, *, connections: bool = False) -> Queued:
+        """Expand every announced fact not expanded yet, a chunk per transaction.
+
+        Args:
+            connections: first announce the connection changes (at the end of a cycle,
+                when every step of it has set its system's state).
+        """
         result = Queued()
+        if connections:
+            with ledger.unit() as uow:
+                announce_connections(uow)
         after = 0
         while True:
             with ledger.unit() as uow:
-                announce_connections(uow)
                 rows = list(uow.session.scalars(select(Announcement).where(
                     Announcement.expanded_at.is_(None), Announcement.id > after)
                     .order_by(Announcement.id).limit(CHUNK)))
@@ -197,22 +213,31 @@ def customer_address(uow: UnitOfWork, account_id: str | None) -> str | None:
 
 
 def announce_connections(uow: UnitOfWork) -> int:
-    """Announce the connection state changes not announced yet; return how many."""
-    rows = list(uow.session.scalars(select(ConnectionStateEvent).where(
-        ConnectionStateEvent.notified_at.is_(None)).order_by(ConnectionStateEvent.id)))
+    """Announce each system that went into an error state, or came out of it, since the
+    last announcement of its connection; return how many were announced.
+
+    Read off the systems' current states (``connection_states``) at the end of a cycle, so a
+    system that fails every cycle (each cycle starts it ``POLLING`` again) is announced once,
+    and its recovery once when a cycle no longer fails it.
+    """
     announced = 0
-    for row in rows:
-        row.notified_at = uow.now
-        entered, left = row.new_state in ERRORS, row.old_state in ERRORS
-        if not (entered or left) or row.system not in SYSTEM_NAMES:
+    for row in uow.session.scalars(select(ConnectionStatus).order_by(ConnectionStatus.system)):
+        notice = NOTICES.get(row.system)
+        if notice is None:
             continue
-        notice = StripeConnection if row.system == "stripe" else SalesforceConnection
-        announced += announce(uow, notice(row.id, row.system, _connection_data(row)), uow.now)
+        down = row.state in ERRORS
+        earlier = list(uow.session.scalars(select(Announcement).where(
+            Announcement.fact == notice.FACT).order_by(Announcement.id)))
+        was_down = bool(earlier) and not earlier[-1].data.get("recovered")
+        if down == was_down or (not down and not earlier):
+            continue
+        data = _connection_data(row, recovered=not down, now=uow.now)
+        announced += announce(uow, notice(len(earlier) + 1, row.system, data), uow.now)
     return announced
 
 
-def _connection_data(row: ConnectionStateEvent) -> dict[str, Any]:
-    at: datetime = row.at
-    return {"system": SYSTEM_NAMES[row.system], "recovered": row.new_state not in ERRORS,
-            "state": row.new_state, "previous_state": row.old_state,
+def _connection_data(row: ConnectionStatus, *, recovered: bool,
+                     now: datetime) -> dict[str, Any]:
+    at: datetime = now if recovered else (row.since or now)
+    return {"system": SYSTEM_NAMES[row.system], "recovered": recovered, "state": row.state,
             "reason": row.reason or "", "at": at.strftime("%Y-%m-%d %H:%M UTC")}
