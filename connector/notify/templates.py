@@ -17,6 +17,7 @@ stop the emails; otherwise the error is raised (the notification is dead-lettere
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ from connector.errors import ConfigError
 log = structlog.get_logger(__name__)
 
 AUDIENCES = ("customer", "partner", "csm")
+RENDER_ERRORS = (ArithmeticError, LookupError, TypeError, ValueError, AttributeError)
+"""What a template may raise while rendering besides Jinja's own errors."""
 SUBJECT_LINE = "Subject:"
 
 
@@ -123,6 +126,12 @@ class TemplateRenderer:
         except jinja2.TemplateError as exc:
             return self._last_good(key, f"{self._directory / filename}{_line(exc)}: {exc}",
                                    context)
+        except RENDER_ERRORS as exc:
+            # a template that raises while rendering (a division by zero, a bad filter
+            # argument): reported like a template error, with the template's line
+            problem = (f"{self._directory / filename}{_raised_at(exc, filename)}: "
+                       f"{type(exc).__name__}: {exc}")
+            return self._last_good(key, problem, context)
         self._good[key] = template
         return rendered
 
@@ -149,3 +158,11 @@ def _environment(directory: Path, *, autoescape: bool) -> SandboxedEnvironment:
 def _line(exc: jinja2.TemplateError) -> str:
     line = getattr(exc, "lineno", None)
     return f":{line}" if line else ""
+
+
+def _raised_at(exc: BaseException, filename: str) -> str:
+    """``:line`` of the deepest frame of ``filename`` in ``exc``'s traceback (Jinja maps its
+    frames to template lines), or ""."""
+    lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__)
+             if frame.filename.endswith(filename)]
+    return f":{lines[-1]}" if lines else ""

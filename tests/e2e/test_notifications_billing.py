@@ -49,7 +49,8 @@ def test_a_declined_renewal_sends_the_card_update_link_once(world: World) -> Non
     assert renewal["hosted_invoice_url"] in declined.text()
     assert "Please update your card" in declined.text()
     html = declined.message.get_body(preferencelist=("html",))
-    assert html is not None and renewal["hosted_invoice_url"] in html.get_content()
+    assert html is not None
+    assert renewal["hosted_invoice_url"] in html.get_content()
     assert [m.subject for m in mails(world, PARTNERS, sent) if "declined" in m.subject] == [
         "Payment declined: Acme Robotics, 499.00 USD"]
     after = len(world.stack.smtp.messages)
