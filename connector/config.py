@@ -142,20 +142,35 @@ class EventConfig(Section):
     enabled: bool = True
 
 
+LeadDays = Annotated[int, Field(ge=0, le=365)]
+
+
 class TimedEventConfig(EventConfig):
     """A time-based event: sent ``lead_days`` before its moment (a trial end, a renewal)."""
 
-    lead_days: Annotated[int, Field(ge=0, le=365)]
+    lead_days: LeadDays
+
+
+class TrialExpiringConfig(TimedEventConfig):
+    """``trial_expiring``: one day before the trial ends unless configured."""
+
+    lead_days: LeadDays = 1
+
+
+class RenewalReminderConfig(TimedEventConfig):
+    """``renewal_reminder``: five days before the renewal is billed unless configured."""
+
+    lead_days: LeadDays = 5
 
 
 class CustomerEvents(Section):
     """``[notifications.customer.<event>]``: emails to the customer's billing contact."""
 
     trial_signup: EventConfig = EventConfig()
-    trial_expiring: TimedEventConfig = TimedEventConfig(lead_days=1)
+    trial_expiring: TrialExpiringConfig = TrialExpiringConfig()
     purchase_confirmation: EventConfig = EventConfig()
     payment_confirmation: EventConfig = EventConfig()
-    renewal_reminder: TimedEventConfig = TimedEventConfig(lead_days=5)
+    renewal_reminder: RenewalReminderConfig = RenewalReminderConfig()
     payment_declined: EventConfig = EventConfig()
     license_changes: EventConfig = EventConfig()
     offer_sent: EventConfig = EventConfig()
@@ -167,7 +182,7 @@ class PartnerEvents(Section):
     stripe_unreachable: EventConfig = EventConfig()
     salesforce_unreachable: EventConfig = EventConfig()
     trial_signup: EventConfig = EventConfig()
-    trial_expiring: TimedEventConfig = TimedEventConfig(lead_days=1)
+    trial_expiring: TrialExpiringConfig = TrialExpiringConfig()
     trial_expired: EventConfig = EventConfig()
     purchase: EventConfig = EventConfig()
     payment_declined: EventConfig = EventConfig()

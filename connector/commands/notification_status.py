@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connector.commands.output import display
+from connector.ledger import daemon_state
 from connector.ledger.announcements import NotificationRetry
 from connector.ledger.models import Notification, NotificationStatus
 
@@ -21,8 +22,11 @@ SKIPPED = "skipped:%"
 SHOWN = 5
 
 
-def notification_section(session: Session) -> tuple[dict[str, Any], list[str]]:
-    """The JSON section (``skipped``, ``retrying``) and the lines for a person."""
+def notification_section(session: Session,
+                         state: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
+    """The JSON section (``skipped``, ``retrying``, ``templates_refused``) and the lines for
+    a person."""
+    refused = state.get(daemon_state.TEMPLATES_REFUSED)
     skipped = _skipped(session)
     retrying = _retrying(session)
     count = session.scalar(select(func.count()).where(
@@ -37,7 +41,12 @@ def notification_section(session: Session) -> tuple[dict[str, Any], list[str]]:
                      "refusal:")
         lines += [f"    {r['kind']} to {r['recipient']}: attempt {r['attempts']}, next at "
                   f"{display(r['next_attempt_at'])}: {r['reason']}" for r in retrying]
-    return {"skipped": count, "skipped_latest": skipped, "retrying": retrying}, lines
+    if refused:
+        lines.append(f"  templates:   REFUSED at {refused['at']} (the last good versions "
+                     "stay in force):")
+        lines += [f"    {problem}" for problem in refused["problems"]]
+    return {"skipped": count, "skipped_latest": skipped, "retrying": retrying,
+            "templates_refused": refused}, lines
 
 
 def _skipped(session: Session) -> list[dict[str, Any]]:

@@ -101,8 +101,10 @@ def collect(config: Config) -> StatusReport:
         _connections(report, session, state)
         _generation(report, session, state, config)
         _counts(report, session)
-        report.sections["notification_problems"], lines = notification_section(session)
+        report.sections["notification_problems"], lines = notification_section(session, state)
         report.lines += lines
+        if report.sections["notification_problems"]["templates_refused"]:
+            report.attention.append("email templates refused at SIGHUP (see 'templates:')")
         report.sections["licences"], lines = licence_section(session, state)
         report.lines += lines
         _budget(report, session, config.salesforce.max_api_share)

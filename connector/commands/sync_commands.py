@@ -22,9 +22,11 @@ from connector.commands.progress import TerminalProgress
 from connector.commands.summary import cycle_summary
 from connector.config import Config, load_config, resolve_config_path
 from connector.errors import ConfigError, FatalError
+from connector.ledger import daemon_state
 from connector.ledger.models import Notification
 from connector.ledger.unit_of_work import Ledger
 from connector.log import configure_logging
+from connector.notify import preview
 from connector.ops.listener import Operations
 from connector.ops.metrics import ClientCollector
 from connector.secrets import Secrets
@@ -135,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(config: Config) -> int:
     secrets = Secrets()
     engine = build_engine(config, secrets)
+    preview.check(engine.services.renderer, config.notifications.branding)  # refused on load
     link = systemd_link(engine)
     daemon = Daemon(engine, config, service=link)
     operations = Operations(config, engine.ops, [ClientCollector(engine.services)])
@@ -232,7 +235,10 @@ class Daemon:
                 self._attempt("full", self._full_cycle)
 
     def _full_cycle(self) -> CycleReport:
-        self.reload_mappings(force=self._reload.is_set())
+        forced = self._reload.is_set()
+        self.reload_mappings(force=forced)
+        if forced:
+            self.check_templates()
         self._reload.clear()
         return self.engine.run_cycle(list_events=self._events_due())
 
@@ -279,8 +285,25 @@ class Daemon:
         """
         return self.reloader.check(force=force)
 
+    def check_templates(self) -> bool:
+        """Check every catalog template (SIGHUP); a broken one is refused with
+        ``file:line: reason`` in the log and in ``status``, its last good version stays in
+        force. Return whether all are good."""
+        renderer = self.engine.services.renderer
+        renderer.reload()
+        problems = preview.problems(renderer, self.config.notifications.branding)
+        now = self.engine.clock.now()
+        if problems:
+            log.error("email templates refused; the last good versions stay in force",
+                      problems=problems)
+        daemon_state.put(self.engine.sessions, daemon_state.TEMPLATES_REFUSED,
+                         {"problems": problems, "at": now.isoformat()} if problems else None,
+                         now)
+        return not problems
+
     def install_signal_handlers(self) -> None:
-        """SIGTERM/SIGINT: finish the current cycle, then exit 0. SIGHUP: reload mappings."""
+        """SIGTERM/SIGINT: finish the current cycle, then exit 0. SIGHUP: reload mappings and
+        check the email templates."""
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         signal.signal(signal.SIGHUP, self._hup)

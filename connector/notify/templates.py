@@ -63,6 +63,13 @@ class TemplateRenderer:
         self._warned: set[str] = set()
         self._strict = False
 
+    def reload(self) -> None:
+        """Read every template file again at its next use, edited or not (SIGHUP); the last
+        good version of each is kept for a file that then fails."""
+        for env in (self._text, self._html):
+            if env.cache is not None:
+                env.cache.clear()
+
     def render(self, kind: str, context: dict[str, Any], *,
                strict: bool = False) -> RenderedEmail:
         """Render the email of ``kind`` with ``context``.
@@ -124,8 +131,8 @@ class TemplateRenderer:
         except jinja2.TemplateNotFound:
             raise ConfigError([f"{self._directory / filename}: template not found"]) from None
         except jinja2.TemplateError as exc:
-            return self._last_good(key, f"{self._directory / filename}{_line(exc)}: {exc}",
-                                   context)
+            line = _line(exc) or _raised_at(exc, filename)
+            return self._last_good(key, f"{self._directory / filename}{line}: {exc}", context)
         except RENDER_ERRORS as exc:
             # a template that raises while rendering (a division by zero, a bad filter
             # argument): reported like a template error, with the template's line
