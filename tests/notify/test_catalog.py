@@ -42,8 +42,8 @@ def test_the_catalog_is_designs_list_and_each_event_has_its_config_table() -> No
         assert settings.enabled is event.enabled
         lead = settings.lead_days if isinstance(settings, TimedEventConfig) else None
         assert lead == event.lead_days, event.label
-    for audience in DESIGN:
-        assert list(type(getattr(config, audience)).model_fields) == DESIGN[audience]
+    for audience, names in DESIGN.items():
+        assert list(type(getattr(config, audience)).model_fields) == names
     assert (EVENTS["customer.trial_expiring"].lead_days,
             EVENTS["customer.renewal_reminder"].lead_days) == (1, 5)
 
@@ -52,12 +52,14 @@ def test_every_shipped_template_renders_text_and_inlined_html_from_sample_data()
     renderer = TemplateRenderer(REPO / "templates")
     for event in CATALOG:
         email = preview.preview(renderer, event)
-        assert email.subject and "\n" not in email.subject, event.label
+        assert email.subject, event.label
+        assert "\n" not in email.subject, event.label
         assert email.text.strip(), event.label
         assert email.html is not None, event.label
         assert "<style" not in email.html, event.label
         if event.audience != "csm":
-            assert 'style="' in email.html and "crm-connector" in email.html, event.label
+            assert 'style="' in email.html, event.label
+            assert "crm-connector" in email.html, event.label
             assert "crm-connector" in email.text, event.label  # the branded footer
     assert preview.problems(renderer) == []
 
