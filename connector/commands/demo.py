@@ -3,8 +3,9 @@
 Starts the Salesforce, Stripe and SMTP emulators on loopback, seeds a small org and a price
 catalog, then drives the real daemon through: deal won → potential subscriptions → CSM digest →
 the CSM activates (through the Salesforce REST API, as the UI would) → Stripe customer and
-subscription → ids written back → the customers' licences summarised on the Account → a
-cycle that writes nothing. No credentials needed.
+subscription → ids written back → the customers' licences summarised on the Account → the
+customer and partner notifications (a renewal reminder, a declined card) → a cycle that writes
+nothing. No credentials needed.
 
 The emulators are a separate distribution (``crm-connector-emulators``, ``emulators/``); the
 daemon does not depend on it, so the demo loads it when it runs and, where it is not
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING
 from simple_salesforce.api import Salesforce
 
 from connector.clock import SystemClock
+from connector.commands import demo_notifications as notices
 from connector.commands.demo_licences import PACKAGES, demo_mappings, show_summaries
 from connector.commands.sync_commands import Daemon
 from connector.config import Config, load_config
@@ -116,7 +118,7 @@ def run_demo(args: argparse.Namespace) -> int:
         print(INSTALL_HINT.format(missing=f"no module {kit!r}"), file=sys.stderr)
         return 2
     configure_logging("warning", secrets=kit.secrets)  # the narration is the output
-    say = Narrator(total=10)
+    say = Narrator(total=11)
     print("crm-connector demo: the real daemon against local emulators; nothing leaves this "
           "machine and no credentials are needed.")
     with _workspace() as folder, _stack(kit) as stack:
@@ -154,7 +156,8 @@ def _start(say: Narrator, stack: EmulatorStack, folder: Path) -> Config:
     say.say(f"Stripe      {stack.stripe.url}")
     say.say(f"SMTP        {stack.smtp.host}:{stack.smtp.port}")
     config_path = stack.write_config(folder, demo_mappings(REPO / "mappings", folder),
-                                     REPO / "templates")
+                                     REPO / "templates",
+                                     partner_recipients=notices.PARTNERS)
     return load_config(config_path)
 
 
@@ -172,10 +175,11 @@ def _walk_through(say: Narrator, kit: _Emulators, stack: EmulatorStack,
     third = _cycle(say, engine, "Stripe's first invoices are paid: billing facts flow back")
     _show_billing(say, stack)
     licences = show_summaries(say, stack, engine, org)
+    emails = notices.show_notifications(say, stack, engine)
     writes = _quiet_cycle(say, stack, engine)
     return (len(first.generated.subscriptions) == 4 and len(second.activated.subscriptions) == 3
             and second.activated.dead_letters == 1 and third.events.applied > 0
-            and licences and writes == 0)
+            and licences and emails and writes == 0)
 
 
 def _seed(say: Narrator, kit: _Emulators, stack: EmulatorStack) -> SampleOrg:
@@ -183,6 +187,7 @@ def _seed(say: Narrator, kit: _Emulators, stack: EmulatorStack) -> SampleOrg:
     org = kit.seed_salesforce(stack.salesforce, date.today())
     prices = kit.seed_stripe(stack.stripe)
     kit.seed_licences(stack.salesforce, org, date.today())
+    notices.prepare(stack, org)
     rows = [["Opportunity", "Stage", "Box ticked", "Line items"]]
     for opp in stack.salesforce.records("Opportunity"):
         items = [i for i in stack.salesforce.records("OpportunityLineItem")
@@ -234,7 +239,7 @@ def _show_billing(say: Narrator, stack: EmulatorStack) -> None:
 
 def _show_emails(say: Narrator, stack: EmulatorStack) -> None:
     say.step("CSMs emailed, one digest per CSM listing their new potential subscriptions")
-    for message in stack.smtp.messages:
+    for message in [m for m in stack.smtp.messages if m.rcpt_tos != notices.PARTNERS]:
         say.say(f"To: {', '.join(message.rcpt_tos)}\nSubject: {message.subject}\n")
         say.say(message.text().rstrip())
         say.say("")

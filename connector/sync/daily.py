@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import structlog
 
+from connector.clock import Clock
 from connector.ledger.unit_of_work import Ledger
 from connector.sync.engine import SyncEngine
 from connector.workflows.moments import Moments
@@ -20,10 +21,14 @@ DAILY_HOUR = 8
 """The UTC hour the daemon runs the job at (besides at start-up)."""
 
 
-def run_daily(engine: SyncEngine) -> int:
+def run_daily(engine: SyncEngine, clock: Clock | None = None) -> int:
     """Announce the time-based facts now due and queue their notifications; return how
-    many facts were new."""
-    ledger = Ledger(engine.sessions, engine.clock, "daily-notifications")
+    many facts were new.
+
+    Args:
+        clock: the time to run at (the engine's; the demo passes the emulators' moved time).
+    """
+    ledger = Ledger(engine.sessions, clock or engine.clock, "daily-notifications")
     settings = engine.config.notifications
     announced = Moments(settings).run(ledger)
     queued = CatalogStep(settings).run(ledger)

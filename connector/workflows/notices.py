@@ -174,7 +174,7 @@ def _queue(uow: UnitOfWork, event: Event, row: Announcement, recipient: str,
                         data={**row.data, "event": event.label}, created_at=uow.now)
     if event.audience == CUSTOMER and not recipient:
         note.status, note.last_error = NotificationStatus.FAILED, NO_CUSTOMER_ADDRESS
-        log.warning("customer notification skipped", notification_event=event.label,
+        log.info("customer notification skipped", notification_event=event.label,
                     fact=row.key, reason=NO_CUSTOMER_ADDRESS)
         result.skipped += 1
     else:
