@@ -192,12 +192,12 @@ def _retry_later(uow: UnitOfWork, ids: list[int], reason: str, result: Sent) -> 
     has used its :data:`MAX_ATTEMPTS` is dead-lettered instead. Return how many wait."""
     waiting = 0
     for row in _rows(uow, ids):
+        if row.attempts + 1 >= MAX_ATTEMPTS:  # _fail_all counts this last attempt
+            result.failed += _fail_all(uow, [row], f"{reason}; given up after "
+                                       f"{row.attempts + 1} attempts")
+            continue
         row.attempts += 1
         row.last_error = reason
-        if row.attempts >= MAX_ATTEMPTS:
-            result.failed += _fail_all(uow, [row], f"{reason}; given up after "
-                                       f"{row.attempts} attempts")
-            continue
         wait = min(FIRST_BACKOFF * 2 ** (row.attempts - 1), MAX_BACKOFF)
         retry = uow.session.get(NotificationRetry, row.id) or NotificationRetry(
             notification_id=row.id, next_attempt_at=uow.now)

@@ -171,7 +171,7 @@ def _queue(uow: UnitOfWork, event: Event, row: Announcement, recipient: str,
         return
     note = Notification(key=key, kind=event.kind, recipient=recipient,
                         subject=event.summary[:1].upper() + event.summary[1:],
-                        data={**row.data, "event": event.label}, created_at=uow.now)
+                        data=dict(row.data), created_at=uow.now)
     if event.audience == CUSTOMER and not recipient:
         note.status, note.last_error = NotificationStatus.FAILED, NO_CUSTOMER_ADDRESS
         log.info("customer notification skipped", notification_event=event.label,

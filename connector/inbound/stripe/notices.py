@@ -10,12 +10,15 @@ in the same transaction:
 * :class:`PaymentReceived`: an invoice was paid (``payment_confirmation``);
 * :class:`PaymentDeclined`: a payment attempt failed (``payment_declined``), with the hosted
   invoice page where the customer updates the card.
+
+History is not news: a payment older than :data:`NEWS_WINDOW` when learned, and a
+subscription state listed by reconciliation, are applied to the ledger but not announced.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from sqlalchemy import select
@@ -36,6 +39,9 @@ from connector.mapping.money import from_minor
 PURCHASED_FROM = frozenset({None, SubscriptionStatus.POTENTIAL, SubscriptionStatus.TRIALING,
                             SubscriptionStatus.INCOMPLETE})
 """Statuses a subscription leaves when it is purchased (becomes active the first time)."""
+NEWS_WINDOW = timedelta(days=7)
+"""A payment older than this when it is learned (imported history, a long outage) is
+recorded but not announced."""
 
 
 @dataclass(frozen=True)
@@ -117,8 +123,10 @@ def subscription_changed(uow: UnitOfWork, subscription: Subscription,
     if status is None:
         return
     old, new = status
+    trial_end = subscription.trial_end
     if new == SubscriptionStatus.TRIALING and old != SubscriptionStatus.TRIALING:
-        trial_end = subscription.trial_end
+        if trial_end is not None and trial_end <= uow.now:
+            return  # a trial already over is no signup news
         details = {**plan_data(uow, subscription),
                    "trial_end": trial_end.date().isoformat() if trial_end else ""}
         announce(uow, TrialStarted(subscription.id, subscription.account_id, details,
@@ -135,6 +143,8 @@ def money_recorded(uow: UnitOfWork, money: MoneyFact, invoice: Invoice,
     kind, external_id, amount = money.kind, money.external_id, money.amount
     if kind not in (MoneyKind.PAYMENT, MoneyKind.FAILED_PAYMENT):
         return
+    if money.at is not None and money.at < uow.now - NEWS_WINDOW:
+        return  # history (an import, a reconciliation): no longer news to anyone
     attempt = external_id.rpartition(":attempt:")[2] if ":attempt:" in external_id else None
     details = {"account": account_data(uow, subscription.account_id), "invoice": {
         "number": invoice.number or "", "amount": display(amount, invoice.currency),

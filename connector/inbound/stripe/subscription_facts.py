@@ -62,7 +62,8 @@ def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
         stripe_time = _changed_at(changes, stripe_sub) if listed else None
         uow.record("subscription", subscription.id, "stripe", ChangeKind.UPDATE, changes,
                    source_ts=stripe_time or source_ts)
-    notices.subscription_changed(uow, subscription, changes, activated=always_write)
+    if not listed:  # reconciliation's copies are history, not news
+        notices.subscription_changed(uow, subscription, changes, activated=always_write)
     if changes or always_write:
         commands.enqueue(uow, commands.SubscriptionWrite(
             subscription.id, {**salesforce_json(values), "Sync_Error__c": None}, write_reason))
