@@ -75,6 +75,7 @@ class SyncMetrics:
             self.written.labels(system, sobject).inc(count)
         self.notifications.labels("sent").inc(len(report.sent.sent))
         self.notifications.labels("failed").inc(report.sent.failed)
+        self.notifications.labels("deferred").inc(report.sent.deferred)
 
     def webhook_timer(self, app: ASGIApp) -> ASGIApp:
         """``app`` (the webhook receiver) with each POST's answer counted and timed."""
