@@ -66,8 +66,11 @@ class Queued:
 
 @dataclass(frozen=True)
 class _ConnectionNotice:
+    """A system's connection went bad or came back: the ``sequence``-th such change of it
+    (its key), with the template data in ``details``."""
+
     FACT: ClassVar[str]
-    event_id: int
+    sequence: int
     system: str
     details: dict[str, Any]
     account_id: None = None
@@ -76,16 +79,17 @@ class _ConnectionNotice:
 
     @property
     def key(self) -> str:
-        return str(self.event_id)
+        """The change's sequence number for its system."""
+        return str(self.sequence)
 
     def data(self) -> dict[str, Any]:
+        """The template data."""
         return dict(self.details)
 
 
 @dataclass(frozen=True)
 class StripeConnection(_ConnectionNotice):
-    """Stripe became unreachable (or refused us), or recovered (the ``event_id``-th such
-    change)."""
+    """Stripe became unreachable (or refused us), or recovered."""
 
     FACT: ClassVar[str] = "stripe_connection"
 
