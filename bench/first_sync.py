@@ -209,16 +209,21 @@ def _count_queries(engine: SyncEngine) -> Counter[str]:
     return tally
 
 
-STEPS = {"_salesforce_reads": "read Salesforce", "_stripe_reads": "read Stripe",
+STEPS = {"reads.run": "read Salesforce", "_stripe_reads": "read Stripe",
          "_activate": "activate in Stripe", "_update_stripe": "update Stripe",
          "_write": "write Salesforce", "_notify": "send emails"}
+"""The cycle's steps: ``owner.method`` on the engine (``reads`` is its Salesforce reads)."""
 
 
 def _time_steps(engine: SyncEngine) -> dict[str, float]:
     """Seconds each step of the cycle takes, by wrapping the engine's step methods."""
     seconds: dict[str, float] = {}
-    for method, name in STEPS.items():
-        step = getattr(engine, method)
+    for path, name in STEPS.items():
+        *owners, method = path.split(".")
+        owner: Any = engine
+        for attribute in owners:
+            owner = getattr(owner, attribute)
+        step = getattr(owner, method)
 
         def timed(*args: Any, step: Any = step, name: str = name) -> Any:
             started = time.perf_counter()
@@ -227,7 +232,7 @@ def _time_steps(engine: SyncEngine) -> dict[str, float]:
             finally:
                 seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - started
 
-        setattr(engine, method, timed)
+        setattr(owner, method, timed)
     return seconds
 
 

@@ -52,7 +52,7 @@ def customer(args: argparse.Namespace) -> int:
         if len(found) != 1:
             _not_one(args.account, found)
             return EXIT_NOT_FOUND
-        view = customer_view(session, found[0], _seat_products(config))
+        view = customer_view(session, found[0], seat_products(config))
     if getattr(args, "format", "text") == "json":
         print_json(view)
     else:
@@ -85,7 +85,7 @@ def _not_one(key: str, found: list[Account]) -> None:
           "the ledger id or Salesforce Id", file=sys.stderr)
 
 
-def _seat_products(config: Config) -> tuple[str, ...]:
+def seat_products(config: Config) -> tuple[str, ...]:
     """license.toml's products sold by the seat (all, when the mappings cannot be read)."""
     try:
         licence = load_mapping_set(config).license

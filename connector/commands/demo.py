@@ -40,7 +40,8 @@ from connector.commands.sync_commands import Daemon
 from connector.config import Config, load_config
 from connector.log import configure_logging
 from connector.secrets import Secrets
-from connector.sync.engine import CycleReport, SyncEngine
+from connector.sync.engine import SyncEngine
+from connector.sync.report import CycleReport
 from connector.sync.wiring import build_engine
 
 if TYPE_CHECKING:  # names for annotations only; the emulators are loaded by _emulators()

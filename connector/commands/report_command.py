@@ -2,6 +2,8 @@
 
 ``--from``/``--to`` take months ``YYYY-MM`` (UTC), ``--format`` is ``table`` (rich on a
 terminal, plain when piped), ``csv`` or ``json``; ``--chart FILE.png`` also draws it.
+``reconciliation --live`` re-reads both systems (see
+:mod:`connector.commands.live_reconciliation`); every other report reads the ledger only.
 Exit codes: 0 printed; 1 the report found differences (``reconciliation``); 2 a usage
 mistake (unknown report, bad month, ``--from`` after ``--to``, unknown account).
 """
@@ -16,6 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connector.clock import SystemClock
+from connector.commands.customer_command import seat_products
+from connector.commands.live_reconciliation import live_reconciliation
 from connector.commands.sync_commands import load
 from connector.errors import ConfigError
 from connector.ledger.models import Account, Link, System
@@ -34,6 +38,7 @@ from connector.reports.registry import ACCOUNT, CURRENCY, MONTHS
 from connector.sync.wiring import open_ledger
 
 EXIT_DIFFERENCES = 1
+LIVE_REPORT = "reconciliation"
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
 
 
@@ -50,9 +55,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--currency", metavar="CODE", type=_currency,
                         help="only this currency (reports that mix currencies)")
     parser.add_argument("--account", metavar="ID",
-                        help="only this account: its Salesforce Id or ledger id (acv, pipeline)")
+                        help="only this account: its Salesforce Id or ledger id (acv, pipeline, "
+                             "customer-summary)")
     parser.add_argument("--chart", metavar="FILE.png", type=Path,
                         help="also draw the report as a PNG chart")
+    parser.add_argument("--live", action="store_true",
+                        help="reconciliation only: re-read Salesforce and Stripe now (API "
+                             "calls, within the budget) instead of the ledger's copies")
     parser.epilog = ("exit codes: 0 printed, 1 differences found (reconciliation), 2 a usage "
                      "mistake; 'crm-connector report list' describes each report")
 
@@ -77,11 +86,13 @@ def report(args: argparse.Namespace) -> int:
         return 0
     spec = find(args.name)
     _check_options(spec, args)
-    _, sessions = open_ledger(load(args))
+    config = load(args)
+    _, sessions = open_ledger(config)
     with sessions() as session:
         query = ReportQuery(now=SystemClock().now(), start=args.start, end=args.end,
-                            currency=args.currency, account=_account(session, args.account))
-        rows = spec.build(session, query)
+                            currency=args.currency, account=_account(session, args.account),
+                            seat_products=seat_products(config))
+        rows = live_reconciliation(config, session) if args.live else spec.build(session, query)
     render(spec.columns, rows, "table" if args.format == "text" else args.format)
     if args.chart is not None and spec.chart is not None:
         draw_chart(spec.chart, rows, args.chart)
@@ -97,6 +108,8 @@ def _check_options(spec: ReportSpec, args: argparse.Namespace) -> None:
         problems.append(f"report {spec.name}: takes no --currency")
     if ACCOUNT not in spec.options and args.account:
         problems.append(f"report {spec.name}: takes no --account")
+    if args.live and spec.name != LIVE_REPORT:
+        problems.append(f"report {spec.name}: takes no --live (only {LIVE_REPORT} does)")
     if args.chart is not None and spec.chart is None:
         problems.append(f"report {spec.name}: cannot be drawn (--chart)")
     if args.start and args.end and args.start > args.end:

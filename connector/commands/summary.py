@@ -6,7 +6,7 @@ Salesforce records, sent 12 emails, 0 errors, 34 Salesforce calls, 12.4 s``.
 
 from __future__ import annotations
 
-from connector.sync.engine import CycleReport
+from connector.sync.report import CycleReport
 
 
 def cycle_summary(report: CycleReport, salesforce_calls: int, seconds: float) -> str:

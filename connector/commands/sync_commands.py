@@ -32,8 +32,9 @@ from connector.ops.metrics import ClientCollector
 from connector.secrets import Secrets
 from connector.service import ServiceLink, ledger_lock, systemd_link
 from connector.sync.daily import DAILY_HOUR, run_daily
-from connector.sync.engine import CycleReport, SyncEngine
+from connector.sync.engine import SyncEngine
 from connector.sync.mapping_reload import MappingReloader
+from connector.sync.report import CycleReport
 from connector.sync.wiring import build_engine, load_mapping_set
 from connector.webhook.server import webhook_server
 

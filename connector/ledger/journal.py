@@ -60,14 +60,12 @@ def record_change(
 
     Args:
         session: the session of the ingest transaction.
-        entity_type: e.g. ``"subscription"``.
-        entity_id: the entity's ledger id.
-        source: who changed it (a :class:`~connector.ledger.models.Source` value).
-        source_ts: when the source says it changed, if it says.
+        entity_type: e.g. ``"subscription"``, with ``entity_id`` its ledger id.
+        source: who changed it (a :class:`~connector.ledger.models.Source` value), and
+            ``source_ts`` when the source says it changed, if it says.
         kind: ``create``, ``update`` or ``delete``.
         diff: ``{field: [old, new]}`` as returned by :func:`diff`.
-        recorded_at: now, from the caller's clock.
-        run_id: the sync run or batch that made the change.
+        recorded_at: now, from the caller's clock; ``run_id`` the sync run or batch.
 
     Raises:
         ValueError: an update with an empty diff (there is nothing to record).

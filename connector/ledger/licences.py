@@ -25,10 +25,10 @@ from connector.ledger.models import (
     ID_LENGTH,
     Base,
     BigIntegerKey,
-    _Entity,
-    _fk,
-    _ledger_id,
-    _one_of,
+    EntityTimestamps,
+    foreign_key,
+    ledger_id_column,
+    one_of,
 )
 
 
@@ -48,18 +48,18 @@ class FactKind(StrEnum):
     LICENSE_DISCREPANCY = "license_discrepancy"
 
 
-class Licence(_Entity, Base):
+class Licence(EntityTimestamps, Base):
     """One customer licence as the licence object holds it."""
 
     __tablename__ = "licences"
     __table_args__ = (
-        _one_of("status", LicenceStatus),
+        one_of("status", LicenceStatus),
         CheckConstraint("seats >= -1", name="seats_site_or_count"),
         CheckConstraint("used_seats >= 0", name="used_seats_non_negative"),
     )
 
-    id: Mapped[str] = _ledger_id("lic")
-    account_id: Mapped[str] = _fk("accounts.id", nullable=False)
+    id: Mapped[str] = ledger_id_column("lic")
+    account_id: Mapped[str] = foreign_key("accounts.id", nullable=False)
     source_object: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
     expiration: Mapped[date | None]
@@ -87,12 +87,12 @@ class LicenceFact(Base):
     """A licence change or discrepancy, recorded once (its ``key`` is unique)."""
 
     __tablename__ = "licence_facts"
-    __table_args__ = (_one_of("kind", FactKind),)
+    __table_args__ = (one_of("kind", FactKind),)
 
     id: Mapped[int] = mapped_column(BigIntegerKey, primary_key=True)
     key: Mapped[str] = mapped_column(String(255), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
     event: Mapped[str] = mapped_column(String(32))
-    account_id: Mapped[str] = _fk("accounts.id", nullable=False)
+    account_id: Mapped[str] = foreign_key("accounts.id", nullable=False)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     occurred_at: Mapped[datetime] = mapped_column(index=True)

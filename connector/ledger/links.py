@@ -80,6 +80,25 @@ def link_many(
         LinkConflictError: a pair that :func:`link` would refuse (nothing is written then).
     """
     system = str(system)
+    by_external, by_entity = _existing_links(session, entity_type, system, object_type, pairs)
+    new = []
+    for entity_id, external_id in pairs:
+        _refuse_conflict(by_external, by_entity, (entity_type, entity_id), system=system,
+                         object_type=object_type, external_id=external_id)
+        if external_id not in by_external:
+            new.append({"entity_type": entity_type, "entity_id": entity_id, "system": system,
+                        "object_type": object_type, "external_id": external_id})
+            by_external[external_id] = (entity_type, entity_id)
+            by_entity[entity_id] = external_id
+    if new:
+        session.execute(insert(metadata.tables["links"]), new)
+
+
+def _existing_links(session: Session, entity_type: str, system: str, object_type: str,
+                    pairs: Sequence[tuple[str, str]],
+                    ) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
+    """The links already there for ``pairs``: owner by external id, external id by entity
+    id (two queries per ``CHUNK`` pairs)."""
     by_external: dict[str, tuple[str, str]] = {}
     by_entity: dict[str, str] = {}
     for start in range(0, len(pairs), CHUNK):
@@ -92,24 +111,24 @@ def link_many(
                 Link.entity_type == entity_type, Link.system == system,
                 Link.object_type == object_type, Link.entity_id.in_([i for i, _ in chunk]))):
             by_entity[found.entity_id] = found.external_id
-    new = []
-    for entity_id, external_id in pairs:
-        owner = by_external.get(external_id, (entity_type, entity_id))
-        if owner != (entity_type, entity_id):
-            raise LinkConflictError(
-                f"{system} {object_type} {external_id} is already linked to {owner[0]} "
-                f"{owner[1]}, not {entity_type} {entity_id}")
-        if by_entity.get(entity_id, external_id) != external_id:
-            raise LinkConflictError(
-                f"{entity_type} {entity_id} is already linked to {system} {object_type} "
-                f"{by_entity[entity_id]}, not {external_id}")
-        if external_id not in by_external:
-            new.append({"entity_type": entity_type, "entity_id": entity_id, "system": system,
-                        "object_type": object_type, "external_id": external_id})
-            by_external[external_id] = (entity_type, entity_id)
-            by_entity[entity_id] = external_id
-    if new:
-        session.execute(insert(metadata.tables["links"]), new)
+    return by_external, by_entity
+
+
+def _refuse_conflict(by_external: dict[str, tuple[str, str]], by_entity: dict[str, str],
+                     entity: tuple[str, str], *, system: str, object_type: str,
+                     external_id: str) -> None:
+    """Raise :class:`LinkConflictError` where linking ``entity`` to ``external_id`` would
+    take a link another entity holds, or replace the entity's own."""
+    entity_type, entity_id = entity
+    owner = by_external.get(external_id, entity)
+    if owner != entity:
+        raise LinkConflictError(
+            f"{system} {object_type} {external_id} is already linked to {owner[0]} "
+            f"{owner[1]}, not {entity_type} {entity_id}")
+    if by_entity.get(entity_id, external_id) != external_id:
+        raise LinkConflictError(
+            f"{entity_type} {entity_id} is already linked to {system} {object_type} "
+            f"{by_entity[entity_id]}, not {external_id}")
 
 
 def externals_of(session: Session, entity_type: str, entity_ids: Sequence[str],

@@ -63,9 +63,16 @@ def upsert_mirror(uow: UnitOfWork, model: type[E], sobject: str, salesforce_id: 
         uow.record(entity_type, str(row.id), "salesforce", ChangeKind.CREATE,
                    diff({}, values), source_ts=source_ts)
         return row
+    _update(uow, row, entity_type, values, source_ts=source_ts, kept=kept)
+    return row
+
+
+def _update(uow: UnitOfWork, row: Any, entity_type: str, values: Mapping[str, Any], *,
+            source_ts: datetime | None, kept: Mapping[str, Any] | None) -> None:
+    """Set ``values`` and ``kept`` on ``row``; journal what changed (a restore too)."""
     changes = diff({k: getattr(row, k) for k in values}, values)
     if getattr(row, "deleted_at", None) is not None:  # read again, so restored from the bin
-        changes["deleted_at"] = [row.deleted_at, None]  # type: ignore[attr-defined]
+        changes["deleted_at"] = [row.deleted_at, None]
     for column, (_, new) in changes.items():
         setattr(row, column, new)
     for column, value in (kept or {}).items():
@@ -74,7 +81,6 @@ def upsert_mirror(uow: UnitOfWork, model: type[E], sobject: str, salesforce_id: 
         row.updated_at = uow.now
         uow.record(entity_type, str(row.id), "salesforce", ChangeKind.UPDATE,
                    changes, source_ts=source_ts)
-    return row
 
 
 def salesforce_json(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The operations surface: connection states, metrics, health, the listener, diagnose.
+"""The operations surface: connection states, metrics, health, the listener (with the
+``/dashboard`` page of reports), diagnose.
 
 Others import from here: :class:`OpsHooks` (the engine's hooks), :class:`ConnectionStates`,
 :class:`ConnectionStateChanged` (the fact notifications are built from) and

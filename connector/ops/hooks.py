@@ -26,7 +26,7 @@ from connector.ops.states import ADMIN_PAUSE, SYSTEMS, ConnectionStates, first_l
 
 if TYPE_CHECKING:
     from connector.ops.metrics import SyncMetrics
-    from connector.sync.engine import CycleReport
+    from connector.sync.report import CycleReport
 
 log = structlog.get_logger(__name__)
 

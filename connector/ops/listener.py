@@ -1,9 +1,11 @@
-"""The operations listener ``run`` serves on ``[ops] listen``: metrics and health.
+"""The operations listener ``run`` serves on ``[ops] listen``: metrics, health, dashboard.
 
 ``GET /metrics`` (Prometheus text from the registry passed in), ``GET /healthz`` (the
 ledger answers; 503 with the reason otherwise), ``GET /readyz`` (503 with a JSON body
-saying why when the last successful cycle is stale or a connection is in error). Served by
-uvicorn in a background thread, like the webhook receiver; loopback by default.
+saying why when the last successful cycle is stale or a connection is in error),
+``GET /dashboard`` (the reports as one read-only HTML page, see
+:mod:`connector.ops.dashboard`; 503 in plain text when the ledger cannot be read). Served
+by uvicorn in a background thread, like the webhook receiver; loopback by default.
 """
 
 from __future__ import annotations
@@ -15,20 +17,30 @@ from datetime import datetime
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from connector.clock import Clock
 from connector.config import Config
 from connector.errors import ConfigError
+from connector.ops.dashboard import Dashboard
 from connector.ops.health import Verdict, health, readiness
 from connector.ops.hooks import OpsHooks
 from connector.ops.metrics import ClientCollector, LedgerCollector, StateCollector, SyncMetrics
+from connector.ops.states import first_line
 from connector.webhook.runner import BackgroundServer
 
 log = structlog.get_logger(__name__)
+PAGE_HEADERS = {
+    # The page is self-contained: inline styles and SVG, no script, nothing fetched.
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                               "img-src data:; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,7 @@ class OpsEndpoints:
         poll_interval: ``salesforce.poll_interval``.
         clock: the daemon's clock.
         started: when the daemon started.
+        pages: renders ``/dashboard`` (None: built from the hooks' ledger and clock).
     """
 
     registry: CollectorRegistry
@@ -48,6 +61,7 @@ class OpsEndpoints:
     poll_interval: int
     clock: Clock
     started: datetime
+    pages: Dashboard | None = None
 
     async def metrics(self, request: Request) -> Response:
         """``GET /metrics``."""
@@ -67,6 +81,15 @@ class OpsEndpoints:
                               now=self.clock.now(), poll_interval=self.poll_interval))
         return _answer(verdict)
 
+    async def dashboard(self, request: Request) -> Response:
+        """``GET /dashboard``."""
+        pages = self.pages or Dashboard(self.hooks.sessions, self.clock)
+        try:
+            page = await asyncio.to_thread(pages.page)
+        except SQLAlchemyError as exc:
+            return PlainTextResponse(f"ledger unreachable: {first_line(exc)}", status_code=503)
+        return HTMLResponse(page, headers=PAGE_HEADERS)
+
 
 def _answer(verdict: Verdict) -> JSONResponse:
     return JSONResponse(verdict.body(), status_code=200 if verdict.ok else 503)
@@ -78,6 +101,7 @@ def build_app(endpoints: OpsEndpoints) -> Starlette:
         Route("/metrics", endpoints.metrics, methods=["GET"]),
         Route("/healthz", endpoints.healthz, methods=["GET"]),
         Route("/readyz", endpoints.readyz, methods=["GET"]),
+        Route("/dashboard", endpoints.dashboard, methods=["GET"]),
     ])
 
 
@@ -101,7 +125,8 @@ class Operations:
             self.registry.register(collector)
         self._config = config
         self._endpoints = OpsEndpoints(self.registry, hooks, config.salesforce.poll_interval,
-                                       hooks.clock, hooks.clock.now())
+                                       hooks.clock, hooks.clock.now(),
+                                       Dashboard(hooks.sessions, hooks.clock))
         self._thread: BackgroundServer | None = None
 
     @property

@@ -35,7 +35,8 @@ from connector.ledger.models import (
 from connector.ops.states import ConnectionStates
 
 if TYPE_CHECKING:
-    from connector.sync.engine import CycleReport, Services
+    from connector.sync.report import CycleReport
+from connector.sync.services import Services
 
 ASGIApp = Callable[..., Any]
 CYCLE_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900)

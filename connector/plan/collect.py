@@ -34,7 +34,8 @@ from connector.ledger.unit_of_work import Ledger
 from connector.notify.digest import Digest, Entry, group
 from connector.plan.records import Change, FieldChange, Plan, fields_of
 from connector.plan.salesforce import salesforce_changes
-from connector.sync.engine import CycleReport, SyncEngine
+from connector.sync.engine import SyncEngine
+from connector.sync.report import CycleReport
 from connector.workflows.subscription_edits import ACTIVATE
 
 WRITE_BACK = "then writes the Stripe ids and billing facts back to Subscription__c"

@@ -62,9 +62,9 @@ def draw_chart(chart: Chart, rows: Sequence[Row], path: Path) -> None:
         ConfigError: matplotlib is not installed, or ``path`` cannot be written.
     """
     figure = _figure()
-    panels = _panels(chart, rows)
-    for index, (name, panel_rows) in enumerate(panels.items()):
-        axes = figure.add_subplot(len(panels), 1, index + 1)
+    found = panels(chart, rows)
+    for index, (name, panel_rows) in enumerate(found.items()):
+        axes = figure.add_subplot(len(found), 1, index + 1)
         _draw(axes, chart, panel_rows)
         axes.set_title(f"{chart.title} ({name})" if name else chart.title)
     figure.tight_layout()
@@ -74,7 +74,7 @@ def draw_chart(chart: Chart, rows: Sequence[Row], path: Path) -> None:
         raise ConfigError([f"--chart {path}: cannot write it: {exc.strerror or exc}"]) from None
 
 
-def _panels(chart: Chart, rows: Sequence[Row]) -> dict[str, list[Row]]:
+def panels(chart: Chart, rows: Sequence[Row]) -> dict[str, list[Row]]:
     """The rows of each panel, by the panel column's value ("" for a single panel)."""
     panels: dict[str, list[Row]] = {}
     for row in rows:

@@ -91,6 +91,8 @@ class ReportQuery:
         end: ``--to``, None for the current month.
         currency: ``--currency`` (lowercase), None for every currency.
         account: ``--account``, a ledger id of an account (resolved by the command).
+        seat_products: the ``ProductCode`` of the products sold by the seat
+            (``license.toml``; empty: every product), for ``customer-summary``.
     """
 
     now: datetime
@@ -98,6 +100,7 @@ class ReportQuery:
     end: Month | None = None
     currency: str | None = None
     account: str | None = None
+    seat_products: tuple[str, ...] = ()
 
     def span(self, first_seen: datetime | date | str | None) -> list[Month]:
         """The months the report covers, given the first moment (or month) it has data for.

@@ -15,6 +15,7 @@ One row per difference; the command exits 1 when there is any.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,22 +40,42 @@ from connector.reports.period import ReportQuery
 from connector.reports.spec import Row
 
 SUBSCRIPTION_WRITE = "upsert:Subscription__c"
+BULK_AFTER = 100
 LAGGING = (OutboxStatus.FAILED, OutboxStatus.DEAD)
 
 
-class _Ids:
+class Ids:
     """The Salesforce and Stripe ids of ledger entities, looked up as needed (only the rows
-    that differ, and the objects Stripe sent, need them)."""
+    that differ, and the objects Stripe sent, need them): one query each for the first
+    :data:`BULK_AFTER` of a kind, then every link of that kind at once (a ledger with
+    thousands of differences would otherwise cost two queries a row)."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._asked: Counter[tuple[str, System]] = Counter()
+        self._tables: dict[tuple[str, System], dict[str, str]] = {}
 
     def external(self, entity_type: str, entity_id: str, system: System) -> str | None:
         """The id ``entity_id`` has in ``system``."""
+        kind = (entity_type, system)
+        if kind not in self._tables and self._asked[kind] >= BULK_AFTER:
+            self._tables[kind] = self._all(entity_type, system)
+        if kind in self._tables:
+            return self._tables[kind].get(entity_id)
+        self._asked[kind] += 1
         found: str | None = self._session.scalar(select(Link.external_id).where(
             Link.entity_type == entity_type, Link.entity_id == entity_id,
-            Link.system == system).limit(1))
+            Link.system == system).order_by(Link.id).limit(1))
         return found
+
+    def _all(self, entity_type: str, system: System) -> dict[str, str]:
+        table: dict[str, str] = {}
+        for entity_id, external_id in self._session.execute(
+                select(Link.entity_id, Link.external_id).where(
+                    Link.entity_type == entity_type, Link.system == system)
+                .order_by(Link.id)):
+            table.setdefault(entity_id, external_id)
+        return table
 
     def entity(self, object_type: str, stripe_id: str) -> str | None:
         """The ledger id of the Stripe object ``stripe_id``."""
@@ -67,10 +88,10 @@ class _Ids:
 def reconciliation(session: Session, query: ReportQuery) -> list[Row]:
     """Every difference found, as rows {entity, ledger_id, salesforce_id, stripe_id, field,
     ledger, salesforce, stripe} (a side's value is None where it has nothing to say)."""
-    ids = _Ids(session)
+    ids = Ids(session)
     snapshots = _stripe_snapshots(session)
-    return [*_missing_links(session, ids), *_stripe_subscriptions(session, snapshots, ids),
-            *_stripe_invoices(session, snapshots, ids), *_unbooked_payments(session, ids),
+    return [*missing_links(session, ids), *_stripe_subscriptions(session, snapshots, ids),
+            *_stripe_invoices(session, snapshots, ids), *unbooked_payments(session, ids),
             *_salesforce_subscriptions(session, ids)]
 
 
@@ -79,8 +100,10 @@ def has_differences(rows: Sequence[Row]) -> bool:
     return bool(rows)
 
 
-def _row(ids: _Ids, entity: str, ledger_id: str, field: str, ledger: Any, *,
+def difference(ids: Ids, entity: str, ledger_id: str, field: str, ledger: Any, *,
          salesforce: Any = None, stripe: Any = None) -> Row:
+    """One difference about ``ledger_id``: each side's value as text (None: nothing to say),
+    with the entity's Salesforce and Stripe ids."""
     return {"entity": entity, "ledger_id": ledger_id,
             "salesforce_id": ids.external(entity, ledger_id, System.SALESFORCE),
             "stripe_id": ids.external(entity, ledger_id, System.STRIPE), "field": field,
@@ -91,7 +114,7 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _missing_links(session: Session, ids: _Ids) -> list[Row]:
+def missing_links(session: Session, ids: Ids) -> list[Row]:
     """Billing subscriptions without an id in Salesforce or in Stripe (an anti-join)."""
     rows: list[Row] = []
     for system, field in ((System.STRIPE, "stripe_id"), (System.SALESFORCE, "salesforce_id")):
@@ -101,7 +124,7 @@ def _missing_links(session: Session, ids: _Ids) -> list[Row]:
             Subscription.status.in_([str(s) for s in LIVE]),
             Subscription.deleted_at.is_(None), ~linked.exists()).order_by(Subscription.id))
         for sub_id, status in found:
-            rows.append(_row(ids, "subscription", sub_id, field, status,
+            rows.append(difference(ids, "subscription", sub_id, field, status,
                              **{system.value: "(missing)"}))
     return rows
 
@@ -119,7 +142,7 @@ def _stripe_snapshots(session: Session) -> dict[tuple[str, str], dict[str, Any]]
 
 
 def _stripe_subscriptions(session: Session, snapshots: dict[tuple[str, str], dict[str, Any]],
-                          ids: _Ids) -> list[Row]:
+                          ids: Ids) -> list[Row]:
     rows: list[Row] = []
     for (kind, stripe_id), obj in snapshots.items():
         ledger_id = ids.entity("subscription", stripe_id) if kind == "subscription" else None
@@ -129,38 +152,41 @@ def _stripe_subscriptions(session: Session, snapshots: dict[tuple[str, str], dic
         items = [i for i in sub.items if i.deleted_at is None]
         theirs = (obj.get("items") or {}).get("data") or []
         if obj.get("status") != sub.status:
-            rows.append(_row(ids, "subscription", sub.id, "status", sub.status,
+            rows.append(difference(ids, "subscription", sub.id, "status", sub.status,
                              stripe=obj.get("status")))
-        ours_qty, their_qty = sum(i.quantity for i in items), _quantity(theirs)
+        ours_qty, their_qty = sum(i.quantity for i in items), stripe_quantity(theirs)
         if theirs and ours_qty != their_qty:
-            rows.append(_row(ids, "subscription", sub.id, "quantity", ours_qty, stripe=their_qty))
+            rows.append(difference(ids, "subscription", sub.id, "quantity", ours_qty,
+                                   stripe=their_qty))
         rows += _price_rows(sub, items, theirs, ids)
     return rows
 
 
-def _quantity(items: list[dict[str, Any]]) -> int:
+def stripe_quantity(items: list[dict[str, Any]]) -> int:
+    """A Stripe subscription's quantity: its items' quantities summed (1 where unset)."""
     return sum(int(item.get("quantity") or 1) for item in items)
 
 
 def _price_rows(sub: Subscription, items: list[SubscriptionItem],
-                theirs: list[dict[str, Any]], ids: _Ids) -> list[Row]:
+                theirs: list[dict[str, Any]], ids: Ids) -> list[Row]:
     ours = sorted(ids.external("price", i.price_id, System.STRIPE) or i.price_id
                   for i in items if i.price_id)
-    stripe = sorted(str(_price_id(item)) for item in theirs if _price_id(item))
+    stripe = sorted(str(price_id(item)) for item in theirs if price_id(item))
     if not ours or not stripe or ours == stripe:
         return []
-    return [_row(ids, "subscription", sub.id, "price", ",".join(ours),
+    return [difference(ids, "subscription", sub.id, "price", ",".join(ours),
                  stripe=",".join(stripe))]
 
 
-def _price_id(item: dict[str, Any]) -> str | None:
+def price_id(item: dict[str, Any]) -> str | None:
+    """The Stripe price id of a subscription item (expanded or not)."""
     price = item.get("price")
     found = price.get("id") if isinstance(price, dict) else price
     return None if found is None else str(found)
 
 
 def _stripe_invoices(session: Session, snapshots: dict[tuple[str, str], dict[str, Any]],
-                     ids: _Ids) -> list[Row]:
+                     ids: Ids) -> list[Row]:
     rows: list[Row] = []
     for (kind, stripe_id), obj in snapshots.items():
         ledger_id = ids.entity("invoice", stripe_id) if kind == "invoice" else None
@@ -168,15 +194,15 @@ def _stripe_invoices(session: Session, snapshots: dict[tuple[str, str], dict[str
         if invoice is None or invoice.deleted_at is not None:
             continue
         if obj.get("status") != invoice.status:
-            rows.append(_row(ids, "invoice", invoice.id, "status", invoice.status,
+            rows.append(difference(ids, "invoice", invoice.id, "status", invoice.status,
                              stripe=obj.get("status")))
         if int(obj.get("amount_paid") or 0) != invoice.amount_paid_minor:
-            rows.append(_row(ids, "invoice", invoice.id, "amount_paid",
+            rows.append(difference(ids, "invoice", invoice.id, "amount_paid",
                              invoice.amount_paid_minor, stripe=obj.get("amount_paid")))
     return rows
 
 
-def _unbooked_payments(session: Session, ids: _Ids) -> list[Row]:
+def unbooked_payments(session: Session, ids: Ids) -> list[Row]:
     """Paid invoices whose booked payments do not add up to what Stripe says was paid."""
     booked = (select(MoneyEntry.invoice_id, func.sum(MoneyEntry.amount_minor).label("total"))
               .where(MoneyEntry.kind == MoneyKind.PAYMENT).group_by(MoneyEntry.invoice_id)
@@ -187,11 +213,11 @@ def _unbooked_payments(session: Session, ids: _Ids) -> list[Row]:
         .outerjoin(booked, booked.c.invoice_id == Invoice.id)
         .where(Invoice.status == InvoiceStatus.PAID, Invoice.deleted_at.is_(None),
                total != Invoice.amount_paid_minor).order_by(Invoice.id))
-    return [_row(ids, "invoice", invoice_id, "payments_booked", int(amount), stripe=paid)
+    return [difference(ids, "invoice", invoice_id, "payments_booked", int(amount), stripe=paid)
             for invoice_id, amount, paid in found]
 
 
-def _salesforce_subscriptions(session: Session, ids: _Ids) -> list[Row]:
+def _salesforce_subscriptions(session: Session, ids: Ids) -> list[Row]:
     delivered: dict[str, dict[str, Any]] = {}
     lagging: dict[str, OutboxOperation] = {}
     writes = session.scalars(select(OutboxOperation).where(
@@ -205,12 +231,12 @@ def _salesforce_subscriptions(session: Session, ids: _Ids) -> list[Row]:
             lagging[ledger_id] = write
     rows: list[Row] = []
     for ledger_id, write in lagging.items():
-        rows.append(_row(ids, "subscription", ledger_id, "salesforce_write", "not delivered",
+        rows.append(difference(ids, "subscription", ledger_id, "salesforce_write", "not delivered",
                          salesforce=f"{write.status}: {write.last_error or ''}".strip()))
     for ledger_id, fields in delivered.items():
         sub = session.get(Subscription, ledger_id)
         shown = salesforce_status(sub) if sub is not None else None
         if shown and "Status__c" in fields and fields["Status__c"] != shown:
-            rows.append(_row(ids, "subscription", ledger_id, "Status__c", shown,
+            rows.append(difference(ids, "subscription", ledger_id, "Status__c", shown,
                              salesforce=fields["Status__c"]))
     return rows

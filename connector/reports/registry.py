@@ -5,7 +5,14 @@ from __future__ import annotations
 import difflib
 
 from connector.errors import ConfigError
-from connector.reports import pipeline, reconciliation, recurring, revenue, subscribers
+from connector.reports import (
+    customers,
+    pipeline,
+    reconciliation,
+    recurring,
+    revenue,
+    subscribers,
+)
 from connector.reports.spec import Chart, ReportSpec
 
 MONTHS, CURRENCY, ACCOUNT = "months", "currency", "account"
@@ -59,6 +66,12 @@ REPORTS: dict[str, ReportSpec] = {spec.name: spec for spec in (
                Chart("stacked", "close_month", ("weighted",), "Weighted pipeline",
                      split="stage", panel="currency"),
                frozenset({MONTHS, CURRENCY, ACCOUNT})),
+    ReportSpec("customer-summary",
+               "per account: licence, seats bought and used, utilisation, MRR, billing "
+               "status and last payment",
+               customers.COLUMNS, customers.customer_summary,
+               Chart("bar", "name", ("mrr",), "MRR by account", panel="currency"),
+               frozenset({ACCOUNT})),
     ReportSpec("reconciliation",
                "differences between Salesforce, Stripe and the ledger, from the ledger's "
                "last-seen copies (exit 1 when any)",

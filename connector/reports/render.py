@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from connector.commands.output import Table, plain, print_json
 from connector.reports.spec import Row
@@ -23,7 +23,7 @@ def render(columns: Sequence[str], rows: Sequence[Row], output: str,
     """Print ``rows`` under ``columns`` in ``output`` (``table``, ``csv`` or ``json``)."""
     out = stream or sys.stdout
     if output == "json":
-        print_json([{key: row.get(key) for key in columns} for row in rows], out)
+        print_json(json_rows(columns, rows), out)
     elif output == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
@@ -32,3 +32,9 @@ def render(columns: Sequence[str], rows: Sequence[Row], output: str,
                              for key in columns])
     else:
         Table(list(columns), [[row.get(key) for key in columns] for row in rows]).print(out)
+
+
+def json_rows(columns: Sequence[str], rows: Sequence[Row]) -> list[dict[str, Any]]:
+    """``rows`` as ``--format json`` prints them: the columns in order, money as decimal
+    strings, moments in ISO 8601 (the dashboard's tables show the same values)."""
+    return [{key: plain(row.get(key)) for key in columns} for row in rows]

@@ -25,7 +25,8 @@ import structlog
 from connector.service.notify import Notifier, watchdog_interval
 from connector.service.progress import CycleMonitor
 from connector.service.status import CycleOutcome, outcome_of, status_line
-from connector.sync.engine import CycleReport, SyncEngine
+from connector.sync.engine import SyncEngine
+from connector.sync.report import CycleReport
 
 log = structlog.get_logger(__name__)
 

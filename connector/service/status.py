@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from connector.sync.engine import CycleReport
+from connector.sync.report import CycleReport
 
 SYSTEMS = ("salesforce", "stripe", "email")
 """The connections a cycle uses, in the order the line lists them."""

@@ -22,7 +22,8 @@ from connector.retry import RetryPolicy
 from connector.salesforce.auth import OAuthAuthenticator
 from connector.salesforce.client import ApiMeter, SalesforceClient, TimeoutSession
 from connector.secrets import Secrets
-from connector.sync.engine import Services, SyncEngine
+from connector.sync.engine import SyncEngine
+from connector.sync.services import Services
 
 SHIPPED_METADATA = Path(__file__).resolve().parents[2] / "salesforce"
 

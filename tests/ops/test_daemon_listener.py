@@ -1,4 +1,5 @@
-"""``run`` in its own process serves /metrics, /healthz and /readyz, and stops with SIGTERM."""
+"""``run`` in its own process serves /metrics, /healthz, /readyz and /dashboard, and stops with
+SIGTERM."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from connector.ops.dashboard import SHOWN
 from crm_emulators.seed import seed_salesforce, seed_stripe
 from crm_emulators.stack import EmulatorStack
 
@@ -66,12 +68,15 @@ def test_run_serves_the_ops_listener(stack: EmulatorStack, tmp_path: Path) -> No
         ready = _until_ready(base, process)
         metrics = requests.get(f"{base}/metrics", timeout=5).text
         health = requests.get(f"{base}/healthz", timeout=5)
+        dashboard = requests.get(f"{base}/dashboard", timeout=30)
     finally:
         process.send_signal(signal.SIGTERM)
         _, logs = process.communicate(timeout=60)
 
     assert ready.json()["connections"] == {"salesforce": "IDLE", "stripe": "IDLE"}
     assert health.json() == {"status": "ok", "reasons": []}
+    assert dashboard.status_code == 200
+    assert all(f'data-report="{name}"' in dashboard.text for name in SHOWN)
     assert 'crm_cycles_total{kind="full",outcome="ok"}' in metrics
     assert "crm_salesforce_api_calls_total" in metrics
     assert "crm_salesforce_api_remaining" in metrics

@@ -16,7 +16,7 @@ from connector.ledger.models import ConnectionState
 from connector.ops.hooks import OpsHooks
 from connector.ops.listener import Operations
 from connector.ops.states import set_paused
-from connector.sync.engine import CycleReport
+from connector.sync.report import CycleReport
 from connector.webhook.server import WebhookServer
 from connector.webhook.signature import SignatureVerifier
 

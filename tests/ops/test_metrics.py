@@ -18,7 +18,7 @@ from connector.ledger.models import (
 )
 from connector.ops.metrics import LedgerCollector, StateCollector, SyncMetrics
 from connector.ops.states import ConnectionStates
-from connector.sync.engine import CycleReport
+from connector.sync.report import CycleReport
 
 
 def _samples(registry: CollectorRegistry) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from connector.ledger.models import Invoice, OutboxOperation, StripeInboxEvent, Subscription
+from connector.reports import reconciliation
 
 from .conftest import Report
 
@@ -81,3 +83,20 @@ def test_a_subscription_missing_in_stripe_and_an_unbooked_payment(report: Report
         ("sub-lost", "salesforce_id", "active", "(missing)", None),
         ("inv-unbooked", "payments_booked", "0", None, "700"),
     ]
+
+
+def test_ids_read_in_bulk_are_the_ids_read_one_by_one(report: Report, books_url: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    _add(books_url,
+         _event("evt_1", {"object": "subscription", "id": "sub_s1", "status": "past_due",
+                          "items": {"data": [{"quantity": 4, "price": "price-pm"}]}}),
+         _event("evt_2", {"object": "invoice", "id": "in_jan", "status": "paid",
+                          "amount_paid": 9000}))
+    one_by_one = report("reconciliation", "--format", "json").rows()
+
+    monkeypatch.setattr(reconciliation, "BULK_AFTER", 0)
+    in_bulk = report("reconciliation", "--format", "json").rows()
+
+    assert in_bulk == one_by_one
+    assert {(r["ledger_id"], r["salesforce_id"], r["stripe_id"]) for r in in_bulk} == {
+        ("sub-s1", "a0s1", "sub_s1"), ("inv-jan", None, "in_jan")}

@@ -58,6 +58,9 @@ MISTAKES = {
     "bad currency": (["revenue-by-month", "--currency", "dollars"],
                      "'dollars' is not a currency code"),
     "option not taken": (["plan-by-unit", "--from", "2026-01"], "takes no --from/--to"),
+    "live elsewhere": (["acv", "--live"], "report acv: takes no --live (only reconciliation"),
+    "unknown customer": (["customer-summary", "--account", "001NOPE"],
+                         "--account 001NOPE: no such account in the ledger"),
 }
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from connector.service.link import ServiceLink
 from connector.service.notify import Notifier
 from connector.service.progress import CycleMonitor
-from connector.sync.engine import CycleReport
+from connector.sync.report import CycleReport
 
 
 class Recorder:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from connector.service.status import CycleOutcome, connection_states, outcome_of, status_line
-from connector.sync.engine import CycleReport
+from connector.sync.report import CycleReport
 
 END = datetime(2026, 12, 7, 16, 20, 3, tzinfo=UTC)
 

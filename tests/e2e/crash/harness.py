@@ -34,7 +34,8 @@ from connector.config import load_config
 from connector.ledger.database import make_engine, session_factory
 from connector.retry import NO_WAIT
 from connector.secrets import Secrets
-from connector.sync.engine import CycleReport, SyncEngine
+from connector.sync.engine import SyncEngine
+from connector.sync.report import CycleReport
 from connector.sync.wiring import build_engine
 from crm_emulators.seed import SampleOrg, seed_salesforce, seed_stripe
 from crm_emulators.stack import EmulatorStack
