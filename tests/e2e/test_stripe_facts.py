@@ -247,6 +247,28 @@ def test_a_refund_and_a_credit_note_become_money_entries_and_refunded_in_salesfo
     assert _salesforce(world, record["Id"])["Last_Payment_Status__c"] == "Refunded"
 
 
+def test_the_part_of_a_credit_note_that_refunds_is_taken_back_once(world: World) -> None:
+    record = _activate(world)
+    world.cycle()
+    client = world.stack.stripe.client()
+    [stripe_invoice] = client.v1.invoices.list(
+        {"subscription": record["Stripe_Subscription_Id__c"]}).data
+    note = client.v1.credit_notes.create(
+        {"invoice": stripe_invoice.id, "amount": 4900, "refund_amount": 3000})
+    [refund] = client.v1.refunds.list({"limit": 10}).data
+    world.clock.advance(timedelta(seconds=1))
+
+    world.cycle()
+
+    [invoice] = _rows(world, Invoice)
+    money = sorted((m.kind, m.amount_minor, m.external_id, m.invoice_id)
+                   for m in _rows(world, MoneyEntry))
+    # 3,000 went back as a refund of the charge, 1,900 as credit on the customer's balance
+    assert money == [("credit_note", 1900, note.id, invoice.id),
+                     ("payment", 49900, stripe_invoice.id, invoice.id),
+                     ("refund", 3000, refund.id, invoice.id)]
+
+
 def test_events_ignored_while_an_activation_was_interrupted_are_applied_after_recovery(
         world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     world.cycle()

@@ -68,8 +68,19 @@ def refunds_of(charge: Json) -> list[MoneyFact]:
 
 
 def credit_note_fact(note: Json) -> MoneyFact | None:
-    """An issued credit note as money (None while it is void)."""
+    """An issued credit note as the money it gives back beyond its refunds (None while it
+    is void, or when refunds give back all of it).
+
+    The part a credit note refunds is a Stripe refund of the invoice's charge, recorded as
+    such (``charge.refunded``, the refunds list); counting it here too would take it back
+    twice. What is left is credit on the customer's balance and money returned outside
+    Stripe (``out_of_band_amount``).
+    """
     if note.get("status") != "issued":
         return None
-    return MoneyFact(MoneyKind.CREDIT_NOTE, str(note["id"]), int(note.get("total") or 0),
+    refunded = sum(int(r.get("amount_refunded") or 0) for r in note.get("refunds") or [])
+    amount = int(note.get("total") or 0) - refunded
+    if amount <= 0:
+        return None
+    return MoneyFact(MoneyKind.CREDIT_NOTE, str(note["id"]), amount,
                      shapes.timestamp(note.get("effective_at") or note.get("created")))

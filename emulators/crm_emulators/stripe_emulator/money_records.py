@@ -220,6 +220,8 @@ class CreditNote(Record):
     reason: str | None = None
     memo: str | None = None
     out_of_band_amount: int | None = None
+    refunds: list[tuple[str, int]] = field(default_factory=list)
+    """The refunds it made: (refund id, amount refunded)."""
     status: str = "issued"
 
 

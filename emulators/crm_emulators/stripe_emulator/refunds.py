@@ -79,16 +79,17 @@ def credit_note(backend: Backend, invoice: Invoice, amount: int, allocation: All
     if credit < 0:
         raise invalid("refund_amount and out_of_band_amount exceed the credit note amount.",
                       param="refund_amount")
-    if allocation.refund_amount:
-        refund(backend, _charge_of(backend, invoice), allocation.refund_amount,
-               "requested_by_customer")
+    made = refund(backend, _charge_of(backend, invoice), allocation.refund_amount,
+                  "requested_by_customer") if allocation.refund_amount else None
     if credit:
         _credit_balance(backend, invoice.customer, credit)
-    return _issue(backend, invoice, amount, allocation, reason=reason, memo=memo)
+    return _issue(backend, invoice, amount, allocation, reason=reason, memo=memo,
+                  refunds=[(made.id, made.amount)] if made else [])
 
 
 def _issue(backend: Backend, invoice: Invoice, amount: int, allocation: Allocation, *,
-           reason: str | None, memo: str | None) -> CreditNote:
+           reason: str | None, memo: str | None,
+           refunds: list[tuple[str, int]]) -> CreditNote:
     now = backend.now_for(invoice)
     with backend.changes(invoice):
         invoice.post_payment_credit_notes_amount += amount
@@ -98,7 +99,7 @@ def _issue(backend: Backend, invoice: Invoice, amount: int, allocation: Allocati
         amount=amount, currency=invoice.currency, effective_at=now, type="post_payment",
         number=f"{invoice.number or invoice.id}-CN-{invoice.credit_notes:02d}",
         reason=reason, memo=memo,
-        out_of_band_amount=allocation.out_of_band_amount or None,
+        out_of_band_amount=allocation.out_of_band_amount or None, refunds=refunds,
         test_clock=invoice.test_clock))
 
 

@@ -66,6 +66,8 @@ def test_a_credit_note_on_a_paid_invoice_credits_the_balance_or_refunds(
     assert refunded.number.endswith("-CN-02")
     assert client.v1.invoices.retrieve(invoice.id).post_payment_credit_notes_amount == 1500
     assert client.v1.charges.retrieve(_paid_charge(client, sub)).amount_refunded == 500
+    assert [(r.amount_refunded, r.type) for r in refunded.refunds] == [(500, "refund")]
+    assert credited.refunds == []
     assert "credit_note.created" in [e["type"] for e in emulator.objects("event")]
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.credit_notes.create({"invoice": invoice.id, "amount": 9000})

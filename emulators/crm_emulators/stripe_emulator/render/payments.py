@@ -167,7 +167,10 @@ def _credit_note(note: CreditNote, store: Store) -> Json:
         "pdf": f"https://pay.stripe.com/credit_notes/acct_emulator/test_{note.id}/pdf",
         "post_payment_amount": note.amount if note.type == "post_payment" else 0,
         "pre_payment_amount": note.amount if note.type == "pre_payment" else 0,
-        "pretax_credit_amounts": [], "reason": note.reason, "refunds": [],
+        "pretax_credit_amounts": [], "reason": note.reason,
+        "refunds": [{"amount_refunded": refunded, "payment_record_refund": None,
+                     "refund": refund_id, "type": "refund"}
+                    for refund_id, refunded in note.refunds],
         "shipping_cost": None, "status": note.status, "subtotal": note.amount,
         "subtotal_excluding_tax": note.amount, "total": note.amount,
         "total_excluding_tax": note.amount, "total_taxes": [], "type": note.type,
