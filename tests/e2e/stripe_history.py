@@ -66,14 +66,15 @@ def seed_history(world: World) -> History:
 
 def one_off_invoice(client: stripe.StripeClient, customer: str, amount: int) -> str:
     """A paid invoice for ``customer`` that bills no subscription (one invoice item of
-    ``amount`` minor units, USD); returns its id."""
+    ``amount`` minor units, USD; a credit balance of the customer pays part of it, as in
+    Stripe); returns its id."""
     invoice = client.v1.invoices.create({"customer": customer})
     client.v1.invoice_items.create({"customer": customer, "invoice": str(invoice.id),
                                     "amount": amount, "currency": "usd",
                                     "description": "Onboarding workshop"})
     client.v1.invoices.finalize_invoice(str(invoice.id))
     paid = client.v1.invoices.pay(str(invoice.id))
-    assert (paid.status, paid.amount_paid, paid.parent) == ("paid", amount, None)
+    assert (paid.status, paid.total, paid.parent) == ("paid", amount, None)
     return str(invoice.id)
 
 
