@@ -15,9 +15,11 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from connector.config_section import Section
 from connector.errors import ConfigError
+from connector.notifications_config import NotificationsConfig
 from connector.webhooks_config import WebhooksConfig
 
 DEFAULT_CONFIG = "config.toml"
@@ -37,12 +39,6 @@ SECRET_KEYS = {
     "secret": "OUTBOUND_WEBHOOK_SECRET (or the variable an endpoint's secret_name names)",
     "token": "the matching environment variable",
 }
-
-
-class Section(BaseModel):
-    """Base of every config table: unknown keys are errors, values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class LedgerConfig(Section):
@@ -135,19 +131,6 @@ class SyncConfig(Section):
         """The date of ``generate_since`` when it is one."""
         return None if self.generate_since in ("install", "all") else \
             date.fromisoformat(self.generate_since)
-
-
-class NotificationsConfig(Section):
-    """The SMTP relay used for CSM and customer emails, and the links the emails carry."""
-
-    smtp_host: str = "localhost"
-    smtp_port: Annotated[int, Field(ge=1, le=65_535)] = 587
-    smtp_tls: bool = True
-    sender: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")] = "billing-sync@example.com"
-    salesforce_base_url: str | None = None
-    potential_list_view: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")] = (
-        "Potential_Subscriptions"
-    )
 
 
 class OpsConfig(Section):

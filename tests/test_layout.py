@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 BASE = frozenset({"connector", "errors", "clock", "retry", "secrets", "crashpoints", "log",
-                  "config", "webhooks_config"})
+                  "config", "config_section", "notifications_config", "webhooks_config"})
 """Root modules every folder may import; they import only each other."""
 
 _INBOUND = frozenset({"schema", "salesforce", "billing", "mapping", "ledger"})

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from connector.config import NotificationsConfig
+from connector.notifications_config import NotificationsConfig
 from connector.schema.datamodel import DataModel
 from connector.schema.sfdx import read_sfdx_objects
 

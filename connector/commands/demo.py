@@ -4,8 +4,8 @@ Starts the Salesforce, Stripe and SMTP emulators on loopback, seeds a small org 
 catalog, then drives the real daemon through: deal won → potential subscriptions → CSM digest →
 the CSM activates (through the Salesforce REST API, as the UI would) → Stripe customer and
 subscription → ids written back → a signed outbound webhook at a loopback receiver → the
-customers' licences summarised on the Account → a cycle that writes nothing. No credentials
-needed.
+customers' licences summarised on the Account → the customer and partner notifications (a
+renewal reminder, a declined card) → a cycle that writes nothing. No credentials needed.
 
 The emulators are a separate distribution (``crm-connector-emulators``, ``emulators/``); the
 daemon does not depend on it, so the demo loads it when it runs and, where it is not
@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 from simple_salesforce.api import Salesforce
 
 from connector.clock import SystemClock
+from connector.commands import demo_notifications as notices
 from connector.commands.demo_licences import PACKAGES, demo_mappings, show_summaries
 from connector.commands.demo_webhooks import DemoReceiver, show_deliveries
 from connector.commands.sync_commands import Daemon
@@ -119,7 +120,7 @@ def run_demo(args: argparse.Namespace) -> int:
         print(INSTALL_HINT.format(missing=f"no module {kit!r}"), file=sys.stderr)
         return 2
     configure_logging("warning", secrets=kit.secrets)  # the narration is the output
-    say = Narrator(total=11)
+    say = Narrator(total=12)
     print("crm-connector demo: the real daemon against local emulators; nothing leaves this "
           "machine and no credentials are needed.")
     with _workspace() as folder, _stack(kit) as stack, DemoReceiver() as receiver:
@@ -158,7 +159,8 @@ def _start(say: Narrator, stack: EmulatorStack, folder: Path, receiver: DemoRece
     say.say(f"Stripe      {stack.stripe.url}")
     say.say(f"SMTP        {stack.smtp.host}:{stack.smtp.port}")
     config_path = stack.write_config(folder, demo_mappings(REPO / "mappings", folder),
-                                     REPO / "templates")
+                                     REPO / "templates",
+                                     partner_recipients=notices.PARTNERS)
     receiver.subscribe(config_path)
     say.say(f"Webhooks    {receiver.url}  (a receiver of the daemon's outbound webhooks)")
     return load_config(config_path)
@@ -179,10 +181,11 @@ def _walk_through(say: Narrator, kit: _Emulators, stack: EmulatorStack,
     third = _cycle(say, engine, "Stripe's first invoices are paid: billing facts flow back")
     _show_billing(say, stack)
     licences = show_summaries(say, stack, engine, org)
+    emails = notices.show_notifications(say, stack, engine)
     writes = _quiet_cycle(say, stack, engine)
     return (len(first.generated.subscriptions) == 4 and len(second.activated.subscriptions) == 3
             and second.activated.dead_letters == 1 and third.events.applied > 0
-            and licences and writes == 0 and hooked)
+            and licences and emails and writes == 0 and hooked)
 
 
 def _seed(say: Narrator, kit: _Emulators, stack: EmulatorStack) -> SampleOrg:
@@ -190,6 +193,7 @@ def _seed(say: Narrator, kit: _Emulators, stack: EmulatorStack) -> SampleOrg:
     org = kit.seed_salesforce(stack.salesforce, date.today())
     prices = kit.seed_stripe(stack.stripe)
     kit.seed_licences(stack.salesforce, org, date.today())
+    notices.prepare(stack, org)
     rows = [["Opportunity", "Stage", "Box ticked", "Line items"]]
     for opp in stack.salesforce.records("Opportunity"):
         items = [i for i in stack.salesforce.records("OpportunityLineItem")
@@ -241,7 +245,7 @@ def _show_billing(say: Narrator, stack: EmulatorStack) -> None:
 
 def _show_emails(say: Narrator, stack: EmulatorStack) -> None:
     say.step("CSMs emailed, one digest per CSM listing their new potential subscriptions")
-    for message in stack.smtp.messages:
+    for message in [m for m in stack.smtp.messages if m.rcpt_tos != notices.PARTNERS]:
         say.say(f"To: {', '.join(message.rcpt_tos)}\nSubject: {message.subject}\n")
         say.say(message.text().rstrip())
         say.say("")

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from connector.commands.licence_status import licence_section
+from connector.commands.notification_status import notification_section
 from connector.commands.output import display, print_json
 from connector.commands.sync_commands import load
 from connector.commands.webhook_status import webhook_section
@@ -101,6 +102,10 @@ def collect(config: Config) -> StatusReport:
         _connections(report, session, state)
         _generation(report, session, state, config)
         _counts(report, session)
+        report.sections["notification_problems"], lines = notification_section(session, state)
+        report.lines += lines
+        if report.sections["notification_problems"]["templates_refused"]:
+            report.attention.append("email templates refused at SIGHUP (see 'templates:')")
         report.sections["licences"], lines = licence_section(session, state)
         report.lines += lines
         report.sections["webhooks"], lines, attention = webhook_section(session)

@@ -16,18 +16,22 @@ from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from connector.commands.progress import TerminalProgress
 from connector.commands.summary import cycle_summary
 from connector.config import Config, load_config, resolve_config_path
 from connector.errors import ConfigError, FatalError
+from connector.ledger import daemon_state
 from connector.ledger.models import Notification
 from connector.ledger.unit_of_work import Ledger
 from connector.log import configure_logging
+from connector.notify import preview
 from connector.ops.listener import Operations
 from connector.ops.metrics import ClientCollector
 from connector.secrets import Secrets
 from connector.service import ServiceLink, ledger_lock, systemd_link
+from connector.sync.daily import DAILY_HOUR, run_daily
 from connector.sync.engine import SyncEngine
 from connector.sync.mapping_reload import MappingReloader
 from connector.sync.report import CycleReport
@@ -59,6 +63,7 @@ def sync_once(args: argparse.Namespace) -> int:
         engine = build_engine(config, Secrets())
         engine.services.progress = TerminalProgress()  # a bar for reads through Bulk API
         started, calls = time.monotonic(), engine.services.salesforce.meter.total_calls
+        run_daily(engine)
         report = engine.run_cycle()
         spent = engine.services.salesforce.meter.total_calls - calls
         print(cycle_summary(report, spent, time.monotonic() - started))
@@ -133,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(config: Config) -> int:
     secrets = Secrets()
     engine = build_engine(config, secrets)
+    preview.check(engine.services.renderer, config.notifications.branding)  # refused on load
     link = systemd_link(engine)
     daemon = Daemon(engine, config, service=link)
     operations = Operations(config, engine.ops, [ClientCollector(engine.services)])
@@ -163,7 +169,7 @@ DUE_SLACK = 1.0
 
 
 class Daemon:
-    """The scheduled daemon: three jobs, never two at once, stopped between them.
+    """The scheduled daemon: four jobs, never two at once, stopped between them.
 
     * ``sync``, every ``salesforce.poll_interval`` seconds (the first at once): the full
       cycle. It lists Stripe's ``/v1/events`` only when the backstop is due.
@@ -172,6 +178,8 @@ class Daemon:
     * ``inbox``, half a second after a webhook delivery (one run for a burst): the inbox
       without polling Salesforce or listing events, so a Stripe change reaches the ledger
       and Salesforce in about a second.
+    * ``notifications-daily``, at start and every day at 08:00 UTC: the time-based
+      notification facts (trials ending and expired, renewals; :mod:`connector.sync.daily`).
 
     Each job takes the same lock, so cycles never overlap; one that was waiting when the
     daemon is stopped does not start.
@@ -203,6 +211,10 @@ class Daemon:
             self.stripe_cycle, "interval", id="stripe-events",
             seconds=self.config.stripe.events_poll_interval, max_instances=1, coalesce=True,
         )
+        self.scheduler.add_job(
+            self.daily, "cron", id="notifications-daily", hour=DAILY_HOUR,
+            next_run_time=datetime.now(UTC), max_instances=1, coalesce=True,
+        )
         self.reloader.publish()
         self.scheduler.add_listener(lambda _: self._settled.set(), EVENT_SCHEDULER_STARTED)
         if self._stopping.is_set():  # stopped before it started (SIGTERM during start-up)
@@ -224,9 +236,24 @@ class Daemon:
                 self._attempt("full", self._full_cycle)
 
     def _full_cycle(self) -> CycleReport:
-        self.reload_mappings(force=self._reload.is_set())
+        forced = self._reload.is_set()
+        self.reload_mappings(force=forced)
+        if forced:
+            self.check_templates()
         self._reload.clear()
         return self.engine.run_cycle(list_events=self._events_due())
+
+    def daily(self) -> None:
+        """The ``notifications-daily`` job: trials ending and expired, renewals coming
+        (ledger only; the next cycle sends what it queues); never raises."""
+        with self._busy:
+            if self._stopping.is_set():
+                return
+            try:
+                run_daily(self.engine)
+            except (FatalError, SQLAlchemyError) as exc:
+                log.error("daily notification job failed; it runs again tomorrow or at the "
+                          "next start", error=str(exc))
 
     def stripe_cycle(self) -> None:
         """The ``stripe-events`` job: the events backstop, if due, then the inbox."""
@@ -259,8 +286,25 @@ class Daemon:
         """
         return self.reloader.check(force=force)
 
+    def check_templates(self) -> bool:
+        """Check every catalog template (SIGHUP); a broken one is refused with
+        ``file:line: reason`` in the log and in ``status``, its last good version stays in
+        force. Return whether all are good."""
+        renderer = self.engine.services.renderer
+        renderer.reload()
+        problems = preview.problems(renderer, self.config.notifications.branding)
+        now = self.engine.clock.now()
+        if problems:
+            log.error("email templates refused; the last good versions stay in force",
+                      problems=problems)
+        daemon_state.put(self.engine.sessions, daemon_state.TEMPLATES_REFUSED,
+                         {"problems": problems, "at": now.isoformat()} if problems else None,
+                         now)
+        return not problems
+
     def install_signal_handlers(self) -> None:
-        """SIGTERM/SIGINT: finish the current cycle, then exit 0. SIGHUP: reload mappings."""
+        """SIGTERM/SIGINT: finish the current cycle, then exit 0. SIGHUP: reload mappings and
+        check the email templates."""
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         signal.signal(signal.SIGHUP, self._hup)

@@ -25,6 +25,9 @@ fields the mappings need (each problem names the file, key and fix)."""
 LICENCES = "licences.tracking"
 """``{"tracked", "object", "reasons", "write_back"}``: whether licences are read (license.toml
 and the org's describe decide), why not, and why the summary cannot be written to Account."""
+TEMPLATES_REFUSED = "templates.refused"
+"""``{"problems", "at"}``: the email templates the daemon refused at its last SIGHUP (the last
+good version of each stays in force)."""
 INSTALLED = "sync.installed"
 """``{"at"}``: the start of the first sync; deals won before it are history
 (``[sync] generate_since = "install"``)."""

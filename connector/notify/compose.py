@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connector.ledger.models import Notification
+from connector.notifications_config import BrandingConfig
 from connector.notify.digest import DIGEST_LIMIT, Digest, Entry
 from connector.notify.mailer import OutgoingEmail
 from connector.notify.templates import TemplateRenderer
@@ -37,14 +38,18 @@ class Composer:
         urls: links into the Salesforce org.
         list_view: API name of the Subscription__c list view a long digest links to.
         limit: subscription lines one digest lists.
+        branding: ``[notifications.branding]``: every template's ``branding`` and the
+            emails' Reply-To.
     """
 
     def __init__(self, renderer: TemplateRenderer, urls: SalesforceUrls, *,
-                 list_view: str = DEFAULT_LIST_VIEW, limit: int = DIGEST_LIMIT) -> None:
+                 list_view: str = DEFAULT_LIST_VIEW, limit: int = DIGEST_LIMIT,
+                 branding: BrandingConfig | None = None) -> None:
         self._renderer = renderer
         self._urls = urls
         self._list_view_url = urls.list_view(SUBSCRIPTION_OBJECT, list_view)
         self._limit = limit
+        self._branding = branding or BrandingConfig()
 
     def entry(self, row: Notification, salesforce_ids: Mapping[str, str]) -> Entry | None:
         """The queued row ready to send, its links resolved; None while a subscription it
@@ -68,10 +73,11 @@ class Composer:
         Raises:
             ConfigError: its templates cannot be rendered (file, line, reason).
         """
-        rendered = self._renderer.render(digest.kind,
-                                         digest.context(self._list_view_url, self._limit))
+        context = {**digest.context(self._list_view_url, self._limit),
+                   "branding": self._branding.model_dump()}
+        rendered = self._renderer.render(digest.kind, context)
         return OutgoingEmail(digest.key, (digest.recipient,), rendered.subject, rendered.text,
-                             rendered.html)
+                             rendered.html, reply_to=self._branding.reply_to)
 
     def _with_url(self, record: Mapping[str, Any], sobject: str) -> dict[str, Any]:
         salesforce_id = record.get("salesforce_id")

@@ -1,10 +1,11 @@
 """The facts workflows hand to notify/: frozen dataclasses, queued as ledger notifications.
 
 A workflow states what happened (:class:`PotentialSubscriptions`: a won opportunity's new
-potential subscriptions for its CSM) and queues it with :func:`notification`; it never
-formats an email. notify/ turns the fact into the row's JSON (display values: money with
-thousands separators, upper-case currency) here, and into an email from the admin's
-templates when the row is sent (:mod:`connector.notify.compose`).
+potential subscriptions for its CSM) and announces it
+(:func:`~connector.ledger.announcements.announce`); the catalog step queues it as
+:func:`notification` would. It never formats an email. notify/ turns the fact into the
+row's JSON (display values: money with thousands separators, upper-case currency) here,
+and into an email from the admin's templates when the row is sent (:mod:`connector.notify.compose`).
 
 The row's JSON keeps the shape earlier releases queued, so rows already pending in a
 ledger are sent the same after an upgrade.
@@ -81,6 +82,11 @@ class PotentialSubscriptions:
     """
 
     KIND: ClassVar[str] = CSM_POTENTIAL_SUBSCRIPTIONS
+    FACT: ClassVar[str] = "potential_subscriptions"
+    """The catalog's fact name (:mod:`connector.notify.catalog`)."""
+    account_id: ClassVar[None] = None
+    """Not needed: the CSM's address comes with the fact."""
+    moment: ClassVar[None] = None
     opportunity_id: str
     opportunity: SalesforceRecord
     won: bool
@@ -94,6 +100,11 @@ class PotentialSubscriptions:
     def key(self) -> str:
         """One notification per opportunity's generation: by its first new subscription."""
         return f"{self.KIND}:{self.opportunity_id}:{self.lines[0].ledger_id}"
+
+    @property
+    def address(self) -> str:
+        """Where it goes: the CSM ("" when the CSM has no email address)."""
+        return self.csm_email
 
     @property
     def label(self) -> str:

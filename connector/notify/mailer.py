@@ -1,5 +1,9 @@
 """Sending email over SMTP: a real conversation with the configured relay.
 
+A refusal of one message (sender, recipient or data) does not stop the batch: a 4xx reply is
+temporary (retried later with backoff by the dispatcher), a 5xx one permanent (dead-lettered
+with the server's reply). A relay that cannot be reached at all fails the whole batch.
+
 A message's ``Message-ID`` is derived from its notification key, so if a crash makes the
 daemon send a message twice (SMTP accepted it, the ledger had not yet recorded that), mail
 clients that deduplicate by Message-ID show it once.
@@ -34,6 +38,7 @@ class OutgoingEmail:
     subject: str
     text: str
     html: str | None = None
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,8 +88,9 @@ class SmtpMailer:
     def _send_one(self, smtp: smtplib.SMTP, email: OutgoingEmail) -> Exception | None:
         try:
             smtp.send_message(self._build(email))
-        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
-            return SkippableError(f"SMTP refused the message: {exc}", code="SMTP_REFUSED")
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPRecipientsRefused,
+                smtplib.SMTPDataError) as exc:
+            return refusal(exc)
         return None
 
     def _build(self, email: OutgoingEmail) -> EmailMessage:
@@ -94,10 +100,28 @@ class SmtpMailer:
         message["Subject"] = email.subject
         message["Date"] = formatdate(usegmt=True)
         message["Message-ID"] = message_id(email.key, self._settings.sender)
+        if email.reply_to:
+            message["Reply-To"] = email.reply_to
         message.set_content(email.text)
         if email.html is not None:
             message.add_alternative(email.html, subtype="html")
         return message
+
+
+def refusal(exc: smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused) -> Exception:
+    """What a refusal means: a 4xx reply is temporary (:class:`RetriableError`, try again
+    later), any other a permanent refusal (:class:`SkippableError`, code ``SMTP_REFUSED``)."""
+    text: bytes | str
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        replies = list(exc.recipients.values())
+        code, text = min(replies) if replies else (550, b"every recipient refused")
+    else:
+        code, text = exc.smtp_code, exc.smtp_error
+    reason = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+    what = f"SMTP refused the message: {code} {reason}"
+    if 400 <= code < 500:
+        return RetriableError(f"{what} (temporary; tried again later)")
+    return SkippableError(what, code="SMTP_REFUSED")
 
 
 def message_id(key: str, sender: str) -> str:

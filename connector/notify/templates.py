@@ -17,6 +17,7 @@ stop the emails; otherwise the error is raised (the notification is dead-lettere
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ from connector.errors import ConfigError
 log = structlog.get_logger(__name__)
 
 AUDIENCES = ("customer", "partner", "csm")
+RENDER_ERRORS = (ArithmeticError, LookupError, TypeError, ValueError, AttributeError)
+"""What a template may raise while rendering besides Jinja's own errors."""
 SUBJECT_LINE = "Subject:"
 
 
@@ -58,14 +61,34 @@ class TemplateRenderer:
         self._html = _environment(directory, autoescape=True)
         self._good: dict[tuple[bool, str], jinja2.Template] = {}
         self._warned: set[str] = set()
+        self._strict = False
 
-    def render(self, kind: str, context: dict[str, Any]) -> RenderedEmail:
+    def reload(self) -> None:
+        """Read every template file again at its next use, edited or not (SIGHUP); the last
+        good version of each is kept for a file that then fails."""
+        for env in (self._text, self._html):
+            if env.cache is not None:
+                env.cache.clear()
+
+    def render(self, kind: str, context: dict[str, Any], *,
+               strict: bool = False) -> RenderedEmail:
         """Render the email of ``kind`` with ``context``.
+
+        Args:
+            strict: raise for a template that fails even when an earlier version of it
+                rendered (checking a set of templates), instead of using that version.
 
         Raises:
             ConfigError: a template is missing, malformed, uses an undefined name, or its
                 subject is empty (``file[:line]: reason``).
         """
+        self._strict = strict
+        try:
+            return self._render_kind(kind, context)
+        finally:
+            self._strict = False
+
+    def _render_kind(self, kind: str, context: dict[str, Any]) -> RenderedEmail:
         stem = layout(kind)
         if stem is not None and (self._directory / f"{stem}.txt.j2").exists():
             subject = self._subject(f"{stem}.subject.j2", context)
@@ -108,15 +131,21 @@ class TemplateRenderer:
         except jinja2.TemplateNotFound:
             raise ConfigError([f"{self._directory / filename}: template not found"]) from None
         except jinja2.TemplateError as exc:
-            return self._last_good(key, f"{self._directory / filename}{_line(exc)}: {exc}",
-                                   context)
+            line = _line(exc) or _raised_at(exc, filename)
+            return self._last_good(key, f"{self._directory / filename}{line}: {exc}", context)
+        except RENDER_ERRORS as exc:
+            # a template that raises while rendering (a division by zero, a bad filter
+            # argument): reported like a template error, with the template's line
+            problem = (f"{self._directory / filename}{_raised_at(exc, filename)}: "
+                       f"{type(exc).__name__}: {exc}")
+            return self._last_good(key, problem, context)
         self._good[key] = template
         return rendered
 
     def _last_good(self, key: tuple[bool, str], problem: str, context: dict[str, Any]) -> str:
         """Render the last version of the file that rendered, or raise ``problem``."""
         good = self._good.get(key)
-        if good is None:
+        if good is None or self._strict:
             raise ConfigError([problem])
         try:
             rendered = good.render(context)
@@ -136,3 +165,11 @@ def _environment(directory: Path, *, autoescape: bool) -> SandboxedEnvironment:
 def _line(exc: jinja2.TemplateError) -> str:
     line = getattr(exc, "lineno", None)
     return f":{line}" if line else ""
+
+
+def _raised_at(exc: BaseException, filename: str) -> str:
+    """``:line`` of the deepest frame of ``filename`` in ``exc``'s traceback (Jinja maps its
+    frames to template lines), or ""."""
+    lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__)
+             if frame.filename.endswith(filename)]
+    return f":{lines[-1]}" if lines else ""

@@ -83,6 +83,7 @@ class SyncMetrics:
         self.notifications.labels("failed").inc(report.sent.failed)
         for result, count in report.webhooks.counts().items():
             self.outbound.labels(result).inc(count)
+        self.notifications.labels("deferred").inc(report.sent.deferred)
 
     def webhook_timer(self, app: ASGIApp) -> ASGIApp:
         """``app`` (the webhook receiver) with each POST's answer counted and timed."""

@@ -51,6 +51,7 @@ from connector.sync.api_budget import save_usage
 from connector.sync.report import CycleReport
 from connector.sync.salesforce_reads import SalesforceReads, requalify
 from connector.sync.services import Services
+from connector.workflows.notices import CatalogStep
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -102,6 +103,7 @@ class SyncEngine:
             self._guarded("stripe", report, lambda: self._stripe_reads(ledger, report,
                                                                        list_events))
             self.reads.summarise(ledger, report)
+            self._catalog(ledger)
 
         return self._run("stripe", read)
 
@@ -155,6 +157,7 @@ class SyncEngine:
         self.reads.run(ledger, report)
         self._guarded("stripe", report, lambda: self._stripe_reads(ledger, report, list_events))
         self.reads.summarise(ledger, report)
+        self._catalog(ledger)
 
     def dry_run(self, inspect: Callable[[Ledger, CycleReport], T], *,
                 generate_since: date | None = None) -> T:
@@ -219,11 +222,17 @@ class SyncEngine:
             ledger, salesforce, bulk, self.mappings.subscription_fields, self.org,
             account_names=licence.account_fields if licence else None).dispatch()
 
+    def _catalog(self, ledger: Ledger) -> None:
+        """The notification catalog queues what the facts read announce (ledger only)."""
+        CatalogStep(self.config.notifications).run(ledger)
+
     def _notify(self, ledger: Ledger, report: CycleReport) -> None:
+        CatalogStep(self.config.notifications).run(ledger, connections=True)
         base = self.services.record_url_base or self.services.salesforce.instance_url
         list_view = self.config.notifications.potential_list_view
         report.sent = Notifications(ledger, self.services.mailer, self.services.renderer,
-                                    SalesforceUrls(base), list_view=list_view).dispatch()
+                                    SalesforceUrls(base), list_view=list_view,
+                                    branding=self.config.notifications.branding).dispatch()
 
     def _guarded(self, system: str, report: CycleReport, step: Any) -> bool:
         """Run ``step``; a spent budget pauses ``system``, a transient failure defers it.

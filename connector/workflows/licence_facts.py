@@ -4,17 +4,20 @@ Each fact is recorded once, by its key, in ``licence_facts``: a licence change (
 customer's licences grant went up or down) and a discrepancy (first seen, and resolved).
 ``kind`` is the notification catalog's event (``license_changes``,
 ``license_discrepancy``), ``event`` the outbound webhook type (``license.changed``,
-``license.discrepancy``).
+``license.discrepancy``). Each is announced to the notification catalog as it is recorded
+(:class:`LicenceChangeNotice`, :class:`LicenceDiscrepancyNotice`).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import ClassVar
+from datetime import datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 
 from connector.ledger import webhook_events
+from connector.ledger.announcements import account_data, announce
 from connector.ledger.licences import FactKind, LicenceFact
 from connector.ledger.unit_of_work import UnitOfWork
 
@@ -63,6 +66,38 @@ class LicenceDiscrepancy:
 LicenceFactValue = LicenceChanged | LicenceDiscrepancy
 
 
+@dataclass(frozen=True)
+class _LicenceNotice:
+    """A recorded licence fact as the notification catalog announces it."""
+
+    fact: LicenceFactValue
+    key: str
+    details: dict[str, Any]
+    address: str | None = None
+    moment: datetime | None = None
+
+    @property
+    def account_id(self) -> str:
+        """The customer's account."""
+        return self.fact.account_id
+
+    def data(self) -> dict[str, Any]:
+        """The template data: ``account`` and the fact's own values."""
+        return dict(self.details)
+
+
+class LicenceChangeNotice(_LicenceNotice):
+    """Seats were added or removed (``license_changes``)."""
+
+    FACT: ClassVar[str] = "licence_changed"
+
+
+class LicenceDiscrepancyNotice(_LicenceNotice):
+    """A discrepancy opened or was resolved (``license_discrepancy``)."""
+
+    FACT: ClassVar[str] = "licence_discrepancy"
+
+
 def record_fact(uow: UnitOfWork, fact: LicenceFactValue, key: str) -> bool:
     """Record ``fact`` under ``key`` unless it is recorded already; return whether it was."""
     if uow.session.scalar(select(LicenceFact.id).where(LicenceFact.key == key)) is not None:
@@ -76,6 +111,12 @@ def record_fact(uow: UnitOfWork, fact: LicenceFactValue, key: str) -> bool:
                                 occurred_at=uow.now))
     webhook_events.queue(uow, webhook_events.licence_event(fact.event, fact.account_id, payload,
                                                            key, uow.now))
+    details = {"account": account_data(uow, fact.account_id), **payload}
+    if isinstance(fact, LicenceChanged):
+        details["change"] = "added" if fact.seats_after > fact.seats_before else "removed"
+        announce(uow, LicenceChangeNotice(fact, key, details), uow.now)
+    else:
+        announce(uow, LicenceDiscrepancyNotice(fact, key, details), uow.now)
     return True
 
 

@@ -25,6 +25,7 @@ from connector.inbound import subscription_values as fields
 from connector.inbound.salesforce.opportunities import Generated, mirror_product
 from connector.ledger import outbox_commands as commands
 from connector.ledger import webhook_events
+from connector.ledger.announcements import announce
 from connector.ledger.journal import diff
 from connector.ledger.mirrors import salesforce_json, upsert_mirror
 from connector.ledger.models import (
@@ -303,5 +304,5 @@ def _queue_email(uow: UnitOfWork, row: Row, opportunity: Opportunity, account: A
                                  row.opportunity.get("AccountId")),
         csm_name=row.csm.get("Name"), csm_user_id=row.csm.get("Id"),
         csm_email=str(row.csm.get("Email") or ""), lines=tuple(lines))
-    uow.session.add(facts.notification(fact, uow.now))
+    announce(uow, fact, uow.now)
     return fact.key

@@ -3,7 +3,10 @@
 It speaks real SMTP: optional STARTTLS (with a caller-supplied server context, e.g. from the
 emulators' throwaway CA) and optional AUTH PLAIN/LOGIN against one username and password.
 A recipient named with :meth:`SmtpSink.refuse` is answered ``550 5.1.1`` at ``RCPT TO``, as a
-relay does for a mailbox that does not exist (RFC 5321 §3.3, RFC 3463).
+relay does for a mailbox that does not exist (RFC 5321 §3.3, RFC 3463); one named with
+:meth:`SmtpSink.defer` ``451 4.3.0`` (a temporary failure: the client tries again later). A
+sender named with :meth:`SmtpSink.refuse_sender` is answered ``553 5.7.1`` at ``MAIL FROM``
+(the relay does not let that address send).
 """
 
 from __future__ import annotations
@@ -46,14 +49,29 @@ class _Collector:
     def __init__(self) -> None:
         self.messages: list[ReceivedMessage] = []
         self.refused: set[str] = set()
+        self.deferred: set[str] = set()
+        self.refused_senders: set[str] = set()
         self.lock = threading.Lock()
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any,  # noqa: N802
+                          address: str, mail_options: list[str]) -> str:
+        with self.lock:
+            refused = address.lower() in self.refused_senders
+        if refused:
+            return "553 5.7.1 Sender address rejected: not permitted to send"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any,  # noqa: N802
                           address: str, rcpt_options: list[str]) -> str:
         with self.lock:
             refused = address.lower() in self.refused
+            deferred = address.lower() in self.deferred
         if refused:
             return "550 5.1.1 Mailbox unavailable"
+        if deferred:
+            return "451 4.3.0 Temporary failure, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -110,6 +128,18 @@ class SmtpSink:
         """Refuse every later message to ``address`` (550 at RCPT TO)."""
         with self._collector.lock:
             self._collector.refused.add(address.lower())
+
+    def defer(self, address: str, deferring: bool = True) -> None:
+        """Answer later messages to ``address`` with a temporary failure (451 at RCPT TO),
+        or stop doing so."""
+        with self._collector.lock:
+            (self._collector.deferred.add if deferring
+             else self._collector.deferred.discard)(address.lower())
+
+    def refuse_sender(self, address: str) -> None:
+        """Refuse every later message from ``address`` (553 at MAIL FROM)."""
+        with self._collector.lock:
+            self._collector.refused_senders.add(address.lower())
 
     def clear(self) -> None:
         """Forget every message received so far."""

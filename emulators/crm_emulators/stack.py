@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +56,8 @@ class EmulatorStack:
 
     def write_config(self, folder: Path, mappings: Path, templates: Path,
                      webhook_port: int = 0, data_model: Path | None = None, *,
-                     generate_since: str = "all", ops_port: int = 0) -> Path:
+                     generate_since: str = "all", ops_port: int = 0,
+                     partner_recipients: tuple[str, ...] = ()) -> Path:
         """Write a config.toml pointing a daemon at these emulators; return its path.
 
         ``data_model``: the SFDX folder the mappings are checked against (``[mappings]
@@ -63,6 +65,7 @@ class EmulatorStack:
         generate_since``; "all" by default because the sample org's deals are seeded just
         before the first sync, standing for deals won since the install. ``ops_port``: the
         operations listener's port (0: a free one, so daemons side by side never collide).
+        ``partner_recipients``: ``[notifications] partner_recipients`` (default: none).
         """
         path = folder / "config.toml"
         model = f'data_model = "{data_model}"\n' if data_model else ""
@@ -76,7 +79,8 @@ class EmulatorStack:
             f'[sync]\ngenerate_since = "{generate_since}"\n\n'
             f'[ops]\nlisten = "127.0.0.1:{ops_port}"\n\n'
             f'[notifications]\nsmtp_host = "{self.smtp.host}"\nsmtp_port = {self.smtp.port}\n'
-            f'smtp_tls = false\nsender = "billing-sync@example.com"\n\n'
+            f'smtp_tls = false\nsender = "billing-sync@example.com"\n'
+            f"partner_recipients = {json.dumps(list(partner_recipients))}\n\n"
             f'[mappings]\ndir = "{mappings}"\n{model}\n[templates]\ndir = "{templates}"\n',
             encoding="utf-8",
         )

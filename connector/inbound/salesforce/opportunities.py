@@ -41,6 +41,9 @@ OPPORTUNITY_FIELDS = (
 """What the ledger mirrors of every opportunity; the trigger and the mapping add theirs."""
 OPTIONAL_FIELDS = ("CurrencyIsoCode",)
 """Read where the org has them (multi-currency orgs); else the org's default currency."""
+OPPORTUNITY_OPTIONAL = ("Account.Billing_Email__c",)
+"""Read with every opportunity where the org has it (salesforce/ deploys it): where customer
+notifications go (:mod:`connector.workflows.notices`). Same query, no extra call."""
 LINE_ITEM_FIELDS = ("OpportunityId", "Product2Id", "Product2.Name", "Product2.ProductCode",
                     "Quantity", "UnitPrice", "ServiceDate")
 OPPORTUNITY_PREFIX = "Opportunity."
@@ -171,7 +174,7 @@ class OpportunityReads(_MirroredStream):
         trigger = mapping.trigger.source_paths() if mapping.trigger else []
         required, optional = _opportunity_paths(mapping)
         self.selection = Selection("Opportunity", (*OPPORTUNITY_FIELDS, *trigger, *required),
-                                   (*OPTIONAL_FIELDS, *optional), org)
+                                   (*OPTIONAL_FIELDS, *OPPORTUNITY_OPTIONAL, *optional), org)
 
     def apply(self, uow: UnitOfWork, records: Iterable[dict[str, Any]]) -> Generated:
         """Mirror the opportunities (and their accounts); decide their generation state."""

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from connector.billing import shapes
+from connector.inbound.stripe import notices
 from connector.inbound.stripe.money_facts import MoneyFact, record_money
 from connector.ledger import outbox_commands as commands
 from connector.ledger.journal import diff
@@ -167,4 +168,7 @@ def _money(uow: UnitOfWork, row: Invoice, invoice: Json, subscription: Subscript
                               f"{invoice['id']}:attempt:{failed.attempt}", failed.amount_due,
                               failed.at))
     added = [record_money(uow, entry, row, subscription) for entry in entries]
+    for entry, new in zip(entries, added, strict=True):
+        if new:
+            notices.money_recorded(uow, entry, row, subscription)
     return any(added)

@@ -15,7 +15,7 @@ from typing import Any
 from connector.billing import shapes
 from connector.inbound import conflicts
 from connector.inbound import subscription_values as fields
-from connector.inbound.stripe import price_conflicts
+from connector.inbound.stripe import notices, price_conflicts
 from connector.ledger import outbox_commands as commands
 from connector.ledger import webhook_events
 from connector.ledger.journal import diff
@@ -42,9 +42,8 @@ def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
         always_write: queue the write even when no ledger fact changed (activation, whose
             Stripe ids Salesforce does not have yet).
         source_ts: when Stripe reported this state, for the journal.
-        listed: the copy was listed by reconciliation, so ``source_ts`` is only when we
-            learned of it: an ending or a cancellation is journaled at Stripe's own time
-            (``ended_at``, ``canceled_at``) instead, where Stripe gives one.
+        listed: listed by reconciliation (``source_ts`` is when we learned of it), so an
+            ending or cancellation is journaled at Stripe's time where Stripe gives one.
         stripe_owned: an imported subscription (Stripe owns every field): no conflicts.
         write: queue Salesforce writes (False: the subscription has no ``Subscription__c``).
 
@@ -65,10 +64,18 @@ def apply_stripe_subscription(uow: UnitOfWork, subscription: Subscription,
     if changes:
         _journal(uow, subscription, changes, stripe_sub if listed else None, source_ts,
                  reason=write_reason)
+    if not listed:  # reconciliation's copies are history, not news
+        notices.subscription_changed(uow, subscription, changes, activated=always_write)
     if write and (changes or always_write):
-        commands.enqueue(uow, commands.SubscriptionWrite(
-            subscription.id, {**salesforce_json(values), "Sync_Error__c": None}, write_reason))
+        _write(uow, subscription, values, write_reason)
     return bool(changes)
+
+
+def _write(uow: UnitOfWork, subscription: Subscription, values: dict[str, Any],
+           reason: str) -> None:
+    """Queue the ``Subscription__c`` update (clearing any sync error shown there)."""
+    commands.enqueue(uow, commands.SubscriptionWrite(
+        subscription.id, {**salesforce_json(values), "Sync_Error__c": None}, reason))
 
 
 def _journal(uow: UnitOfWork, subscription: Subscription, changes: dict[str, list[Any]],
@@ -132,6 +139,7 @@ def _apply(uow: UnitOfWork, subscription: Subscription, values: dict[str, Any],
     subscription.customer_id = uow.entity_for(System.STRIPE, "customer", stripe_sub["customer"])
     subscription.cancel_at_period_end = bool(stripe_sub.get("cancel_at_period_end"))
     subscription.canceled_at = _timestamp(stripe_sub.get("canceled_at"))
+    subscription.trial_end = _timestamp(stripe_sub.get("trial_end")) or subscription.trial_end
     period = shapes.subscription_period(stripe_sub)
     subscription.current_period_start, subscription.current_period_end = period.start, period.end
     subscription.mrr_minor = _minor(values.get("MRR__c"), currency)

@@ -1,0 +1,46 @@
+"""Partner notifications of connection trouble end to end: Stripe or Salesforce cannot be
+reached (answering 503 to every call), then recovers; one email each way, none while the
+trouble lasts."""
+
+from __future__ import annotations
+
+from e2e.notices import PARTNERS, configure, mails
+from e2e.world import World
+
+
+def test_stripe_unreachable_then_recovered_tells_the_partners_once_each(world: World) -> None:
+    configure(world)
+    world.cycle()
+    sent = len(world.stack.smtp.messages)
+    world.stack.stripe.faults.fail_next(10_000, 503)
+
+    for _ in range(3):
+        world.cycle()
+
+    [down] = mails(world, PARTNERS, sent)
+    assert down.subject == "crm-connector cannot reach Stripe"
+    assert "SYSTEM_ERROR" in down.text()
+    world.stack.stripe.faults.clear()
+    world.cycle()
+    world.cycle()
+    assert [m.subject for m in mails(world, PARTNERS, sent)] == [
+        "crm-connector cannot reach Stripe", "Stripe is reachable again"]
+
+
+def test_salesforce_unreachable_then_recovered_tells_the_partners_once_each(
+        world: World) -> None:
+    configure(world)
+    world.cycle()
+    sent = len(world.stack.smtp.messages)
+    world.stack.salesforce.faults.fail_next(10_000, 503)
+
+    for _ in range(3):
+        world.cycle()
+
+    [down] = mails(world, PARTNERS, sent)
+    assert down.subject == "crm-connector cannot reach Salesforce"
+    world.stack.salesforce.faults.clear()
+    world.cycle()
+    world.cycle()
+    assert [m.subject for m in mails(world, PARTNERS, sent)] == [
+        "crm-connector cannot reach Salesforce", "Salesforce is reachable again"]
