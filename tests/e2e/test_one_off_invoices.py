@@ -29,6 +29,7 @@ from connector.reports.revenue import revenue_by_month
 from connector.retry import NO_WAIT
 from connector.secrets import Secrets
 from connector.sync.wiring import build_engine
+from e2e.notices import BILLING, activate, configure, mails, quiet
 from e2e.stripe_history import (
     History,
     collected,
@@ -169,3 +170,30 @@ def test_a_one_off_invoice_of_a_customer_the_ledger_does_not_know_is_ignored(
         assert session.scalar(select(Link.entity_id).where(
             Link.object_type == "invoice", Link.external_id == invoice_id)) is None
     assert _revenue(world) == {"usd": collected(world)["usd"] - Decimal("50.00")}
+
+
+def test_a_one_off_invoice_of_a_customer_the_daemon_created_is_revenue_and_confirmed(
+        world: World) -> None:
+    configure(world)
+    record = activate(world)  # the daemon's own Stripe customer for Acme, no import
+    with world.engine.sessions() as session:
+        statuses = _payment_statuses(session)
+    sent = len(world.stack.smtp.messages)
+    client = world.stack.stripe.client()
+
+    invoice_id = one_off_invoice(client, record["Stripe_Customer_Id__c"], 25000)
+    world.clock.advance(timedelta(seconds=5))
+    world.cycle()
+
+    assert _revenue(world) == collected(world)
+    number = client.v1.invoices.retrieve(invoice_id).number
+    assert [m.subject for m in mails(world, BILLING, sent)] == [
+        f"Payment received: 250.00 USD for invoice {number}"]
+    with world.engine.sessions() as session:
+        row = session.get_one(Invoice, _entity(session, "invoice", invoice_id))
+        assert row.subscription_id is None
+        assert row.customer_id == _entity(session, "customer", record["Stripe_Customer_Id__c"])
+        assert _payment_statuses(session) == statuses
+    after = len(world.stack.smtp.messages)
+    quiet(world)
+    assert len(world.stack.smtp.messages) == after

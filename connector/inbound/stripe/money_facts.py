@@ -60,7 +60,7 @@ def record_money(uow: UnitOfWork, fact: MoneyFact, invoice: Invoice,
         return False
     entry = MoneyEntry(kind=fact.kind, invoice_id=invoice.id,
                        subscription_id=subscription.id if subscription else None,
-                       account_id=_account(uow, invoice, subscription),
+                       account_id=account_of(uow, invoice, subscription),
                        amount_minor=fact.amount,
                        currency=invoice.currency, occurred_at=fact.at or uow.now,
                        external_id=fact.external_id, created_at=uow.now)
@@ -73,7 +73,10 @@ def record_money(uow: UnitOfWork, fact: MoneyFact, invoice: Invoice,
     return True
 
 
-def _account(uow: UnitOfWork, invoice: Invoice, subscription: Subscription | None) -> str | None:
+def account_of(uow: UnitOfWork, invoice: Invoice,
+               subscription: Subscription | None) -> str | None:
+    """The account money of ``invoice`` belongs to: its subscription's, or for a one-off
+    invoice its customer's (None: an unlinked customer)."""
     if subscription is not None:
         return subscription.account_id
     customer = uow.session.get(Customer, invoice.customer_id) if invoice.customer_id else None
