@@ -34,11 +34,14 @@ class History:
     """Customer id -> its subscription."""
     hooli: str
     """The Hooli Account's Salesforce Id."""
+    one_off: str
+    """A paid invoice of the Hooli customer that bills no subscription, partly refunded."""
 
 
 def seed_history(world: World) -> History:
     """Three customers (one per way of matching), a subscription each, a month of renewals,
-    a refund and a credit note, all made directly in Stripe."""
+    a refund and a credit note, and a one-off invoice (250.00, 40.00 of it refunded), all
+    made directly in Stripe."""
     client = world.stack.stripe.client()
     hooli = world.stack.salesforce.insert("Account", {
         "Name": "Hooli", "Billing_Email__c": HOOLI_EMAIL})
@@ -56,14 +59,35 @@ def seed_history(world: World) -> History:
             "customer": customer.id, "items": [{"price": price, "quantity": quantity}]}).id
     world.stack.stripe.advance(timedelta(days=31))  # a renewal invoice each, paid
     _refund_and_credit(client, subscriptions[made[0].id], subscriptions[made[2].id])
-    return History(made[0].id, made[1].id, made[2].id, subscriptions, hooli)
+    one_off = one_off_invoice(client, made[1].id, 25000)
+    refund_part(client, one_off, 4000)
+    return History(made[0].id, made[1].id, made[2].id, subscriptions, hooli, one_off)
+
+
+def one_off_invoice(client: stripe.StripeClient, customer: str, amount: int) -> str:
+    """A paid invoice for ``customer`` that bills no subscription (one invoice item of
+    ``amount`` minor units, USD; a credit balance of the customer pays part of it, as in
+    Stripe); returns its id."""
+    invoice = client.v1.invoices.create({"customer": customer})
+    client.v1.invoice_items.create({"customer": customer, "invoice": str(invoice.id),
+                                    "amount": amount, "currency": "usd",
+                                    "description": "Onboarding workshop"})
+    client.v1.invoices.finalize_invoice(str(invoice.id))
+    paid = client.v1.invoices.pay(str(invoice.id))
+    assert (paid.status, paid.total, paid.parent) == ("paid", amount, None)
+    return str(invoice.id)
+
+
+def refund_part(client: stripe.StripeClient, invoice_id: str, amount: int) -> None:
+    """Refund ``amount`` of the charge that paid ``invoice_id``."""
+    [payment] = client.v1.invoice_payments.list({"invoice": invoice_id}).data
+    intent = client.v1.payment_intents.retrieve(str(payment.payment.payment_intent))
+    client.v1.refunds.create({"charge": str(intent.latest_charge), "amount": amount})
 
 
 def _refund_and_credit(client: stripe.StripeClient, refunded: str, credited: str) -> None:
     invoice = client.v1.invoices.list({"subscription": refunded}).data[-1]
-    [payment] = client.v1.invoice_payments.list({"invoice": invoice.id}).data
-    intent = client.v1.payment_intents.retrieve(str(payment.payment.payment_intent))
-    client.v1.refunds.create({"charge": str(intent.latest_charge), "amount": 1550})
+    refund_part(client, str(invoice.id), 1550)
     invoice = client.v1.invoices.list({"subscription": credited}).data[-1]
     client.v1.credit_notes.create({"invoice": invoice.id, "amount": 1025})
 

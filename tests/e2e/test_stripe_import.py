@@ -89,17 +89,19 @@ def test_the_import_books_all_of_stripes_revenue_matches_accounts_and_is_idempot
     result = importer(world).run()
 
     assert _revenue(world) == collected(world)
-    # two months of 2 x 499.00, 1200.00 and 499.00, less a 15.50 refund and a 10.25 credit
-    assert collected(world) == {"usd": Decimal("5368.25")}
+    # two months of 2 x 499.00, 1200.00 and 499.00, less a 15.50 refund and a 10.25 credit;
+    # and the one-off invoice's 250.00 less its 40.00 refund
+    assert collected(world) == {"usd": Decimal("5578.25")}
     stripe_calls = world.stack.stripe.request_log
-    # one page per kind, and the refunded charge with its invoice payment: 7 calls
+    # one page per kind, and each refunded charge with its invoice payment: 9 calls
+    charges = [("GET", f"/v1/charges/{c}") for c in _charges(stripe_calls)]
     assert [(m, p) for m, p, _ in stripe_calls] == [
         ("GET", "/v1/customers"), ("GET", "/v1/subscriptions"), ("GET", "/v1/invoices"),
-        ("GET", "/v1/refunds"), ("GET", f"/v1/charges/{_charge(stripe_calls)}"),
-        ("GET", "/v1/invoice_payments"), ("GET", "/v1/credit_notes")]
+        ("GET", "/v1/refunds"), charges[0], ("GET", "/v1/invoice_payments"),
+        charges[1], ("GET", "/v1/invoice_payments"), ("GET", "/v1/credit_notes")]
     assert {k: (c.pages, c.listed, c.dead_letters) for k, c in result.kinds.items()} == {
-        "customer": (1, 3, 0), "subscription": (1, 3, 0), "invoice": (1, 6, 0),
-        "refund": (1, 1, 0), "credit_note": (1, 1, 0)}
+        "customer": (1, 3, 0), "subscription": (1, 3, 0), "invoice": (1, 7, 0),
+        "refund": (1, 2, 0), "credit_note": (1, 1, 0)}
     with world.engine.sessions() as session:
         acme = _ledger_customer(session, history.by_metadata)
         hooli = _ledger_customer(session, history.by_email)
@@ -120,6 +122,13 @@ def test_the_import_books_all_of_stripes_revenue_matches_accounts_and_is_idempot
         assert not session.scalars(select(OutboxOperation).where(
             OutboxOperation.operation == "upsert:Subscription__c",
             OutboxOperation.entity_id.in_(select(ImportedObject.entity_id)))).all()
+        one_off = _invoice(session, history.one_off)
+        assert (one_off.customer_id, one_off.subscription_id) == (hooli.id, None)
+        assert sorted((m.kind, m.amount_minor, m.subscription_id, m.account_id)
+                      for m in _money_of(session, one_off)) == [
+            ("payment", 25000, None, hooli.account_id), ("refund", 4000, None, hooli.account_id)]
+        assert not [r for r in rows if one_off.id in (r["ledger_id"], r["stripe_id"])
+                    or r["stripe_id"] == history.one_off]
         before = _counts(session)
 
     world.cycle()  # the ignored events are applied now: nothing new
@@ -130,8 +139,19 @@ def test_the_import_books_all_of_stripes_revenue_matches_accounts_and_is_idempot
     assert _revenue(world) == collected(world)
 
 
-def _charge(calls: list[tuple[str, str, int]]) -> str:
-    return next(p.rsplit("/", 1)[1] for _, p, _ in calls if p.startswith("/v1/charges/"))
+def _charges(calls: list[tuple[str, str, int]]) -> list[str]:
+    return [p.rsplit("/", 1)[1] for _, p, _ in calls if p.startswith("/v1/charges/")]
+
+
+def _invoice(session: Session, stripe_id: str) -> Invoice:
+    ledger_id = session.scalar(select(Link.entity_id).where(
+        Link.system == System.STRIPE, Link.object_type == "invoice",
+        Link.external_id == stripe_id))
+    return session.get_one(Invoice, ledger_id)
+
+
+def _money_of(session: Session, invoice: Invoice) -> list[MoneyEntry]:
+    return list(session.scalars(select(MoneyEntry).where(MoneyEntry.invoice_id == invoice.id)))
 
 
 def test_events_after_the_import_are_applied_and_stripe_owns_the_subscription(
@@ -189,15 +209,17 @@ def test_since_lists_only_newer_objects_and_fetches_what_they_refer_to(world: Wo
     result = importer(world).run(since=world.clock.now() - timedelta(days=1))
 
     counts = {kind: (c.listed, c.applied) for kind, c in result.kinds.items()}
-    # the refund and the credit note are newer, but on the first invoices, which are not:
-    # the ledger has no invoice to book them against, so they are left out with them
-    assert counts == {"customer": (0, 0), "subscription": (0, 0), "invoice": (3, 3),
-                      "refund": (1, 0), "credit_note": (1, 0)}
+    # the first refund and the credit note are newer, but on the first invoices, which are
+    # not: the ledger has no invoice to book them against, so they are left out with them;
+    # the one-off invoice is newer, and so is its refund
+    assert counts == {"customer": (0, 0), "subscription": (0, 0), "invoice": (4, 4),
+                      "refund": (2, 1), "credit_note": (1, 0)}
     fetched = Counter(p.split("/")[2] for _, p, _ in world.stack.stripe.request_log
                       if p.count("/") == 3)
-    assert fetched == {"subscriptions": 3, "customers": 3, "charges": 1}
-    # the renewals: 2 x 499.00, 1200.00 and 499.00
-    assert _revenue(world) == {"usd": Decimal("2697.00")}
+    # the one-off invoice's customer is one the renewals need too: fetched once
+    assert fetched == {"subscriptions": 3, "customers": 3, "charges": 2}
+    # the renewals: 2 x 499.00, 1200.00 and 499.00; the one-off 250.00 less 40.00
+    assert _revenue(world) == {"usd": Decimal("2907.00")}
     with world.engine.sessions() as session:
         assert _ledger_customer(session, history.by_metadata).account_id is not None
 

@@ -6,8 +6,8 @@ re-fetches that object from Stripe once per batch and applies its current state
 out-of-order events all converge to what Stripe holds now (DESIGN rule 6). Per group, one
 transaction applies the facts, queues the Salesforce writes and marks the group's events
 processed. An event of a type the daemon does not apply (a webhook endpoint may send them
-all), or about an object the ledger does not bill (another integration's subscription), is
-kept as ignored without a Stripe call.
+all), or about an object the ledger does not bill (another integration's subscription, a
+one-off invoice of a customer it does not know), is kept as ignored without a Stripe call.
 
 A transient Stripe failure stops the run and leaves the rest pending for the next cycle;
 an object Stripe rejects is dead-lettered with its events marked failed.
@@ -145,7 +145,10 @@ class InboxApplier:
 
     def _invoice(self, group: Group, result: EventsApplied) -> None:
         stripe_sub = shapes.invoice_subscription(group.newest.snapshot)
-        if stripe_sub is None or not self._linked("subscription", stripe_sub):
+        if stripe_sub is None:
+            self._one_off_invoice(group, result)
+            return
+        if not self._linked("subscription", stripe_sub):
             self._settle(group, InboxStatus.IGNORED, result)
             return
         invoice = self._fetch(group, "invoice", group.object_id, result)
@@ -159,6 +162,21 @@ class InboxApplier:
             self._objects.invoice(uow, invoice, failures, group.origin)
             self._objects.subscription(uow, subscription, group.origin)
         self._commit(group, result, apply)
+
+    def _one_off_invoice(self, group: Group, result: EventsApplied) -> None:
+        """An invoice billing no subscription: applied when its customer is the ledger's
+        (its money is revenue), with no subscription to update."""
+        customer = shapes.customer_of(group.newest.snapshot)
+        if customer is None or not self._linked("customer", customer):
+            self._settle(group, InboxStatus.IGNORED, result)
+            return
+        invoice = self._fetch(group, "invoice", group.object_id, result)
+        if invoice is None:
+            return
+        failures = [FailedAttempt.from_event(e.snapshot, e.created) for e in group.events
+                    if e.type == "invoice.payment_failed"]
+        self._commit(group, result, lambda uow: self._objects.invoice(
+            uow, invoice, failures, group.origin))
 
     def _charge(self, group: Group, result: EventsApplied) -> None:
         charge = self._fetch(group, "charge", group.object_id, result)

@@ -212,10 +212,13 @@ class StripeImport:
         prepared.accounts = self._matcher.find(prepared.customers)
 
     def _missing_subscriptions(self, invoices: list[Json], prepared: _Prepared) -> None:
+        """The subscriptions the invoices bill, and the customers of those and of one-off
+        invoices (no subscription), that the ledger lacks."""
         wanted = sorted({s for i in invoices if (s := shapes.invoice_subscription(i))})
         missing = self._unknown("subscription", wanted)
         prepared.subscriptions = [self._gateway.fetch("subscription", i) for i in missing]
-        self._missing_customers(prepared.subscriptions, prepared)
+        one_off = [i for i in invoices if shapes.invoice_subscription(i) is None]
+        self._missing_customers(prepared.subscriptions + one_off, prepared)
 
     def _unknown(self, object_type: str, stripe_ids: list[str]) -> list[str]:
         with self._ledger.unit() as uow:

@@ -1,12 +1,13 @@
 """Stripe invoices and their money applied to the ledger, and the payment status to Salesforce.
 
-An invoice is kept as an :class:`Invoice` row linked to its Stripe id, its subscription and
-customer, in integer minor units with its currency. Money follows from the invoice's state
-(so re-applying it, or applying it out of order, adds nothing): a paid invoice is one
-``payment``; a finalized invoice with discounts is one ``discount`` (coupons, so discounted
-revenue can be reported). A failed payment attempt is a fact of its own event, recorded once
-per invoice and attempt. ``Subscription__c.Last_Payment_Status__c`` is the outcome of the
-subscription's latest payment attempt, ``Paid`` or ``Failed``.
+An invoice is kept as an :class:`Invoice` row linked to its Stripe id, its subscription (none
+for a one-off invoice) and customer, in integer minor units with its currency. Money follows
+from the invoice's state (so re-applying it, or applying it out of order, adds nothing): a
+paid invoice is one ``payment``; a finalized invoice with discounts is one ``discount``
+(coupons, so discounted revenue can be reported). A failed payment attempt is a fact of its
+own event, recorded once per invoice and attempt. ``Subscription__c.Last_Payment_Status__c``
+is the outcome of the subscription's latest payment attempt, ``Paid`` or ``Failed`` (a
+one-off invoice has no subscription: it changes no payment status).
 """
 
 from __future__ import annotations
@@ -65,12 +66,13 @@ class FailedAttempt:
                    int(snapshot.get("amount_due") or 0), created)
 
 
-def apply_invoice(uow: UnitOfWork, subscription: Subscription, invoice: Json,
+def apply_invoice(uow: UnitOfWork, subscription: Subscription | None, invoice: Json,
                   failures: list[FailedAttempt], *, source_ts: datetime | None = None) -> bool:
     """Bring the ledger in line with ``invoice`` (Stripe's current copy).
 
     Args:
-        subscription: the ledger subscription the invoice bills.
+        subscription: the ledger subscription the invoice bills; None for a one-off
+            invoice (``subscription_id`` stays NULL; its customer must be in the ledger).
         invoice: the invoice as Stripe returns it now.
         failures: the failed attempts its ``invoice.payment_failed`` events reported.
         source_ts: when Stripe reported it, for the journal.
@@ -78,7 +80,7 @@ def apply_invoice(uow: UnitOfWork, subscription: Subscription, invoice: Json,
     Returns:
         Whether anything changed in the ledger.
     """
-    row, created = _invoice_row(uow, invoice, subscription)
+    row, created = _invoice_row(uow, invoice)
     before = {} if created else _facts(row)
     _fill(uow, row, invoice, subscription)
     changes = diff(before, _facts(row))
@@ -118,8 +120,7 @@ def update_payment_status(uow: UnitOfWork, subscription: Subscription,
     return True
 
 
-def _invoice_row(uow: UnitOfWork, invoice: Json,
-                 subscription: Subscription) -> tuple[Invoice, bool]:
+def _invoice_row(uow: UnitOfWork, invoice: Json) -> tuple[Invoice, bool]:
     ledger_id = uow.entity_for(System.STRIPE, "invoice", invoice["id"])
     if ledger_id is not None:
         return uow.session.get_one(Invoice, ledger_id), False
@@ -131,7 +132,8 @@ def _invoice_row(uow: UnitOfWork, invoice: Json,
     return row, True
 
 
-def _fill(uow: UnitOfWork, row: Invoice, invoice: Json, subscription: Subscription) -> None:
+def _fill(uow: UnitOfWork, row: Invoice, invoice: Json,
+          subscription: Subscription | None) -> None:
     row.status, row.currency = invoice["status"], str(invoice["currency"]).lower()
     row.amount_due_minor = int(invoice.get("amount_due") or 0)
     row.amount_paid_minor = int(invoice.get("amount_paid") or 0)
@@ -142,17 +144,17 @@ def _fill(uow: UnitOfWork, row: Invoice, invoice: Json, subscription: Subscripti
     row.period_end = shapes.timestamp(invoice.get("period_end"))
     row.invoiced_at = shapes.timestamp(invoice.get("effective_at"))
     row.number, row.hosted_invoice_url = invoice.get("number"), invoice.get("hosted_invoice_url")
-    row.subscription_id = subscription.id
+    row.subscription_id = subscription.id if subscription is not None else None
     customer = shapes.customer_of(invoice)
-    row.customer_id = (uow.entity_for(System.STRIPE, "customer", customer) if customer
-                       else subscription.customer_id)
+    found = uow.entity_for(System.STRIPE, "customer", customer) if customer else None
+    row.customer_id = found or (subscription.customer_id if subscription is not None else None)
 
 
 def _facts(row: Invoice) -> dict[str, Any]:
     return {name: getattr(row, name) for name in FACTS}
 
 
-def _money(uow: UnitOfWork, row: Invoice, invoice: Json, subscription: Subscription,
+def _money(uow: UnitOfWork, row: Invoice, invoice: Json, subscription: Subscription | None,
            failures: list[FailedAttempt]) -> bool:
     entries: list[MoneyFact] = []
     paid_at = shapes.invoice_paid_at(invoice)

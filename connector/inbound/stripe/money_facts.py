@@ -16,7 +16,14 @@ from sqlalchemy import select
 
 from connector.billing import shapes
 from connector.ledger import webhook_events
-from connector.ledger.models import ChangeKind, Invoice, MoneyEntry, MoneyKind, Subscription
+from connector.ledger.models import (
+    ChangeKind,
+    Customer,
+    Invoice,
+    MoneyEntry,
+    MoneyKind,
+    Subscription,
+)
 from connector.ledger.unit_of_work import UnitOfWork
 
 Json = dict[str, Any]
@@ -40,14 +47,21 @@ class MoneyFact:
 
 
 def record_money(uow: UnitOfWork, fact: MoneyFact, invoice: Invoice,
-                 subscription: Subscription) -> bool:
-    """Add ``fact`` against ``invoice`` unless it is recorded; return whether it was added."""
+                 subscription: Subscription | None) -> bool:
+    """Add ``fact`` against ``invoice`` unless it is recorded; return whether it was added.
+
+    Args:
+        subscription: what the invoice bills; None for a one-off invoice, whose entry
+            belongs to the Account of the invoice's customer (None when unlinked).
+    """
     exists = uow.session.scalar(select(MoneyEntry.id).where(
         MoneyEntry.kind == fact.kind, MoneyEntry.external_id == fact.external_id))
     if exists is not None:
         return False
-    entry = MoneyEntry(kind=fact.kind, invoice_id=invoice.id, subscription_id=subscription.id,
-                       account_id=subscription.account_id, amount_minor=fact.amount,
+    entry = MoneyEntry(kind=fact.kind, invoice_id=invoice.id,
+                       subscription_id=subscription.id if subscription else None,
+                       account_id=account_of(uow, invoice, subscription),
+                       amount_minor=fact.amount,
                        currency=invoice.currency, occurred_at=fact.at or uow.now,
                        external_id=fact.external_id, created_at=uow.now)
     uow.session.add(entry)
@@ -57,6 +71,16 @@ def record_money(uow: UnitOfWork, fact: MoneyFact, invoice: Invoice,
                 "currency": [None, invoice.currency], "invoice_id": [None, invoice.id]})
     webhook_events.queue(uow, webhook_events.money_event(uow, entry, invoice))
     return True
+
+
+def account_of(uow: UnitOfWork, invoice: Invoice,
+               subscription: Subscription | None) -> str | None:
+    """The account money of ``invoice`` belongs to: its subscription's, or for a one-off
+    invoice its customer's (None: an unlinked customer)."""
+    if subscription is not None:
+        return subscription.account_id
+    customer = uow.session.get(Customer, invoice.customer_id) if invoice.customer_id else None
+    return customer.account_id if customer is not None else None
 
 
 def refunds_of(charge: Json) -> list[MoneyFact]:

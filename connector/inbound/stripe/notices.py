@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import select
 
-from connector.inbound.stripe.money_facts import MoneyFact
+from connector.inbound.stripe.money_facts import MoneyFact, account_of
 from connector.ledger.announcements import account_data, announce
 from connector.ledger.models import (
     Invoice,
@@ -39,6 +39,8 @@ from connector.mapping.money import from_minor
 PURCHASED_FROM = frozenset({None, SubscriptionStatus.POTENTIAL, SubscriptionStatus.TRIALING,
                             SubscriptionStatus.INCOMPLETE})
 """Statuses a subscription leaves when it is purchased (becomes active the first time)."""
+ONE_OFF_PRODUCT = "your purchase"
+"""What a one-off invoice (no subscription) is called where a product name would go."""
 NEWS_WINDOW = timedelta(days=7)
 """A payment older than this when it is learned (imported history, a long outage) is
 recorded but not announced."""
@@ -138,22 +140,26 @@ def subscription_changed(uow: UnitOfWork, subscription: Subscription,
 
 
 def money_recorded(uow: UnitOfWork, money: MoneyFact, invoice: Invoice,
-                   subscription: Subscription) -> None:
-    """Announce a payment or a failed payment just recorded against ``invoice``."""
+                   subscription: Subscription | None) -> None:
+    """Announce a payment or a failed payment just recorded against ``invoice`` (of
+    ``subscription``; None for a one-off invoice: its customer's account, no product)."""
     kind, external_id, amount = money.kind, money.external_id, money.amount
     if kind not in (MoneyKind.PAYMENT, MoneyKind.FAILED_PAYMENT):
         return
     if money.at is not None and money.at < uow.now - NEWS_WINDOW:
         return  # history (an import, a reconciliation): no longer news to anyone
     attempt = external_id.rpartition(":attempt:")[2] if ":attempt:" in external_id else None
-    details = {"account": account_data(uow, subscription.account_id), "invoice": {
+    account_id = account_of(uow, invoice, subscription)
+    product = (_product(uow, subscription) if subscription is not None
+               else {"product": ONE_OFF_PRODUCT})
+    details = {"account": account_data(uow, account_id), "invoice": {
         "number": invoice.number or "", "amount": display(amount, invoice.currency),
         "currency": invoice.currency.upper(),
         "hosted_invoice_url": invoice.hosted_invoice_url or "",
         "attempt": int(attempt) if attempt else None,
-        "date": uow.now.date().isoformat()}, **_product(uow, subscription)}
+        "date": uow.now.date().isoformat()}, **product}
     fact = (PaymentReceived if kind == MoneyKind.PAYMENT else PaymentDeclined)(
-        external_id, subscription.account_id, details)
+        external_id, account_id, details)
     announce(uow, fact, uow.now)
 
 

@@ -3,7 +3,9 @@
 Shared by the inbox (:mod:`connector.inbound.stripe.apply_inbox`), which re-fetches what its events
 are about, and by reconciliation (:mod:`connector.inbound.stripe.reconcile`), which lists
 objects. Each method works inside the caller's transaction and returns whether it applied
-anything; objects the ledger does not bill (other integrations' subscriptions) are skipped.
+anything; objects the ledger does not bill (other integrations' subscriptions, invoices of
+customers it does not know) are skipped. A one-off invoice (no subscription) of a known
+customer is billed: its money is revenue like any other.
 """
 
 from __future__ import annotations
@@ -88,8 +90,22 @@ class StripeObjects:
 
     def invoice(self, uow: UnitOfWork, invoice: Json, failures: list[FailedAttempt],
                 origin: Origin) -> bool:
-        """Apply an invoice and its money; update the subscription's payment status."""
-        subscription = _billed(uow, shapes.invoice_subscription(invoice))
+        """Apply an invoice and its money; update the subscription's payment status.
+
+        A one-off invoice (billing no subscription) of a customer the ledger knows is
+        applied without a subscription: its money counts in revenue, and no payment status
+        or ``Subscription__c`` follows from it.
+
+        Returns:
+            Whether anything changed (False too when the ledger does not bill it: another
+            integration's subscription, or a customer the ledger does not know).
+        """
+        stripe_sub = shapes.invoice_subscription(invoice)
+        if stripe_sub is None:
+            if known_customer(uow, shapes.customer_of(invoice)) is None:
+                return False
+            return apply_invoice(uow, None, invoice, failures, source_ts=origin.at)
+        subscription = _billed(uow, stripe_sub)
         if subscription is None:
             return False
         changed = apply_invoice(uow, subscription, invoice, failures, source_ts=origin.at)
@@ -98,20 +114,22 @@ class StripeObjects:
 
     def money(self, uow: UnitOfWork, invoice_id: str | None, facts: list[MoneyFact],
               origin: Origin) -> bool:
-        """Record refunds or credit notes against the ledger's copy of ``invoice_id``.
+        """Record refunds or credit notes against the ledger's copy of ``invoice_id`` (a
+        one-off invoice's too; only a subscription's payment status follows from them).
 
         Returns:
             Whether the ledger bills that invoice (False: nothing recorded).
         """
         ledger_id = uow.entity_for(System.STRIPE, "invoice", invoice_id or "")
         invoice = uow.session.get(Invoice, ledger_id) if ledger_id else None
-        subscription = (uow.session.get(Subscription, invoice.subscription_id)
-                        if invoice and invoice.subscription_id else None)
-        if invoice is None or subscription is None:
+        if invoice is None:
             return False
+        subscription = (uow.session.get(Subscription, invoice.subscription_id)
+                        if invoice.subscription_id else None)
         for fact in facts:
             money_facts.record_money(uow, fact, invoice, subscription)
-        self._payment_status(uow, subscription, origin)
+        if subscription is not None:
+            self._payment_status(uow, subscription, origin)
         return True
 
     def refunds(self, uow: UnitOfWork, charge: Json, origin: Origin) -> bool:
@@ -160,6 +178,12 @@ def apply_customer(uow: UnitOfWork, current: Json, source_ts: datetime) -> bool:
     uow.record("customer", customer.id, "stripe", ChangeKind.UPDATE, changes,
                source_ts=source_ts)
     return True
+
+
+def known_customer(uow: UnitOfWork, stripe_customer: str | None) -> Customer | None:
+    """The ledger customer of a Stripe customer (linked or imported), if any."""
+    ledger_id = uow.entity_for(System.STRIPE, "customer", stripe_customer or "")
+    return uow.session.get(Customer, ledger_id) if ledger_id else None
 
 
 def _billed(uow: UnitOfWork, stripe_subscription: str | None) -> Subscription | None:

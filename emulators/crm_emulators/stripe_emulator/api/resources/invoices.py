@@ -1,11 +1,12 @@
-"""``/v1/invoices`` (reading, lines, finalize, pay, void, mark uncollectible) and the
-pending ``/v1/invoiceitems``."""
+"""``/v1/invoices`` (creating one-off drafts, reading, lines, finalize, pay, void, mark
+uncollectible) and ``/v1/invoiceitems`` (creating and reading)."""
 
 from __future__ import annotations
 
 from crm_emulators.stripe_emulator.api.lists import ListQuery, paginate
 from crm_emulators.stripe_emulator.api.routing import Call, Route
 from crm_emulators.stripe_emulator.billing import cards, collection, invoicing
+from crm_emulators.stripe_emulator.errors import invalid
 from crm_emulators.stripe_emulator.params import IntRange, or_default
 from crm_emulators.stripe_emulator.records import (
     Customer,
@@ -16,6 +17,27 @@ from crm_emulators.stripe_emulator.records import (
 )
 
 STATUSES = ("draft", "open", "paid", "uncollectible", "void")
+PENDING_BEHAVIORS = ("include", "exclude")
+
+
+def create(call: Call) -> Json:
+    """``POST /v1/invoices``: a draft for ``customer`` that bills no subscription, charged
+    automatically.
+
+    As documented: ``auto_advance`` defaults to false for invoices made through the API
+    (finalize and pay them explicitly), and ``pending_invoice_items_behavior`` defaults to
+    ``exclude`` (pending items stay pending unless ``include``)."""
+    p = call.params
+    customer = call.backend.store.get(Customer, p.required_text("customer"))
+    auto_advance = or_default(p.boolean("auto_advance"), False)
+    behavior = or_default(p.choice("pending_invoice_items_behavior", PENDING_BEHAVIORS),
+                          "exclude")
+    p.finish()
+    now = call.backend.now(customer.test_clock)
+    invoice = invoicing.draft(call.backend, customer, sub=None, reason="manual", specs=[],
+                              period=(now, now), pending=behavior == "include",
+                              auto_advance=auto_advance)
+    return call.backend.render(invoice)
 
 
 def retrieve(call: Call) -> Json:
@@ -107,6 +129,31 @@ def retrieve_item(call: Call) -> Json:
     return call.backend.render(call.backend.store.get(InvoiceItem, call.path["id"]))
 
 
+def create_item(call: Call) -> Json:
+    """``POST /v1/invoiceitems``: ``amount`` (minor units, in ``currency``, default the
+    customer's) for ``customer``, pending until an invoice takes it, or put at once on the
+    draft ``invoice``."""
+    p = call.params
+    customer = call.backend.store.get(Customer, p.required_text("customer"))
+    amount = p.required_integer("amount")
+    currency = str(or_default(p.text("currency"), None) or customer.currency or "usd").lower()
+    description = or_default(p.text("description"), None)
+    invoice_id = or_default(p.text("invoice"), None)
+    p.finish()
+    invoice = call.backend.store.get(Invoice, invoice_id) if invoice_id else None
+    if invoice is not None and (invoice.status != "draft" or invoice.customer != customer.id):
+        raise invalid("Invoice items can only be added to a draft invoice of the same "
+                      "customer.", param="invoice")
+    now = call.backend.now(customer.test_clock)
+    item = call.backend.add(InvoiceItem(
+        id=call.backend.ids.new("ii"), created=now, customer=customer.id, amount=amount,
+        currency=currency, description=description, period_start=now, period_end=now,
+        test_clock=customer.test_clock))
+    if invoice is not None:
+        invoicing.attach_item(call.backend, invoice, item)
+    return call.backend.render(item)
+
+
 def list_items(call: Call) -> Json:
     """``GET /v1/invoiceitems`` by ``customer``, ``invoice`` and ``pending`` (not yet on
     an invoice)."""
@@ -127,6 +174,7 @@ def list_items(call: Call) -> Json:
 
 
 ROUTES = [
+    Route("POST", "/v1/invoices", create),
     Route("GET", "/v1/invoices", list_),
     Route("GET", "/v1/invoices/{id}", retrieve),
     Route("GET", "/v1/invoices/{id}/lines", lines),
@@ -134,6 +182,7 @@ ROUTES = [
     Route("POST", "/v1/invoices/{id}/pay", pay),
     Route("POST", "/v1/invoices/{id}/void", void),
     Route("POST", "/v1/invoices/{id}/mark_uncollectible", mark_uncollectible),
+    Route("POST", "/v1/invoiceitems", create_item),
     Route("GET", "/v1/invoiceitems", list_items),
     Route("GET", "/v1/invoiceitems/{id}", retrieve_item),
 ]
