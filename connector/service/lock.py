@@ -130,11 +130,20 @@ def _advisory_lock(url: URL, source: str) -> Iterator[None]:
     try:
         connection = _locked_connection(engine, shown, source)
         try:
-            yield  # closing the connection ends the session and releases the lock
+            yield
         finally:
-            connection.close()
+            _unlock(connection)
     finally:
         engine.dispose()
+
+
+def _unlock(connection: Connection) -> None:
+    """Release the lock at once, then close. Closing alone would release it only when the
+    server's backend has noticed the closed socket, which a next start can outrun."""
+    with contextlib.suppress(SQLAlchemyError):  # a lost connection has released it already
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
+        connection.commit()
+    connection.close()
 
 
 def _locked_connection(engine: Engine, shown: str, source: str) -> Connection:
