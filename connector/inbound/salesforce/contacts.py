@@ -40,8 +40,8 @@ class PrimaryContacts:
     """The primary contacts' emails of the opportunities last asked about.
 
     Attributes:
-        asked: the Salesforce ids of the opportunities asked about (an id asked about with no
-            primary contact, or one without an email, maps to None in ``emails``).
+        asked: the Salesforce ids of the opportunities asked about (one with no primary
+            contact, or whose primary contact has no email, is absent from ``emails``).
         emails: Salesforce opportunity id -> the primary contact's email.
     """
 
@@ -80,15 +80,15 @@ def read_primary_contacts(client: SalesforceClient, ids: Iterable[str],
                           chunk: int = IDS_PER_QUERY) -> PrimaryContacts:
     """The primary contacts' emails of the opportunities ``ids``: ``ceil(len(ids) / chunk)``
     queries, none when ``ids`` is empty. The ids are formatted with ``format_soql``."""
-    wanted = list(dict.fromkeys(ids))
+    asked = list(dict.fromkeys(ids))
     emails: dict[str, str] = {}
-    for start in range(0, len(wanted), chunk):
-        soql = format_soql(PRIMARY, ids=wanted[start:start + chunk])
+    for start in range(0, len(asked), chunk):
+        soql = format_soql(PRIMARY, ids=asked[start:start + chunk])
         for row in client.query(soql):
             email = _email(row)
             if email:
                 emails[str(row["OpportunityId"])] = email
-    return PrimaryContacts(frozenset(wanted), emails)
+    return PrimaryContacts(frozenset(asked), emails)
 
 
 def _recency(record: Mapping[str, Any]) -> tuple[str, str]:
