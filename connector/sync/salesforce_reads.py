@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from connector.clock import Clock
 from connector.config import Config
+from connector.inbound.salesforce.contacts import OBJECTS as CONTACT_OBJECTS
 from connector.inbound.salesforce.deletions import DeleteChecks, Deleted
 from connector.inbound.salesforce.licences import ENTITY as LICENCE_ENTITY
 from connector.inbound.salesforce.licences import LicenceReads
@@ -46,8 +47,9 @@ from connector.workflows.subscription_edits import SubscriptionEdits
 
 log = structlog.get_logger(__name__)
 ORG_OBJECTS = ("Opportunity", "OpportunityLineItem", "Subscription__c", "Account", "Product2",
-               "User")
-"""Described at the first cycle, in one call: the polled objects and their parents."""
+               "User", *CONTACT_OBJECTS)
+"""Described at the first cycle, in one call: the polled objects and their parents, and the
+primary contacts' objects."""
 
 
 class ReadStep(Protocol):

@@ -43,7 +43,8 @@ log = structlog.get_logger(__name__)
 
 CHUNK = 500
 NO_CUSTOMER_ADDRESS = ("skipped: the customer has no email address (Account.Billing_Email__c "
-                       "is empty and the Stripe customer has no email)")
+                       "is empty, no won opportunity has a primary contact with an email, "
+                       "and the Stripe customer has no email)")
 ERRORS = frozenset({ConnectionState.SYSTEM_ERROR, ConnectionState.UNAUTHORIZED})
 """Connection states the partner team is told about (an unreachable ledger is not theirs)."""
 SYSTEM_NAMES = {"stripe": "Stripe", "salesforce": "Salesforce"}
@@ -200,20 +201,26 @@ def notification_key(event: Event, row: Announcement, recipient: str) -> str:
 
 def customer_address(uow: UnitOfWork, account_id: str | None) -> str | None:
     """Where a customer notification of ``account_id`` goes: ``Account.Billing_Email__c`` (as
-    the account's opportunities were last read), else its Stripe customer's email."""
+    the account's opportunities were last read), else the primary contact's email of its
+    latest won opportunity that has one (``OpportunityContactRole.IsPrimary`` ->
+    ``Contact.Email``, read with the opportunities the daemon generates for), else its Stripe
+    customer's email; None when it has none of them."""
     if account_id is None:
         return None
-    records = uow.session.scalars(select(Opportunity.record).where(
+    rows = uow.session.execute(select(
+        Opportunity.record, Opportunity.is_won, Opportunity.primary_contact_email).where(
         Opportunity.account_id == account_id, Opportunity.deleted_at.is_(None))
-        .order_by(Opportunity.is_won.desc(), Opportunity.updated_at.desc()))
-    for record in records:
-        email = ((record or {}).get("Account") or {}).get("Billing_Email__c")
-        if email:
-            return str(email)
-    found = uow.session.scalars(select(Customer.email).where(
+        .order_by(Opportunity.is_won.desc(), Opportunity.updated_at.desc())).all()
+    billing = (((record or {}).get("Account") or {}).get("Billing_Email__c")
+               for record, _, _ in rows)
+    contacts = (contact for _, won, contact in rows if won)
+    found = next(filter(None, billing), None) or next(filter(None, contacts), None)
+    if found:
+        return str(found)
+    stripe = uow.session.scalars(select(Customer.email).where(
         Customer.account_id == account_id, Customer.email.is_not(None),
         Customer.deleted_at.is_(None))).first()
-    return found or None
+    return stripe or None
 
 
 def announce_connections(uow: UnitOfWork) -> int:

@@ -23,6 +23,8 @@ from decimal import Decimal
 from typing import Any
 
 from connector.errors import SkippableError
+from connector.inbound.salesforce import contacts
+from connector.inbound.salesforce.selection import Selection, missing_reason
 from connector.ledger.mirrors import salesforce_json, upsert_mirror
 from connector.ledger.models import Account, Generation, LineItem, Opportunity, Product, System
 from connector.ledger.unit_of_work import UnitOfWork
@@ -32,7 +34,6 @@ from connector.salesforce.bulk import BulkQueries
 from connector.salesforce.client import SalesforceClient
 from connector.salesforce.org import OrgSchema
 from connector.salesforce.reader import Cursor, Stream, parse_modstamp, read_batches
-from connector.schema.datamodel import FEATURE_FIELDS
 
 OPPORTUNITY_FIELDS = (
     "Name", "AccountId", "Account.Name", "Account.OwnerId", "StageName",
@@ -91,38 +92,6 @@ def won_day(record: Mapping[str, Any]) -> date:
     return parse_modstamp(record["SystemModstamp"]).date()
 
 
-class Selection:
-    """The fields a stream selects in this org: the required ones, and the optional ones the
-    org has. :meth:`problems` says why a required one cannot be read."""
-
-    def __init__(self, sobject: str, required: Iterable[str], optional: Iterable[str],
-                 org: OrgSchema | None) -> None:
-        self.sobject = sobject
-        self._org = org
-        self.required = tuple(dict.fromkeys(required))
-        optional = [p for p in dict.fromkeys(optional) if p not in self.required]
-        self.fields = (*self.required, *(p for p in optional if org is None
-                                          or org.has_path(sobject, p)))
-
-    def missing(self) -> list[str]:
-        """The required paths this org cannot select."""
-        return [] if self._org is None else self._org.missing(self.sobject, self.required)
-
-
-def missing_reason(sobject: str, path: str) -> str:
-    """Why ``path`` cannot be read on ``sobject``, with the fix."""
-    name = path.rpartition(".")[2]
-    feature = FEATURE_FIELDS.get(name)
-    if feature is not None:
-        return (f"{sobject} has no field {path!r}: it exists only in orgs with {feature} "
-                "enabled; enable it, drop the field, or mark the path optional ('?') with a "
-                "fallback")
-    if name.endswith("__c"):
-        return (f"{sobject} has no field {path!r}: deploy the data model in salesforce/ "
-                "(or name your org's field in the mapping)")
-    return f"{sobject} has no field {path!r} the integration user can read"
-
-
 class _MirroredStream:
     """What the two streams share: the selection in this org, its refusal lines, the reads.
 
@@ -175,6 +144,18 @@ class OpportunityReads(_MirroredStream):
         required, optional = _opportunity_paths(mapping)
         self.selection = Selection("Opportunity", (*OPPORTUNITY_FIELDS, *trigger, *required),
                                    (*OPTIONAL_FIELDS, *OPPORTUNITY_OPTIONAL, *optional), org)
+        self._contacts = contacts.PrimaryContacts()
+
+    def batches(self, cursor: Cursor,
+                signpost: datetime) -> Iterator[tuple[list[dict[str, Any]], Cursor]]:
+        """Changed opportunities in chunks, each with the cursor covering it; with each chunk,
+        the primary contacts of those the daemon generates for (normally one more query a
+        chunk, where the org has them: :mod:`.contacts`)."""
+        for records, advanced in super().batches(cursor, signpost):
+            ids = contacts.wanted(records, self._generates_for) \
+                if contacts.readable(self._org) else []
+            self._contacts = contacts.read_primary_contacts(self._client, ids)
+            yield records, advanced
 
     def apply(self, uow: UnitOfWork, records: Iterable[dict[str, Any]]) -> Generated:
         """Mirror the opportunities (and their accounts); decide their generation state."""
@@ -193,7 +174,8 @@ class OpportunityReads(_MirroredStream):
                 triggered = False
             known = _ledger_opportunity(uow, record["Id"])
             state = self._state(known.generation if known else None, triggered, record)
-            mirror_opportunity(uow, record, currency, generation=state)
+            self._contacts.apply(mirror_opportunity(uow, record, currency, generation=state),
+                                 record["Id"])
             result.history += state == Generation.HISTORY and (
                 known is None or known.generation != Generation.HISTORY)
         return result
@@ -201,6 +183,13 @@ class OpportunityReads(_MirroredStream):
     def _triggers(self, record: Mapping[str, Any]) -> bool:
         trigger = self._mapping.trigger
         return trigger is not None and trigger.matches(record)
+
+    def _generates_for(self, record: Mapping[str, Any]) -> bool:
+        """Whether the trigger accepts ``record`` and it is not history."""
+        try:
+            return self._triggers(record) and not self._cutoff.is_history(record)
+        except SkippableError:
+            return False  # dead-lettered when applied
 
     def _state(self, state: str | None, triggered: bool,
                record: Mapping[str, Any]) -> str | None:

@@ -75,6 +75,10 @@ class Opportunity(EntityTimestamps, Base):
     """Where the opportunity stands with potential subscriptions (:class:`Generation`)."""
     record: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     """The opportunity as Salesforce last returned it: what the generation mapping reads."""
+    primary_contact_email: Mapped[str | None] = mapped_column(String(320))
+    """``Contact.Email`` of its primary contact role (``OpportunityContactRole.IsPrimary``),
+    as read with the opportunity; where customer notifications go without
+    ``Account.Billing_Email__c``."""
 
     line_items: Mapped[list[LineItem]] = relationship(back_populates="opportunity")
 

@@ -1,6 +1,6 @@
 """Fields Salesforce computes rather than stores as sent: stage flags, line totals, product
 details copied from the price book, a line item's currency (a multi-currency org's), the
-opportunity's amount, users' full names and auto-numbered names.
+opportunity's amount, users' and contacts' full names and auto-numbered names.
 
 Each function fills in a record about to be stored; ``lookup`` reads other records.
 """
@@ -32,7 +32,9 @@ def derive(sobject: str, record: Record, lookup: Lookup, scan: Scan) -> None:
         _line_item(record, lookup, scan)
     elif sobject == "PricebookEntry":
         _copy_product(record, lookup("Product2", str(record.get("Product2Id") or "")))
-    elif sobject == "User":
+    elif sobject == "OpportunityContactRole":
+        record["IsPrimary"] = bool(record.get("IsPrimary"))  # defaulted on create: false
+    elif sobject in ("User", "Contact"):
         record["Name"] = " ".join(p for p in (record.get("FirstName"), record.get("LastName"))
                                   if p)
 

@@ -30,6 +30,7 @@ source): ``sfLma`` is the License Management App (``sfLma__License__c``)."""
 STANDARD_PREFIXES = {
     "Account": "001", "Opportunity": "006", "OpportunityLineItem": "00k", "Product2": "01t",
     "Pricebook2": "01s", "PricebookEntry": "01u", "User": "005", "Organization": "00D",
+    "Contact": "003", "OpportunityContactRole": "00K",
 }
 CURRENCY_FIELD = "CurrencyIsoCode"
 # Standard objects that get CurrencyIsoCode when multiple currencies are enabled (custom
@@ -38,7 +39,7 @@ CURRENCY_FIELD = "CurrencyIsoCode"
 CURRENCY_WRITABLE = {
     "Account": (True, True), "Opportunity": (True, True), "OpportunityLineItem": (False, False),
     "Product2": (True, True), "Pricebook2": (True, True), "PricebookEntry": (True, False),
-    "User": (True, True),
+    "User": (True, True), "Contact": (True, True), "OpportunityContactRole": (True, True),
 }
 # Required on create. A line item's product is checked when it is stored: either its price
 # book entry or its product will do.
@@ -47,7 +48,8 @@ STANDARD_REQUIRED = {
     "OpportunityLineItem": ("OpportunityId", "Quantity"),
     "Product2": ("Name",), "Pricebook2": ("Name",),
     "PricebookEntry": ("Pricebook2Id", "Product2Id", "UnitPrice"),
-    "User": ("Username", "LastName", "Email"),
+    "User": ("Username", "LastName", "Email"), "Contact": ("LastName",),
+    "OpportunityContactRole": ("OpportunityId", "ContactId"),
 }
 STANDARD_UNIQUE = {"User": ("Username",)}
 ORGANIZATION_TYPES = ("Developer Edition", "Enterprise Edition", "Professional Edition",
@@ -61,9 +63,13 @@ STANDARD_CHILD_RELATIONSHIPS = {
     ("PricebookEntry", "Product2Id"): "PricebookEntries",
     ("PricebookEntry", "Pricebook2Id"): "PricebookEntries",
     ("Account", "ParentId"): "ChildAccounts",
+    ("Contact", "AccountId"): "Contacts",
+    ("OpportunityContactRole", "OpportunityId"): "OpportunityContactRoles",
+    ("OpportunityContactRole", "ContactId"): "OpportunityContactRoles",
 }
 STANDARD_LABELS = {"OpportunityLineItem": "Opportunity Product", "Product2": "Product",
-                   "Pricebook2": "Price Book", "PricebookEntry": "Price Book Entry"}
+                   "Pricebook2": "Price Book", "PricebookEntry": "Price Book Entry",
+                   "OpportunityContactRole": "Contact Role"}
 FIELD_LABELS = {"CurrencyIsoCode": "Currency ISO Code",
                 "DefaultCurrencyIsoCode": "Currency ISO Code", "OrganizationType": "Edition",
                 "DefaultLocaleSidKey": "Locale", "LanguageLocaleKey": "Language",

@@ -246,7 +246,10 @@ class Store:
                 raise errors.duplicate_value(name, other["Id"])
 
     def _after_write(self, sobject: str, record: Record, user_id: str | None) -> None:
-        """Roll a line item's change up to its opportunity, as Salesforce does."""
+        """Roll a line item's change up to its opportunity, and keep one primary contact role
+        per opportunity, as Salesforce does."""
+        if sobject == "OpportunityContactRole" and record.get("IsPrimary"):
+            self._demote_other_primaries(record, user_id)
         if sobject != "OpportunityLineItem":
             return
         opportunity = self.get("Opportunity", str(record.get("OpportunityId") or ""))
@@ -256,6 +259,14 @@ class Store:
                  if r.get("OpportunityId") == opportunity["Id"]]
         if roll_up_opportunity(opportunity, lines):
             self._touch(opportunity, user_id)
+
+    def _demote_other_primaries(self, role: Record, user_id: str | None) -> None:
+        """A role made primary makes its opportunity's other roles not primary."""
+        for other in self._tables["OpportunityContactRole"].values():
+            if (other["Id"] != role["Id"] and other.get("IsPrimary")
+                    and other.get("OpportunityId") == role.get("OpportunityId")):
+                other["IsPrimary"] = False
+                self._touch(other, user_id)
 
     def _touch(self, record: Record, user_id: str | None) -> None:
         now = self._now()

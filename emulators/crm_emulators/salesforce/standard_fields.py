@@ -40,6 +40,11 @@ _OBJECTS = {
                       "Product2Id:reference>Product2/create UnitPrice:currency "
                       "IsActive:boolean UseStandardPrice:boolean ProductCode:string/read",
     "Pricebook2": "Name:string IsActive:boolean IsStandard:boolean/read Description:textarea",
+    "Contact": "Name:string/read FirstName:string LastName:string Email:email Phone:phone "
+               "Title:string AccountId:reference>Account OwnerId:reference>User",
+    # Each opportunity has at most one primary contact role (see derived.py).
+    "OpportunityContactRole": "OpportunityId:reference>Opportunity/create "
+                              "ContactId:reference>Contact IsPrimary:boolean Role:picklist",
 }
 
 

@@ -67,7 +67,9 @@ class StripeEmulator:
                    else TokenBucket(rate_limit_per_second, self._backend.timeline.seconds))
         gateway = Gateway(self._backend, router(), self.faults, self._log, limiter=limiter,
                           default_version=API_VERSION)
-        self._server = ServerThread(build_app(gateway), host, port)
+        self._app = build_app(gateway)
+        self._server = ServerThread(self._app, host, port)
+        self._stopped = False
 
     @property
     def url(self) -> str:
@@ -75,7 +77,12 @@ class StripeEmulator:
         return self._server.url
 
     def start(self) -> StripeEmulator:
-        """Serve in a background thread; return self."""
+        """Serve in a background thread; return self. After :meth:`stop`, serve again on the
+        same host and port with the account as it was (while stopped, connections to the
+        port are refused)."""
+        if self._stopped:
+            self._server = ServerThread(self._app, self._server.host, self._server.port)
+            self._stopped = False
         self._server.start()
         return self
 
@@ -84,8 +91,9 @@ class StripeEmulator:
         self._server.serve_forever()
 
     def stop(self) -> None:
-        """Stop serving."""
+        """Stop serving and close the port (:meth:`start` serves on it again)."""
         self._server.stop()
+        self._stopped = True
 
     def client(self, api_key: str = DEMO_KEY) -> stripe.StripeClient:
         """A StripeClient for this account (no automatic retries)."""

@@ -40,7 +40,8 @@ def test_describe_lists_child_relationships(sf: Salesforce) -> None:
 def test_global_describe_lists_every_object_with_its_prefix(sf: Salesforce) -> None:
     objects = {o["name"]: o["keyPrefix"] for o in sf.describe()["sobjects"]}
 
-    assert objects == {"Account": "001", "Opportunity": "006", "OpportunityLineItem": "00k",
+    assert objects == {"Account": "001", "Contact": "003", "Opportunity": "006",
+                       "OpportunityContactRole": "00K", "OpportunityLineItem": "00k",
                        "Organization": "00D", "Pricebook2": "01s", "PricebookEntry": "01u",
                        "Product2": "01t", "Subscription__c": "a00", "User": "005"}
 
