@@ -184,14 +184,32 @@ class InboxApplier:
             return
         invoice_id = self._objects.invoice_of_charge(charge)
         refunds = money_facts.refunds_of(charge)
-        self._commit_if_billed(group, result, lambda uow: self._objects.money(
-            uow, invoice_id, refunds, group.origin))
+        unseen = self._unseen_invoice(invoice_id)
+        self._commit_if_billed(group, result, lambda uow: self._with_invoice(
+            uow, unseen, group) and self._objects.money(uow, invoice_id, refunds,
+                                                         group.origin))
 
     def _credit_note(self, group: Group, result: EventsApplied) -> None:
         note = self._fetch(group, "credit_note", group.object_id, result)
         if note is not None:
-            self._commit_if_billed(group, result, lambda uow: self._objects.credit_note(
-                uow, note, group.origin))
+            unseen = self._unseen_invoice(note.get("invoice"))
+            self._commit_if_billed(group, result, lambda uow: self._with_invoice(
+                uow, unseen, group) and self._objects.credit_note(uow, note, group.origin))
+
+    def _unseen_invoice(self, invoice_id: str | None) -> dict[str, Any] | None:
+        """Stripe's copy of ``invoice_id`` when the ledger does not hold it yet (its own
+        events may come later in the inbox than a refund or credit note of it)."""
+        if not invoice_id or self._linked("invoice", invoice_id):
+            return None
+        return self._current("invoice", invoice_id)
+
+    def _with_invoice(self, uow: UnitOfWork, invoice: dict[str, Any] | None,
+                      group: Group) -> bool:
+        """Apply an invoice not seen yet before money recorded against it (True: go on;
+        money against an invoice the ledger does not bill is then ignored by its step)."""
+        if invoice is not None:
+            self._objects.invoice(uow, invoice, [], group.origin)
+        return True
 
     def _customer(self, group: Group, result: EventsApplied) -> None:
         if not self._linked("customer", group.object_id):
