@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from webhook_receiver import SECRET, Receiver
 
 from connector.config import load_config
+from connector.ledger import stripe_inbox
 from connector.ledger.models import (
     Customer,
     DeadLetter,
@@ -24,6 +25,7 @@ from connector.ledger.models import (
     Subscription,
     System,
 )
+from connector.ledger.stripe_inbox import StripeEventRecord
 from connector.reports.period import ReportQuery
 from connector.reports.revenue import revenue_by_month
 from connector.retry import NO_WAIT
@@ -197,3 +199,25 @@ def test_a_one_off_invoice_of_a_customer_the_daemon_created_is_revenue_and_confi
     after = len(world.stack.smtp.messages)
     quiet(world)
     assert len(world.stack.smtp.messages) == after
+
+
+def test_a_refund_whose_invoice_was_never_delivered_brings_the_invoice_with_it(
+        world: World) -> None:
+    history = _imported(world)
+    client = world.stack.stripe.client()
+    invoice_id = one_off_invoice(client, history.unmatched, 5000)
+    refund_part(client, invoice_id, 700)
+    [refunded] = [e for e in world.stack.stripe.objects("event")
+                  if e["type"] == "charge.refunded"][-1:]
+    # only the refund's event reaches the inbox: the invoice's own events never arrive
+    stripe_inbox.store_committed(world.engine.sessions, StripeEventRecord.parse(refunded),
+                                 world.clock.now())
+
+    world.engine.run_stripe_cycle(list_events=False)
+
+    with world.engine.sessions() as session:
+        ledger_id = _entity(session, "invoice", invoice_id)
+        money = sorted((m.kind, m.amount_minor) for m in session.scalars(
+            select(MoneyEntry).where(MoneyEntry.invoice_id == ledger_id)))
+    paid = client.v1.invoices.retrieve(invoice_id).amount_paid
+    assert money == [("payment", paid), ("refund", 700)]
