@@ -47,65 +47,46 @@ recorded but not announced."""
 
 
 @dataclass(frozen=True)
-class _SubscriptionFact:
-    """A fact about one subscription: ``data`` carries its account, product, quantity and
-    price (display values) and the fact's own ``details``."""
+class _StripeFact:
+    """A fact learned from Stripe about one object.
 
-    subscription_id: str
+    Attributes:
+        key: the object's Stripe or ledger id: one fact per subscription (it starts one
+            trial and is purchased once), per payment, or per failed attempt.
+        details: the template data (account, product, quantity, price, amounts: display
+            values).
+    """
+
+    key: str
     account_id: str | None
     details: dict[str, Any]
     address: str | None = None
     moment: datetime | None = None
-
-    @property
-    def key(self) -> str:
-        """One per subscription (a subscription starts one trial and is purchased once)."""
-        return self.subscription_id
 
     def data(self) -> dict[str, Any]:
         """The template data."""
         return dict(self.details)
 
 
-class TrialStarted(_SubscriptionFact):
+class TrialStarted(_StripeFact):
     """A subscription's free trial started (``trial_end`` in its data)."""
 
     FACT: ClassVar[str] = "trial_started"
 
 
-class SubscriptionPurchased(_SubscriptionFact):
+class SubscriptionPurchased(_StripeFact):
     """A subscription became active for the first time."""
 
     FACT: ClassVar[str] = "subscription_purchased"
 
 
-@dataclass(frozen=True)
-class _PaymentFact:
-    """A payment outcome of one invoice (``external_id``: the money entry's Stripe id)."""
-
-    external_id: str
-    account_id: str | None
-    details: dict[str, Any]
-    address: str | None = None
-    moment: datetime | None = None
-
-    @property
-    def key(self) -> str:
-        """One per payment, or per failed attempt."""
-        return self.external_id
-
-    def data(self) -> dict[str, Any]:
-        """The template data."""
-        return dict(self.details)
-
-
-class PaymentReceived(_PaymentFact):
+class PaymentReceived(_StripeFact):
     """An invoice was paid."""
 
     FACT: ClassVar[str] = "payment_received"
 
 
-class PaymentDeclined(_PaymentFact):
+class PaymentDeclined(_StripeFact):
     """A payment attempt of an invoice failed."""
 
     FACT: ClassVar[str] = "payment_declined"
